@@ -1,0 +1,160 @@
+# sealpost — plain GNU make. `make` builds src/sealpost; `make check` runs
+# every test (unit, fuzz-corpus replay, integration against a private
+# Postfix + Dovecot), then the unit and integration tests again under
+# ASan+UBSan. See README.md.
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SPOOLDIR   ?= /var/spool/sealpost
+DESTDIR    ?=
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := gnutls gnutls-dane libgsasl inih
+VERSION    := 0.1.0
+
+# Output directory for objects and binaries: src (the default build), or
+# build/<name> for the test and sanitizer builds.
+O ?= src
+
+WARN := -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	-Wold-style-definition -Wvla -Wwrite-strings -Wimplicit-fallthrough -fno-common
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ifneq ($(SANITIZE),)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+HARDEN_LD := -fsanitize=$(SANITIZE)
+else
+OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -DSEALPOST_VERSION='"$(VERSION)"' \
+	-DSYSCONFDIR='"$(SYSCONFDIR)"' $(TEST_CPPFLAGS) $(PKG_CFLAGS)
+CFLAGS  ?=
+CFLAGS  += -std=c17 $(OPT) $(WARN) -MMD -MP
+LDFLAGS += $(HARDEN_LD)
+LDLIBS  += $(PKG_LIBS) -lresolv
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS := $(SRCS:src/%.c=$(O)/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all check check-deps check-unit check-fuzz check-integration check-asan \
+	fuzz fuzz-bin lint install install-sendmail-links uninstall clean deps demo \
+	harness-selftest
+
+all: check-deps $(O)/sealpost
+
+check-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing build dependencies:" \
+	  "$$($(PKG_CONFIG) --print-errors --exists $(PKGS) 2>&1 | head -n 3)"; \
+	  echo "run 'make deps' (as root) to install them"; exit 1; }
+
+$(O)/sealpost: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(O)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+
+# The full test run, as CI runs it. Each step prints its own summary.
+check: all
+	@$(PKG_CONFIG) --exists cmocka || { echo "cmocka missing: run 'make deps'"; exit 1; }
+	$(MAKE) --no-print-directory O=build/test TEST_CPPFLAGS=-DSEALPOST_TEST check-unit
+	$(MAKE) --no-print-directory check-fuzz
+	$(MAKE) --no-print-directory check-integration SEALPOST_BIN=$(CURDIR)/src/sealpost
+	$(MAKE) --no-print-directory check-asan
+	@echo "make check: all test suites passed"
+
+check-unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+check-asan:
+	$(MAKE) --no-print-directory O=build/asan SANITIZE=address,undefined \
+	  TEST_CPPFLAGS=-DSEALPOST_TEST build/asan/sealpost check-unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) --no-print-directory check-integration \
+	  SEALPOST_BIN=$(CURDIR)/build/asan/sealpost
+
+SEALPOST_BIN ?= $(CURDIR)/src/sealpost
+check-integration:
+	@bash tests/integration/run.sh $(SEALPOST_BIN)
+
+# libFuzzer targets. `make fuzz` builds them; check-fuzz replays each
+# corpus once (and fails on any crash or sanitizer report).
+FUZZ_CC ?= clang
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lresolv
+
+fuzz: $(FUZZ_BINS)
+
+check-fuzz: $(FUZZ_BINS)
+	@sh tests/fuzz/replay.sh $(FUZZ_DIR) $(FUZZ_BINS)
+
+# Banned functions (STYLE.md 21).
+BANNED := strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|sscanf|alarm|setjmp|longjmp|system|popen
+lint:
+	@! grep -nE '(^|[^_a-z0-9])($(BANNED))[[:space:]]*\(' src/*.c src/*.h \
+	  || { echo "lint: banned function used (see STYLE.md 21)"; exit 1; }
+	@echo "lint: ok"
+
+install: all
+	install -D -m 0755 $(O)/sealpost $(DESTDIR)$(SBINDIR)/sealpost
+
+install-sendmail-links:
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	ln -sf sealpost $(DESTDIR)$(SBINDIR)/sendmail
+	ln -sf ../sbin/sealpost $(DESTDIR)$(BINDIR)/mailq
+	ln -sf ../sbin/sealpost $(DESTDIR)$(BINDIR)/newaliases
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sealpost
+	for l in $(DESTDIR)$(SBINDIR)/sendmail $(DESTDIR)$(BINDIR)/mailq \
+	  $(DESTDIR)$(BINDIR)/newaliases; do \
+	  if [ -L "$$l" ] && readlink "$$l" | grep -q sealpost; then rm -f "$$l"; fi; done
+
+# Installs (as root, only what is missing) the Debian packages for the
+# build and every test.
+deps:
+	sh tests/deps.sh all
+
+# Installs what is missing, builds, starts a private Postfix + Dovecot on
+# loopback, sends a message through sealpost with TLS and AUTH, shows it
+# arriving, and stops the servers.
+demo: 
+	sh tests/deps.sh demo
+	$(MAKE) --no-print-directory all
+	bash tests/demo.sh $(CURDIR)/src/sealpost
+
+harness-selftest:
+	bash tests/harness/mta.sh selftest
+
+clean:
+	rm -rf build src/*.o src/*.d src/sealpost

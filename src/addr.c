@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+/* addr.c: address parsing. Header and command-line text is untrusted
+ * input: every loop is bounded by its length, every output by
+ * MSG_ADDR_MAX, and anything that is not an address is an error, not a
+ * guess. */
+#include "addr.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "util.h"
+
+void
+addr_list_init(struct addr_list *l)
+{
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+void
+addr_list_free(struct addr_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	addr_list_init(l);
+}
+
+const char *
+addr_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	return at ? at + 1 : NULL;
+}
+
+static bool
+same_addr(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
+	size_t la = da ? (size_t)(da - a) : strlen(a);
+	size_t lb = db ? (size_t)(db - b) : strlen(b);
+	if (la != lb || memcmp(a, b, la) != 0 || !da != !db)
+		return false;
+	return !da || strcasecmp(da, db) == 0;
+}
+
+enum err
+addr_list_add(struct addr_list *l, const char *addr)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (same_addr(l->v[i], addr))
+			return ERR_OK;
+	if (l->n >= SMTP_RCPT_MAX)
+		return ERR_TOOBIG;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = xstrdup(addr);
+	return ERR_OK;
+}
+
+/* RFC 5322 3.2.3 specials, plus the ones we split on. */
+static bool
+is_special(char c)
+{
+	return strchr("()<>[]:;@\\,.\"", c) != NULL;
+}
+
+struct scan {
+	const char *s;
+	size_t len, i;
+	const char *why;
+};
+
+/* Skip folding white space and comments (nested, with quoted-pairs). */
+static enum err
+skip_cfws(struct scan *sc)
+{
+	while (sc->i < sc->len) {
+		char c = sc->s[sc->i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			sc->i++;
+		} else if (c == '(') {
+			int depth = 0;
+			do {
+				c = sc->s[sc->i];
+				if (c == '\\')
+					sc->i++;
+				else if (c == '(')
+					depth++;
+				else if (c == ')')
+					depth--;
+				sc->i++;
+			} while (depth > 0 && sc->i < sc->len);
+			if (depth > 0) {
+				sc->why = "unbalanced comment parenthesis";
+				return ERR_DATA;
+			}
+		} else {
+			break;
+		}
+	}
+	return ERR_OK;
+}
+
+/* Append one word (atom, quoted-string or domain-literal) or a '.'/'@'
+ * to out, without surrounding CFWS. */
+static enum err
+take_word(struct scan *sc, struct buf *out)
+{
+	char c = sc->s[sc->i];
+	size_t start = sc->i;
+	if (c == '"' || c == '[') {
+		char close = c == '"' ? '"' : ']';
+		sc->i++;
+		while (sc->i < sc->len && sc->s[sc->i] != close) {
+			if (sc->s[sc->i] == '\\')
+				sc->i++;
+			sc->i++;
+		}
+		if (sc->i >= sc->len) {
+			sc->why = c == '"' ? "unbalanced double quote" : "unbalanced [";
+			return ERR_DATA;
+		}
+		sc->i++;
+	} else if (c == '.' || c == '@') {
+		sc->i++;
+	} else {
+		while (sc->i < sc->len) {
+			c = sc->s[sc->i];
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || is_special(c))
+				break;
+			sc->i++;
+		}
+	}
+	if (buf_add(out, sc->s + start, sc->i - start) != ERR_OK) {
+		sc->why = "address too long";
+		return ERR_TOOBIG;
+	}
+	return ERR_OK;
+}
+
+/* The addr-spec inside <...>, after an optional obsolete route. */
+static enum err
+angle_addr(struct scan *sc, struct buf *out)
+{
+	enum err rc;
+	sc->i++;    /* '<' */
+	if ((rc = skip_cfws(sc)) != ERR_OK)
+		return rc;
+	if (sc->i < sc->len && sc->s[sc->i] == '@') {
+		/* obs-route "@a,@b:" (RFC 5322 4.4) is dropped. */
+		while (sc->i < sc->len && sc->s[sc->i] != ':' && sc->s[sc->i] != '>')
+			sc->i++;
+		if (sc->i < sc->len && sc->s[sc->i] == ':')
+			sc->i++;
+	}
+	for (;;) {
+		if ((rc = skip_cfws(sc)) != ERR_OK)
+			return rc;
+		if (sc->i >= sc->len) {
+			sc->why = "missing >";
+			return ERR_DATA;
+		}
+		char c = sc->s[sc->i];
+		if (c == '>') {
+			sc->i++;
+			return ERR_OK;
+		}
+		if (c == '<' || c == ',' || c == ';' || c == ':' || c == ')' || c == ']' ||
+		    c == '\\') {
+			sc->why = "unexpected character inside <>";
+			return ERR_DATA;
+		}
+		if ((rc = take_word(sc, out)) != ERR_OK)
+			return rc;
+	}
+}
+
+enum err
+addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **why)
+{
+	struct scan sc = { s, len, 0, NULL };
+	struct buf plain, angle;
+	enum err rc = ERR_OK;
+	bool in_group = false, have_angle = false;
+	size_t words = 0;
+
+	*why = NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F) {
+			*why = "control character in address";
+			return ERR_DATA;
+		}
+	}
+	buf_init(&plain, MSG_ADDR_MAX);
+	buf_init(&angle, MSG_ADDR_MAX);
+	for (;;) {
+		if ((rc = skip_cfws(&sc)) != ERR_OK)
+			break;
+		char c = sc.i < len ? s[sc.i] : '\0';
+		if (c == '\0' || c == ',' || c == ';') {
+			/* End of one mailbox. */
+			const struct buf *a = have_angle ? &angle : &plain;
+			if (have_angle && angle.len == 0) {
+				/* "<>" stands for no address (e.g. a null sender). */
+			} else if (a->len > 0) {
+				if (!have_angle && words > 1 && !memchr(a->data, '@', a->len) &&
+				    memchr(a->data, '"', a->len) == NULL) {
+					/* "John Smith" with no address is not an address. */
+					sc.why = "display name without an address";
+					rc = ERR_DATA;
+					break;
+				}
+				if ((rc = addr_list_add(out, a->data)) != ERR_OK) {
+					sc.why = "too many recipients";
+					break;
+				}
+			}
+			buf_reset(&plain);
+			buf_reset(&angle);
+			have_angle = false;
+			words = 0;
+			if (c == ';') {
+				if (!in_group) {
+					sc.why = "';' outside a group";
+					rc = ERR_DATA;
+					break;
+				}
+				in_group = false;
+			}
+			if (c == '\0')
+				break;
+			sc.i++;
+			continue;
+		}
+		if (have_angle) {
+			sc.why = "text after <address>";
+			rc = ERR_DATA;
+			break;
+		}
+		if (c == '<') {
+			if ((rc = angle_addr(&sc, &angle)) != ERR_OK)
+				break;
+			have_angle = true;
+			continue;
+		}
+		if (c == ':') {
+			/* "display-name:" opens a group; the name is dropped. */
+			if (in_group || words == 0) {
+				sc.why = in_group ? "nested group" : "':' without a group name";
+				rc = ERR_DATA;
+				break;
+			}
+			in_group = true;
+			buf_reset(&plain);
+			words = 0;
+			sc.i++;
+			continue;
+		}
+		if (c == '>' || c == ')' || c == ']' || c == '\\') {
+			sc.why = "unexpected character";
+			rc = ERR_DATA;
+			break;
+		}
+		if ((rc = take_word(&sc, &plain)) != ERR_OK)
+			break;
+		words++;
+	}
+	if (rc == ERR_OK && in_group) {
+		sc.why = "group without ';'";
+		rc = ERR_DATA;
+	}
+	*why = sc.why;
+	buf_free(&plain);
+	buf_free(&angle);
+	return rc;
+}
+
+static bool
+valid_domain(const char *d, bool *utf8)
+{
+	size_t len = strlen(d), label = 0;
+	if (len == 0 || len > 255)
+		return false;
+	if (d[0] == '[')
+		return d[len - 1] == ']' && len > 2;
+	if (d[0] == '.' || d[len - 1] == '.')
+		return false;
+	for (const char *p = d; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (++label > 63)
+			return false;
+		if (c >= 0x80)
+			*utf8 = true;
+		else if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+	}
+	return true;
+}
+
+enum err
+addr_check_envelope(const char *addr, bool null_ok, bool *utf8, const char **why)
+{
+	size_t len = strlen(addr);
+	const char *at = strrchr(addr, '@');
+	size_t local;
+	bool quoted = false;
+
+	*why = NULL;
+	if (len == 0) {
+		if (null_ok)
+			return ERR_OK;
+		*why = "empty address";
+		return ERR_DATA;
+	}
+	if (has_ctl(addr, len)) {
+		*why = "control character (CR, LF, NUL...) in address";
+		return ERR_DATA;
+	}
+	if (len > SMTP_PATH_MAX - 2) {
+		*why = "address longer than 254 octets";
+		return ERR_DATA;
+	}
+	if (!at || at == addr) {
+		*why = at ? "empty local part" : "no domain";
+		return ERR_DATA;
+	}
+	local = (size_t)(at - addr);
+	if (local > 64) {
+		*why = "local part longer than 64 octets";
+		return ERR_DATA;
+	}
+	for (size_t i = 0; i < local; i++) {
+		unsigned char c = (unsigned char)addr[i];
+		if (c == '"')
+			quoted = !quoted;
+		else if (c == '\\' && quoted)
+			i++;
+		else if (c >= 0x80)
+			*utf8 = true;
+		else if (!quoted && (c == ' ' || c == '<' || c == '>' || c == '(' || c == ')' ||
+		    c == ',' || c == ';' || c == ':' || c == '[' || c == ']' || c == '\\'))
+			{ *why = "special character in local part"; return ERR_DATA; }
+	}
+	if (quoted) {
+		*why = "unbalanced quote in local part";
+		return ERR_DATA;
+	}
+	if (!valid_domain(at + 1, utf8)) {
+		*why = "invalid domain";
+		return ERR_DATA;
+	}
+	return ERR_OK;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* addr.h: RFC 5322 address lists (headers, command-line recipients) and
+ * RFC 5321 envelope address checks. Pure: no I/O. */
+#ifndef SEALPOST_ADDR_H
+#define SEALPOST_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct addr_list {
+	char **v;
+	size_t n, cap;
+};
+
+void addr_list_init(struct addr_list *l);
+void addr_list_free(struct addr_list *l);
+/* addr_list_add: append a copy of addr unless it is already listed (local
+ * part compared exactly, domain without regard to case, R-SMTP-11's one
+ * transaction per server). Errors: ERR_TOOBIG past SMTP_RCPT_MAX. */
+enum err addr_list_add(struct addr_list *l, const char *addr) WUR;
+
+/* addr_parse_list: extract the addr-specs of an RFC 5322 address-list
+ * (display names, comments, quoted local parts, groups, angle addresses,
+ * obsolete routes) from len bytes of s (an unfolded header value or a
+ * command-line argument), appending each to out. Encoded words are left
+ * as they are: they only occur in display names, which are dropped.
+ * Errors: ERR_DATA with *why (unbalanced quote, comment or bracket,
+ * control character, empty address inside <>...), ERR_TOOBIG. */
+enum err addr_parse_list(const char *s, size_t len, struct addr_list *out,
+    const char **why) WUR;
+
+/* addr_check_envelope: is addr usable in MAIL FROM or RCPT TO (R-SMTP-6)?
+ * "" (null sender) is accepted when null_ok. No control characters, no
+ * spaces outside quotes, local part <= 64 octets, domain <= 255, whole
+ * path <= 254. *utf8 is set when the address has non-ASCII octets and so
+ * needs SMTPUTF8. Errors: ERR_DATA with *why. */
+enum err addr_check_envelope(const char *addr, bool null_ok, bool *utf8,
+    const char **why) WUR;
+
+/* addr_domain: pointer to the domain after the last '@', or NULL. */
+const char *addr_domain(const char *addr);
+
+#endif

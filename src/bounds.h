@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* bounds.h: every limit and default timeout of sealpost, in one place.
+ * Units are in the comments; RFC sections say where a number comes from. */
+#ifndef SEALPOST_BOUNDS_H
+#define SEALPOST_BOUNDS_H
+
+/* SMTP replies (RFC 5321 4.5.3.1.5 says 512 octets per line; we allow a margin,
+ * and AUTH challenges up to 12288 octets, RFC 4954 4). */
+#define SMTP_REPLY_LINE_MAX     4096    /* bytes per reply line, without CRLF */
+#define SMTP_AUTH_LINE_MAX      12288   /* bytes per 334 challenge line */
+#define SMTP_REPLY_LINES_MAX    1000    /* lines in one multi-line reply */
+#define SMTP_REPLY_TOTAL_MAX    65536   /* bytes in one whole reply */
+#define SMTP_CMD_LINE_MAX       512     /* RFC 5321 4.5.3.1.4, incl. CRLF */
+#define SMTP_PATH_MAX           256     /* RFC 5321 4.5.3.1.3 */
+#define SMTP_RCPT_MAX           1000    /* recipients per message */
+#define SMTP_TEXT_SHOWN_MAX     255     /* server text kept for messages and logs */
+
+/* Message intake. */
+#define MSG_LINE_MAX            998     /* RFC 5322 2.1.1, without CRLF */
+#define MSG_HEADER_MAX          (1024 * 1024)   /* bytes of the whole header block */
+#define MSG_HEADER_FIELDS_MAX   10000   /* header fields in one message */
+#define MSG_ADDR_MAX            1000    /* bytes of one address */
+#define MSG_ADDRLIST_MAX        (256 * 1024)    /* bytes of one address-list value */
+
+/* I/O sizes. */
+#define CONN_RBUF_SIZE          16384   /* bytes buffered from the peer */
+#define BODY_CHUNK_SIZE         65536   /* bytes read from the message file per write */
+
+/* Configuration. libinih (Debian r55) reads into a 200-byte stack buffer and
+ * silently splits longer lines; our reader refuses them instead. */
+#define CONFIG_LINE_MAX         200     /* bytes incl. newline and NUL, = INI_MAX_LINE */
+#define CONFIG_FILE_MAX         (1024 * 1024)   /* bytes */
+#define CONFIG_PINS_MAX         16      /* tls_fingerprint entries per account */
+#define SECRET_MAX              4096    /* bytes of a password or token */
+#define SECRET_CMD_TIMEOUT_MS   30000   /* password_command deadline */
+
+/* Timeouts, milliseconds. RFC 5321 4.5.3.2 values cap command_timeout. */
+#define TIMEOUT_CONNECT_MS      30000
+#define TIMEOUT_COMMAND_MS      300000  /* default command_timeout */
+#define TIMEOUT_SESSION_MS      1800000 /* default session_timeout */
+#define TIMEOUT_GREETING_MS     300000  /* 4.5.3.2.1 */
+#define TIMEOUT_MAIL_MS         300000  /* 4.5.3.2.2 */
+#define TIMEOUT_RCPT_MS         300000  /* 4.5.3.2.3 */
+#define TIMEOUT_DATA_INIT_MS    120000  /* 4.5.3.2.4 */
+#define TIMEOUT_DATA_BLOCK_MS   180000  /* 4.5.3.2.5 */
+#define TIMEOUT_DATA_DONE_MS    600000  /* 4.5.3.2.6 */
+#define TIMEOUT_QUIT_MS         10000   /* we do not wait long for 221 */
+#define TIMEOUT_TLS_BYE_MS      2000
+
+/* Queue defaults, seconds. */
+#define RETRY_MIN_S             300
+#define RETRY_MAX_S             10800
+#define QUEUE_LIFETIME_S        (5 * 86400)
+
+#endif

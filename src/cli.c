@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/* cli.c: sendmail's command line. Callers (cron, PHP, MUAs, git) pass
+ * flags sendmail and Postfix accepted for decades; we accept them, ignore
+ * the harmless ones, and refuse (64) anything that could swallow a
+ * recipient (D10). Flags cluster as with getopt ("-ti"); a flag that takes
+ * a value takes the rest of its word or the next word. Parsing stops at
+ * the first non-option or at "--". */
+#include "cli.h"
+
+#include <string.h>
+
+#include "log.h"
+
+/* Flags without a value that we act on or ignore. */
+static const char noarg_flags[] = "tivmnGUI";
+/* Flags whose value is the rest of the word or the next word. */
+static const char arg_flags[] = "frFNRVBCaLhXpO";
+
+void
+cli_usage(FILE *out)
+{
+	fputs("usage: sealpost [options] [--] recipient...\n"
+	    "       mailq | sealpost -bp\n"
+	    "       sealpost -q | --flush | --probe[=DOMAIN] | --check-config\n"
+	    "\n"
+	    "  -t             also take recipients from To:, Cc:, Bcc: (Bcc: is removed)\n"
+	    "  -i, -oi        a line with a single '.' is data, not end of input\n"
+	    "  -f ADDR        envelope sender (-r is the same; <> is the null sender)\n"
+	    "  -F NAME        full name for an added From: header\n"
+	    "  -N DSN         never | failure,delay,success\n"
+	    "  -R RET         full | hdrs\n"
+	    "  -V ENVID       DSN envelope id\n"
+	    "  -B TYPE        7BIT | 8BITMIME\n"
+	    "  -odi, -odb     deliver in the foreground / queue and deliver in the background\n"
+	    "  -bm            send (default); -bp list the queue; -bs SMTP on stdin/stdout\n"
+	    "  -q             run the queue once; --flush: attempt every queued entry now\n"
+	    "  -C FILE        configuration file\n"
+	    "  -a NAME        account (--account=NAME)\n"
+	    "  -L TAG         syslog tag\n"
+	    "  -v             protocol transcript on stderr (secrets redacted); -vv debug\n"
+	    "  --probe[=DOMAIN]  show the server's TLS, certificate and capabilities; send nothing\n"
+	    "  --check-config parse and show the configuration, secrets redacted\n"
+	    "  --version, --help\n"
+	    "\n"
+	    "Exit status: 0 delivered or queued; 64 usage; 65 bad data; 67 unknown user;\n"
+	    "69 rejected; 75 temporary failure (not queued); 77 authentication; 78 config.\n",
+	    out);
+}
+
+static enum err
+usage_err(struct buf *err, const char *what, const char *arg)
+{
+	errf(err, "%s%s%s", what, arg ? ": " : "", arg ? arg : "");
+	return ERR_USAGE;
+}
+
+/* -b MODE */
+static enum err
+set_b(struct opts *o, const char *v, struct buf *err)
+{
+	if (strcmp(v, "m") == 0)
+		o->mode = MODE_SEND;
+	else if (strcmp(v, "p") == 0)
+		o->mode = MODE_LIST_QUEUE;
+	else if (strcmp(v, "s") == 0)
+		o->mode = MODE_SMTP_STDIO;
+	else if (strcmp(v, "i") == 0)
+		o->mode = MODE_NOOP;
+	else if (strcmp(v, "h") == 0 || strcmp(v, "H") == 0)
+		debug("ignoring -b%s", v);
+	else
+		return usage_err(err, "unsupported mode (only -bm, -bp, -bs, -bi)", v);
+	return ERR_OK;
+}
+
+/* -o X... : sendmail's short options. */
+static enum err
+set_o(struct opts *o, const char *v, struct buf *err)
+{
+	(void)err;
+	if (strcmp(v, "i") == 0)
+		o->dot_is_data = true;
+	else if (strcmp(v, "di") == 0)
+		o->background = false;
+	else if (strcmp(v, "db") == 0)
+		o->background = true;
+	else if (o->verbose)
+		say("ignoring option -o%s", v);
+	return ERR_OK;
+}
+
+static enum err
+set_arg(struct opts *o, char flag, const char *v, struct buf *err)
+{
+	switch (flag) {
+	case 'f':
+	case 'r': o->sender = v; break;
+	case 'F': o->full_name = v; break;
+	case 'N': o->notify = v; break;
+	case 'R': o->ret = v; break;
+	case 'V': o->envid = v; break;
+	case 'B':
+		if (strcasecmp(v, "7BIT") != 0 && strcasecmp(v, "8BITMIME") != 0) {
+			if (o->verbose)
+				say("ignoring unsupported body type -B %s", v);
+		} else {
+			o->body_type = v;
+		}
+		break;
+	case 'C': o->config_file = v; break;
+	case 'a': o->account = v; break;
+	case 'L': o->log_tag = v; break;
+	case 'h': case 'X': case 'p': case 'O':
+		/* -X FILE is never opened (CVE-2016-10033 wrote files through it). */
+		if (o->verbose)
+			say("ignoring option -%c %s", flag, v);
+		break;
+	default:
+		return usage_err(err, "internal: unhandled option", NULL);
+	}
+	return ERR_OK;
+}
+
+static enum err
+long_opt(struct opts *o, int argc, char **argv, int *i, struct buf *err)
+{
+	const char *a = argv[*i] + 2;
+	if (strcmp(a, "flush") == 0)
+		o->mode = MODE_FLUSH;
+	else if (strcmp(a, "probe") == 0)
+		o->mode = MODE_PROBE;
+	else if (strncmp(a, "probe=", 6) == 0) {
+		o->mode = MODE_PROBE;
+		o->probe_domain = a + 6;
+		if (!*o->probe_domain)
+			return usage_err(err, "--probe= needs a domain", NULL);
+	} else if (strcmp(a, "check-config") == 0)
+		o->mode = MODE_CHECK_CONFIG;
+	else if (strcmp(a, "version") == 0)
+		o->mode = MODE_VERSION;
+	else if (strcmp(a, "help") == 0)
+		o->mode = MODE_HELP;
+	else if (strncmp(a, "account=", 8) == 0 && a[8])
+		o->account = a + 8;
+	else if (strcmp(a, "account") == 0) {
+		if (*i + 1 >= argc)
+			return usage_err(err, "--account needs a name", NULL);
+		o->account = argv[++*i];
+	} else
+		return usage_err(err, "unknown option", argv[*i]);
+	return ERR_OK;
+}
+
+enum err
+cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct buf *err)
+{
+	int i;
+	enum err rc;
+
+	memset(o, 0, sizeof *o);
+	o->mode = MODE_SEND;
+	if (strcmp(progname, "mailq") == 0)
+		o->mode = MODE_LIST_QUEUE;
+	else if (strcmp(progname, "newaliases") == 0)
+		o->mode = MODE_NOOP;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[1] == '-') {
+			if ((rc = long_opt(o, argc, argv, &i, err)) != ERR_OK)
+				return rc;
+			continue;
+		}
+		for (const char *p = a + 1; *p; p++) {
+			char f = *p;
+			if (f == 'b' || f == 'o' || f == 'd' || f == 'A' || f == 'q' || f == 'Q') {
+				const char *v = p + 1;
+				if (f == 'o' && !*v) {
+					/* "-o x value" form: the option letter is the next word. */
+					if (i + 1 >= argc)
+						return usage_err(err, "-o needs an option", NULL);
+					v = argv[++i];
+				}
+				if (f == 'b') {
+					if (!*v)
+						return usage_err(err, "-b needs a mode", NULL);
+					if ((rc = set_b(o, v, err)) != ERR_OK)
+						return rc;
+				} else if (f == 'o') {
+					if ((rc = set_o(o, v, err)) != ERR_OK)
+						return rc;
+				} else if (f == 'q') {
+					/* -q, -qTIME, -q TIME: the interval is ignored. */
+					o->mode = MODE_RUN_QUEUE;
+					if (!*v && i + 1 < argc && argv[i + 1][0] >= '0' &&
+					    argv[i + 1][0] <= '9')
+						i++;
+				} else if (o->verbose) {
+					say("ignoring option -%c%s", f, v);
+				}
+				break;
+			}
+			if (strchr(noarg_flags, f)) {
+				switch (f) {
+				case 't': o->extract = true; break;
+				case 'i': o->dot_is_data = true; break;
+				case 'v': o->verbose++; break;
+				case 'I': o->mode = MODE_NOOP; break;
+				default: break;     /* -m -n -G -U: accepted, ignored */
+				}
+				continue;
+			}
+			if (strchr(arg_flags, f)) {
+				const char *v = p + 1;
+				if (!*v) {
+					if (i + 1 >= argc)
+						return usage_err(err, "option needs a value", a);
+					v = argv[++i];
+				}
+				if ((rc = set_arg(o, f, v, err)) != ERR_OK)
+					return rc;
+				break;
+			}
+			/* D10: an unknown flag alone is ignored with a warning;
+			 * anything longer could be a flag with a value that would
+			 * swallow a recipient. */
+			if (p == a + 1 && p[1] == '\0') {
+				say("warning: ignoring unknown option -%c", f);
+				continue;
+			}
+			return usage_err(err, "unknown option", a);
+		}
+	}
+	o->rcpts = argv + i;
+	o->nrcpts = argc - i;
+	return ERR_OK;
+}

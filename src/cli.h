@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h: the sendmail-compatible command line (INTERFACE.md 2). */
+#ifndef SEALPOST_CLI_H
+#define SEALPOST_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "err.h"
+
+enum cli_mode {
+	MODE_SEND, MODE_LIST_QUEUE, MODE_NOOP, MODE_RUN_QUEUE, MODE_FLUSH,
+	MODE_SMTP_STDIO, MODE_PROBE, MODE_CHECK_CONFIG, MODE_VERSION, MODE_HELP,
+};
+
+struct opts {
+	enum cli_mode mode;
+	bool extract;               /* -t */
+	bool dot_is_data;           /* -i, -oi */
+	bool background;            /* -odb */
+	int verbose;                /* -v count */
+	const char *sender;         /* -f, -r */
+	const char *full_name;      /* -F */
+	const char *notify;         /* -N */
+	const char *ret;            /* -R */
+	const char *envid;          /* -V */
+	const char *body_type;      /* -B */
+	const char *config_file;    /* -C */
+	const char *account;        /* -a, --account */
+	const char *log_tag;        /* -L */
+	const char *probe_domain;   /* --probe=DOMAIN */
+	char **rcpts;               /* points into argv */
+	int nrcpts;
+};
+
+/* cli_parse: parse argv (progname is basename(argv[0]): "mailq" and
+ * "newaliases" preset the mode). Warnings for ignored options go to
+ * stderr under -v. Errors: ERR_USAGE with the reason in err. */
+enum err cli_parse(int argc, char **argv, const char *progname, struct opts *o,
+    struct buf *err) WUR;
+
+void cli_usage(FILE *out);
+
+#endif

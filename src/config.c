@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: MIT
+/* config.c: the configuration file. libinih does the INI syntax through
+ * ini_parse_stream() with our own reader, because Debian's libinih (r55)
+ * silently splits lines longer than 199 bytes and would let the tail of a
+ * long value become a key of its own. This file owns every default, every
+ * validation and the permission rules of decision D9; it never touches the
+ * network and never prints a secret. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "util.h"
+
+enum ktype { K_STR, K_PORT, K_DURATION, K_BOOL, K_TLSMODE, K_HFROM, K_MODE,
+	K_POLICY, K_PINS, K_TLSVER, K_MECHS, K_GLOBS, K_LOG, K_TRUSTAD, K_SECRET };
+
+struct key {
+	const char *name;
+	enum ktype type;
+	size_t off;
+};
+
+#define G(n, t, f) { n, t, offsetof(struct config, f) }
+static const struct key global_keys[] = {
+	G("hostname", K_STR, hostname),
+	G("maildomain", K_STR, maildomain),
+	G("admin", K_STR, admin),
+	G("queue", K_BOOL, queue),
+	G("queue_dir", K_STR, queue_dir),
+	G("retry_min", K_DURATION, retry_min_ms),
+	G("retry_max", K_DURATION, retry_max_ms),
+	G("queue_lifetime", K_DURATION, queue_lifetime_ms),
+	G("bounce", K_BOOL, bounce),
+	G("log", K_LOG, log),
+	G("connect_timeout", K_DURATION, connect_timeout_ms),
+	G("command_timeout", K_DURATION, command_timeout_ms),
+	G("session_timeout", K_DURATION, session_timeout_ms),
+	G("dns_server", K_STR, dns_server),
+	G("dns_trust_ad", K_TRUSTAD, dns_trust_ad),
+	{ NULL, K_STR, 0 },
+};
+#undef G
+
+#define A(n, t, f) { n, t, offsetof(struct account, f) }
+static const struct key account_keys[] = {
+	A("mode", K_MODE, mode),
+	A("host", K_STR, host),
+	A("port", K_PORT, port),
+	A("tls", K_TLSMODE, tls),
+	A("tls_ca_file", K_STR, tls_ca_file),
+	A("tls_fingerprint", K_PINS, tls_fingerprint),
+	A("tls_server_name", K_STR, tls_server_name),
+	A("tls_cert_file", K_STR, tls_cert_file),
+	A("tls_key_file", K_STR, tls_key_file),
+	A("tls_min_version", K_TLSVER, tls_min_version),
+	A("tls_priority", K_STR, tls_priority),
+	A("user", K_STR, user),
+	A("password", K_SECRET, password),
+	A("password_file", K_STR, password_file),
+	A("password_command", K_STR, password_command),
+	A("auth_mechanisms", K_MECHS, auth_mechanisms),
+	A("from", K_STR, from),
+	A("match_from", K_GLOBS, match_from),
+	A("header_from", K_HFROM, header_from),
+	A("mx_port", K_PORT, mx_port),
+	A("tls_policy", K_POLICY, tls_policy),
+	A("mta_sts", K_BOOL, mta_sts),
+	A("mta_sts_port", K_PORT, mta_sts_port),
+	A("mta_sts_ca_file", K_STR, mta_sts_ca_file),
+	{ NULL, K_STR, 0 },
+};
+#undef A
+
+#define D(n, t, f) { n, t, offsetof(struct domain_policy, f) }
+static const struct key domain_keys[] = {
+	D("tls_policy", K_POLICY, policy),
+	D("tls_fingerprint", K_PINS, tls_fingerprint),
+	{ NULL, K_STR, 0 },
+};
+#undef D
+
+static const char *const policy_names[] = {
+	[POLICY_DANE] = "dane", [POLICY_DANE_ONLY] = "dane-only",
+	[POLICY_VERIFY] = "verify", [POLICY_ENCRYPT] = "encrypt",
+	[POLICY_MAY] = "may", [POLICY_FINGERPRINT] = "fingerprint",
+};
+
+const char *
+tls_policy_str(enum tls_policy p)
+{
+	return (unsigned)p < sizeof policy_names / sizeof policy_names[0] ?
+	    policy_names[p] : "?";
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->queue = true;
+	cfg->retry_min_ms = (uint64_t)RETRY_MIN_S * 1000;
+	cfg->retry_max_ms = (uint64_t)RETRY_MAX_S * 1000;
+	cfg->queue_lifetime_ms = (uint64_t)QUEUE_LIFETIME_S * 1000;
+	cfg->bounce = true;
+	cfg->log = LOG_TARGET_SYSLOG;
+	cfg->connect_timeout_ms = TIMEOUT_CONNECT_MS;
+	cfg->command_timeout_ms = TIMEOUT_COMMAND_MS;
+	cfg->session_timeout_ms = TIMEOUT_SESSION_MS;
+	cfg->dns_trust_ad = TRUST_AD_AUTO;
+}
+
+/* The parse state shared by the reader and the handler. */
+struct parse {
+	struct config *cfg;
+	const char *name;
+	const char *text;
+	size_t len, pos;
+	unsigned line;
+	bool too_long, has_nul, had_global;
+	struct buf *err;
+	enum err rc;
+	char section[CONFIG_LINE_MAX];
+	void *cur;                      /* account, domain, or NULL */
+	const struct key *keys;
+	unsigned seen[32];              /* bit per key index: duplicate check */
+};
+
+/* Our ini_reader: hands libinih one line at a time and refuses any line
+ * that would not fit its buffer instead of letting it be split. */
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	size_t end, n;
+	if (p->pos >= p->len || p->too_long || p->has_nul)
+		return NULL;
+	end = p->pos;
+	while (end < p->len && p->text[end] != '\n')
+		end++;
+	n = end - p->pos + (end < p->len ? 1 : 0);
+	p->line++;
+	/* libinih needs room for the line, its newline and a NUL. */
+	if (num <= 0 || n + 1 > (size_t)num || (end == p->len && n + 2 > (size_t)num)) {
+		p->too_long = true;
+		return NULL;
+	}
+	if (memchr(p->text + p->pos, '\0', n)) {
+		p->has_nul = true;
+		return NULL;
+	}
+	memcpy(str, p->text + p->pos, n);
+	str[n] = '\0';
+	p->pos += n;
+	return str;
+}
+
+static int
+fail(struct parse *p, const char *fmt, ...) PRINTF(2, 3);
+
+static int
+fail(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+	if (p->rc != ERR_OK)
+		return 0;
+	p->rc = ERR_CONFIG;
+	buf_reset(p->err);
+	errf(p->err, "%s:%u: ", p->name, p->line);
+	va_start(ap, fmt);
+	verrf(p->err, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static bool
+valid_pin(const char *s)
+{
+	/* sha256: followed by 32 bytes in hex, with or without ':' separators. */
+	size_t hex = 0;
+	if (strncasecmp(s, "sha256:", 7) != 0)
+		return false;
+	for (s += 7; *s; s++) {
+		if (isxdigit((unsigned char)*s))
+			hex++;
+		else if (*s != ':')
+			return false;
+	}
+	return hex == 64;
+}
+
+/* Store one value. Returns 1 (libinih's success) or 0 via fail(). */
+static int
+set_value(struct parse *p, const struct key *k, void *base, const char *key,
+    const char *value)
+{
+	char *field = (char *)base + k->off;
+	unsigned long ul;
+	uint64_t ms;
+	bool b;
+
+	switch (k->type) {
+	case K_STR:
+	case K_SECRET:
+		if (!*value)
+			return fail(p, "%s: empty value", key);
+		*(char **)field = xstrdup(value);
+		return 1;
+	case K_PORT:
+		if (parse_uint(value, 65535, &ul) != ERR_OK || ul == 0)
+			return fail(p, "%s: expected a port number 1-65535, got \"%s\"", key, value);
+		*(unsigned *)field = (unsigned)ul;
+		return 1;
+	case K_DURATION:
+		if (parse_duration_ms(value, (uint64_t)366 * 86400000, &ms) != ERR_OK || ms == 0)
+			return fail(p, "%s: expected a duration such as 30s, 5m, 3h or 5d, got \"%s\"",
+			    key, value);
+		*(uint64_t *)field = ms;
+		return 1;
+	case K_BOOL:
+		if (parse_bool(value, &b) != ERR_OK)
+			return fail(p, "%s: expected yes or no, got \"%s\"", key, value);
+		*(bool *)field = b;
+		return 1;
+	case K_TLSMODE:
+		if (strcmp(value, "implicit") == 0)
+			*(enum tls_mode *)field = TLS_MODE_IMPLICIT;
+		else if (strcmp(value, "starttls") == 0)
+			*(enum tls_mode *)field = TLS_MODE_STARTTLS;
+		else
+			return fail(p, "tls: expected implicit or starttls, got \"%s\""
+			    " (there is no plaintext setting)", value);
+		return 1;
+	case K_HFROM:
+		if (strcmp(value, "add") == 0)
+			*(enum header_from *)field = HFROM_ADD;
+		else if (strcmp(value, "replace") == 0)
+			*(enum header_from *)field = HFROM_REPLACE;
+		else if (strcmp(value, "keep") == 0)
+			*(enum header_from *)field = HFROM_KEEP;
+		else
+			return fail(p, "header_from: expected add, replace or keep, got \"%s\"", value);
+		return 1;
+	case K_MODE:
+		if (strcmp(value, "relay") == 0)
+			*(enum acct_mode *)field = ACCT_RELAY;
+		else if (strcmp(value, "mx") == 0)
+			*(enum acct_mode *)field = ACCT_MX;
+		else
+			return fail(p, "mode: expected relay or mx, got \"%s\"", value);
+		return 1;
+	case K_POLICY:
+		for (size_t i = 0; i < sizeof policy_names / sizeof policy_names[0]; i++) {
+			if (strcmp(value, policy_names[i]) == 0) {
+				*(enum tls_policy *)field = (enum tls_policy)i;
+				return 1;
+			}
+		}
+		return fail(p, "tls_policy: expected dane, dane-only, verify, encrypt, may"
+		    " or fingerprint, got \"%s\"", value);
+	case K_TLSVER:
+		if (strcmp(value, "1.2") == 0)
+			*(unsigned *)field = 12;
+		else if (strcmp(value, "1.3") == 0)
+			*(unsigned *)field = 13;
+		else
+			return fail(p, "tls_min_version: expected 1.2 or 1.3, got \"%s\"", value);
+		return 1;
+	case K_LOG:
+		if (strcmp(value, "syslog") == 0)
+			p->cfg->log = LOG_TARGET_SYSLOG;
+		else if (strcmp(value, "stderr") == 0)
+			p->cfg->log = LOG_TARGET_STDERR;
+		else if (strcmp(value, "none") == 0)
+			p->cfg->log = LOG_TARGET_NONE;
+		else if (value[0] == '/') {
+			p->cfg->log = LOG_TARGET_FILE;
+			p->cfg->log_path = xstrdup(value);
+		} else
+			return fail(p, "log: expected syslog, stderr, none or an absolute path,"
+			    " got \"%s\"", value);
+		return 1;
+	case K_TRUSTAD:
+		if (strcmp(value, "auto") == 0)
+			p->cfg->dns_trust_ad = TRUST_AD_AUTO;
+		else if (parse_bool(value, &b) == ERR_OK)
+			p->cfg->dns_trust_ad = b ? TRUST_AD_YES : TRUST_AD_NO;
+		else
+			return fail(p, "dns_trust_ad: expected yes, no or auto, got \"%s\"", value);
+		return 1;
+	case K_PINS: {
+		/* A comma list; the key may also be repeated, since one line
+		 * holds at most 199 bytes (two pins). */
+		char **pins = (char **)field;
+		size_t *npins = p->keys == account_keys ?
+		    &((struct account *)base)->npins : &((struct domain_policy *)base)->npins;
+		char *copy = xstrdup(value), *save = NULL;
+		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			str_trim(tok);
+			if (!valid_pin(tok)) {
+				free(copy);
+				return fail(p, "tls_fingerprint: \"%s\" is not sha256: followed by"
+				    " 64 hex digits", tok);
+			}
+			if (*npins >= CONFIG_PINS_MAX) {
+				free(copy);
+				return fail(p, "tls_fingerprint: more than %d pins", CONFIG_PINS_MAX);
+			}
+			pins[(*npins)++] = xstrdup(tok);
+		}
+		free(copy);
+		if (*npins == 0)
+			return fail(p, "tls_fingerprint: empty value");
+		return 1;
+	}
+	case K_MECHS:
+	case K_GLOBS: {
+		/* Whitespace- or comma-separated words, kept ' '-separated. */
+		struct buf out;
+		const char *s = value;
+		buf_init(&out, CONFIG_LINE_MAX * 4);
+		if (*(char **)field) {
+			(void)!buf_adds(&out, *(char **)field);  /* was within max */
+			free(*(char **)field);
+			*(char **)field = NULL;
+		}
+		while (*s) {
+			size_t n;
+			while (*s == ' ' || *s == '\t' || *s == ',')
+				s++;
+			n = strcspn(s, " \t,");
+			if (n == 0)
+				break;
+			for (size_t i = 0; i < n; i++) {
+				unsigned char c = (unsigned char)s[i];
+				if (k->type == K_MECHS && !isalnum(c) && c != '-' && c != '_') {
+					buf_free(&out);
+					return fail(p, "%s: \"%.*s\" is not a SASL mechanism name",
+					    key, (int)n, s);
+				}
+			}
+			if ((out.len && buf_addc(&out, ' ') != ERR_OK) ||
+			    buf_add(&out, s, n) != ERR_OK) {
+				buf_free(&out);
+				return fail(p, "%s: too many entries", key);
+			}
+			s += n;
+		}
+		if (out.len == 0) {
+			buf_free(&out);
+			return fail(p, "%s: empty value", key);
+		}
+		if (k->type == K_MECHS)
+			for (char *c = out.data; *c; c++)
+				*c = (char)toupper((unsigned char)*c);
+		*(char **)field = buf_take(&out);
+		return 1;
+	}
+	}
+	return fail(p, "%s: internal error", key);
+}
+
+static int
+start_section(struct parse *p, const char *section)
+{
+	struct config *cfg = p->cfg;
+	memset(p->seen, 0, sizeof p->seen);
+	snprintf(p->section, sizeof p->section, "%s", section);
+	p->cur = NULL;
+	p->keys = NULL;
+	if (strcmp(section, "global") == 0) {
+		if (p->had_global)
+			return fail(p, "[global] appears twice");
+		p->had_global = true;
+		p->keys = global_keys;
+		p->cur = cfg;
+	} else if (strcmp(section, "aliases") == 0) {
+		p->keys = NULL;
+	} else if (strncmp(section, "account ", 8) == 0 || strncmp(section, "domain ", 7) == 0) {
+		bool is_acct = section[0] == 'a';
+		char name[CONFIG_LINE_MAX];
+		snprintf(name, sizeof name, "%s", section + (is_acct ? 8 : 7));
+		str_trim(name);
+		if (!*name)
+			return fail(p, "[%s]: missing name", section);
+		for (const char *c = name; *c; c++)
+			if (isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
+				return fail(p, "[%s]: the name must be one word", section);
+		if (is_acct) {
+			struct account *a, **tail = &cfg->accounts;
+			for (a = cfg->accounts; a; a = a->next) {
+				if (strcmp(a->name, name) == 0)
+					return fail(p, "account \"%s\" is defined twice", name);
+				tail = &a->next;
+			}
+			a = xcalloc(1, sizeof *a);
+			a->name = xstrdup(name);
+			a->line = p->line;
+			a->mode = ACCT_RELAY;
+			a->tls = TLS_MODE_IMPLICIT;
+			a->tls_min_version = 12;
+			a->header_from = HFROM_ADD;
+			a->tls_policy = POLICY_DANE;
+			a->mta_sts = true;
+			*tail = a;
+			p->cur = a;
+			p->keys = account_keys;
+		} else {
+			struct domain_policy *d, **tail = &cfg->domains;
+			for (d = cfg->domains; d; d = d->next) {
+				if (strcasecmp(d->name, name) == 0)
+					return fail(p, "domain \"%s\" is defined twice", name);
+				tail = &d->next;
+			}
+			d = xcalloc(1, sizeof *d);
+			d->name = xstrdup(name);
+			d->policy = POLICY_DANE;
+			*tail = d;
+			p->cur = d;
+			p->keys = domain_keys;
+		}
+	} else {
+		return fail(p, "unknown section [%s] (expected [global], [aliases],"
+		    " [account NAME] or [domain NAME])", section);
+	}
+	return 1;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *raw)
+{
+	struct parse *p = user;
+	char value[CONFIG_LINE_MAX];
+	size_t vlen;
+
+	if (p->rc != ERR_OK)
+		return 0;
+	if (strcmp(section, p->section) != 0 || p->section[0] == '\0') {
+		if (!*section)
+			return fail(p, "\"%s\" appears before any [section]", name);
+		if (!start_section(p, section))
+			return 0;
+	}
+	/* A double-quoted value loses its quotes (INTERFACE.md 4). */
+	snprintf(value, sizeof value, "%s", raw);
+	vlen = strlen(value);
+	if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+		memmove(value, value + 1, vlen - 2);
+		value[vlen - 2] = '\0';
+	}
+	if (has_ctl(value, strlen(value)))
+		return fail(p, "%s: control character in value", name);
+
+	if (strcmp(p->section, "aliases") == 0) {
+		struct alias *a, **tail = &p->cfg->aliases;
+		for (a = p->cfg->aliases; a; a = a->next) {
+			if (strcasecmp(a->name, name) == 0)
+				return fail(p, "alias \"%s\" is defined twice", name);
+			tail = &a->next;
+		}
+		if (!*value)
+			return fail(p, "alias \"%s\": empty value", name);
+		a = xcalloc(1, sizeof *a);
+		a->name = xstrdup(name);
+		a->target = xstrdup(value);
+		*tail = a;
+		return 1;
+	}
+	for (size_t i = 0; p->keys[i].name; i++) {
+		const struct key *k = &p->keys[i];
+		if (strcmp(k->name, name) != 0)
+			continue;
+		bool repeatable = k->type == K_PINS || k->type == K_GLOBS;
+		if (!repeatable && (p->seen[i / 32] & (1u << (i % 32))))
+			return fail(p, "%s is set twice in [%s]", name, p->section);
+		p->seen[i / 32] |= 1u << (i % 32);
+		return set_value(p, k, p->cur, name, value);
+	}
+	return fail(p, "unknown key \"%s\" in [%s]", name, p->section);
+}
+
+static enum err
+validate(struct config *cfg, const char *name, struct buf *err)
+{
+	for (struct account *a = cfg->accounts; a; a = a->next) {
+		int nsecret = !!a->password + !!a->password_file + !!a->password_command;
+		if (a->mode == ACCT_RELAY && !a->host) {
+			errf(err, "%s:%u: account %s: host is required", name, a->line, a->name);
+			return ERR_CONFIG;
+		}
+		if (nsecret > 1) {
+			errf(err, "%s:%u: account %s: set only one of password,"
+			    " password_file and password_command", name, a->line, a->name);
+			return ERR_CONFIG;
+		}
+		if (nsecret && !a->user) {
+			errf(err, "%s:%u: account %s: a password needs a user",
+			    name, a->line, a->name);
+			return ERR_CONFIG;
+		}
+		if (!!a->tls_cert_file != !!a->tls_key_file) {
+			errf(err, "%s:%u: account %s: tls_cert_file and tls_key_file"
+			    " go together", name, a->line, a->name);
+			return ERR_CONFIG;
+		}
+		if (a->port == 0)
+			a->port = a->tls == TLS_MODE_IMPLICIT ? 465 : 587;
+		if (a->mx_port == 0)
+			a->mx_port = 25;
+		if (a->mta_sts_port == 0)
+			a->mta_sts_port = 443;
+		if (!a->auth_mechanisms)
+			a->auth_mechanisms = xstrdup("SCRAM-SHA-256-PLUS SCRAM-SHA-256"
+			    " SCRAM-SHA-1-PLUS SCRAM-SHA-1 PLAIN LOGIN");
+	}
+	for (struct domain_policy *d = cfg->domains; d; d = d->next) {
+		if (d->policy == POLICY_FINGERPRINT && d->npins == 0) {
+			errf(err, "%s: [domain %s]: tls_policy = fingerprint needs"
+			    " tls_fingerprint", name, d->name);
+			return ERR_CONFIG;
+		}
+	}
+	if (cfg->retry_min_ms > cfg->retry_max_ms) {
+		errf(err, "%s: retry_min is larger than retry_max", name);
+		return ERR_CONFIG;
+	}
+	return ERR_OK;
+}
+
+enum err
+config_parse_mem(struct config *cfg, const char *name, const char *text, size_t len,
+    struct buf *err)
+{
+	struct parse p;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	p.cfg = cfg;
+	p.name = name;
+	p.text = text;
+	p.len = len;
+	p.err = err;
+	p.rc = ERR_OK;
+	rc = ini_parse_stream(reader, &p, handler, &p);
+	if (p.too_long) {
+		buf_reset(err);
+		errf(err, "%s:%u: line longer than %d bytes (list keys such as"
+		    " tls_fingerprint may be repeated instead)", name, p.line, CONFIG_LINE_MAX - 2);
+		return ERR_CONFIG;
+	}
+	if (p.has_nul) {
+		buf_reset(err);
+		errf(err, "%s:%u: NUL byte in configuration", name, p.line);
+		return ERR_CONFIG;
+	}
+	if (p.rc != ERR_OK)
+		return p.rc;
+	if (rc != 0) {
+		buf_reset(err);
+		errf(err, "%s:%d: syntax error (expected [section], key = value,"
+		    " or a # or ; comment)", name, rc);
+		return ERR_CONFIG;
+	}
+	return validate(cfg, name, err);
+}
+
+enum err
+config_load(struct config *cfg, const char *path, struct buf *err)
+{
+	struct buf text;
+	struct stat st;
+	enum err rc = ERR_OK;
+	int fd;
+
+	buf_init(&text, CONFIG_FILE_MAX);
+	cfg->path = xstrdup(path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		errf(err, "%s: %s", path, strerror(errno));
+		return ERR_CONFIG;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		errf(err, "%s: not a regular file", path);
+		rc = ERR_CONFIG;
+		goto out;
+	}
+	if (st.st_mode & S_IWOTH) {
+		errf(err, "%s: writable by other users; refusing it (chmod o-w %s)",
+		    path, path);
+		rc = ERR_CONFIG;
+		goto out;
+	}
+	for (;;) {
+		char chunk[8192];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errf(err, "%s: %s", path, strerror(errno));
+			rc = ERR_CONFIG;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(&text, chunk, (size_t)n) != ERR_OK) {
+			errf(err, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+			rc = ERR_CONFIG;
+			goto out;
+		}
+	}
+	if ((rc = config_parse_mem(cfg, path, buf_str(&text), text.len, err)) != ERR_OK)
+		goto out;
+	/* D9: a password in a file that others can read is a leak. */
+	if (st.st_mode & S_IROTH) {
+		for (struct account *a = cfg->accounts; a; a = a->next) {
+			if (a->password) {
+				errf(err, "%s: account %s has a password, but the file is"
+				    " readable by other users (chmod o-r %s, or use password_file)",
+				    path, a->name, path);
+				rc = ERR_CONFIG;
+				goto out;
+			}
+		}
+	}
+out:
+	close(fd);
+	buf_wipe(&text);
+	return rc;
+}
+
+struct account *
+config_find_account(const struct config *cfg, const char *name)
+{
+	for (struct account *a = cfg->accounts; a; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+static bool
+globs_match(const char *globs, const char *s)
+{
+	char pat[CONFIG_LINE_MAX * 4];
+	while (*globs) {
+		size_t n = strcspn(globs, " ");
+		if (n < sizeof pat) {
+			memcpy(pat, globs, n);
+			pat[n] = '\0';
+			if (fnmatch(pat, s, FNM_CASEFOLD) == 0)
+				return true;
+		}
+		globs += n;
+		while (*globs == ' ')
+			globs++;
+	}
+	return false;
+}
+
+struct account *
+config_pick_account(const struct config *cfg, const char *name, const char *sender,
+    struct buf *err)
+{
+	struct account *a;
+	if (name) {
+		if (!(a = config_find_account(cfg, name)))
+			errf(err, "%s: no [account %s]", cfg->path ? cfg->path : "config",
+			    name);
+		return a;
+	}
+	if (sender && *sender)
+		for (a = cfg->accounts; a; a = a->next)
+			if (a->match_from && globs_match(a->match_from, sender))
+				return a;
+	if (!(a = config_find_account(cfg, "default")))
+		errf(err, "%s: no [account default], and no account's match_from"
+		    " matches the sender", cfg->path ? cfg->path : "config");
+	return a;
+}
+
+static void
+dump_str(FILE *out, const char *k, const char *v)
+{
+	if (v)
+		fprintf(out, "%s = %s\n", k, v);
+}
+
+void
+config_dump(const struct config *cfg, FILE *out)
+{
+	static const char *const logs[] = { "syslog", "stderr", "none", "file" };
+	static const char *const trust[] = { "auto", "yes", "no" };
+	fprintf(out, "# %s\n[global]\n", cfg->path ? cfg->path : "(defaults)");
+	dump_str(out, "hostname", cfg->hostname);
+	dump_str(out, "maildomain", cfg->maildomain);
+	dump_str(out, "admin", cfg->admin);
+	fprintf(out, "queue = %s\n", cfg->queue ? "yes" : "no");
+	dump_str(out, "queue_dir", cfg->queue_dir);
+	fprintf(out, "retry_min = %llus\nretry_max = %llus\nqueue_lifetime = %llus\n",
+	    (unsigned long long)cfg->retry_min_ms / 1000,
+	    (unsigned long long)cfg->retry_max_ms / 1000,
+	    (unsigned long long)cfg->queue_lifetime_ms / 1000);
+	fprintf(out, "bounce = %s\n", cfg->bounce ? "yes" : "no");
+	fprintf(out, "log = %s\n", cfg->log == LOG_TARGET_FILE ? cfg->log_path : logs[cfg->log]);
+	fprintf(out, "connect_timeout = %llus\ncommand_timeout = %llus\n"
+	    "session_timeout = %llus\n",
+	    (unsigned long long)cfg->connect_timeout_ms / 1000,
+	    (unsigned long long)cfg->command_timeout_ms / 1000,
+	    (unsigned long long)cfg->session_timeout_ms / 1000);
+	dump_str(out, "dns_server", cfg->dns_server);
+	fprintf(out, "dns_trust_ad = %s\n", trust[cfg->dns_trust_ad]);
+	if (cfg->aliases)
+		fprintf(out, "\n[aliases]\n");
+	for (const struct alias *al = cfg->aliases; al; al = al->next)
+		fprintf(out, "%s = %s\n", al->name, al->target);
+	for (const struct account *a = cfg->accounts; a; a = a->next) {
+		fprintf(out, "\n[account %s]\nmode = %s\n", a->name,
+		    a->mode == ACCT_MX ? "mx" : "relay");
+		if (a->mode == ACCT_RELAY) {
+			dump_str(out, "host", a->host);
+			fprintf(out, "port = %u\ntls = %s\n", a->port,
+			    a->tls == TLS_MODE_IMPLICIT ? "implicit" : "starttls");
+		} else {
+			fprintf(out, "mx_port = %u\ntls_policy = %s\nmta_sts = %s\n"
+			    "mta_sts_port = %u\n", a->mx_port, tls_policy_str(a->tls_policy),
+			    a->mta_sts ? "yes" : "no", a->mta_sts_port);
+			dump_str(out, "mta_sts_ca_file", a->mta_sts_ca_file);
+		}
+		dump_str(out, "tls_ca_file", a->tls_ca_file);
+		for (size_t i = 0; i < a->npins; i++)
+			dump_str(out, "tls_fingerprint", a->tls_fingerprint[i]);
+		dump_str(out, "tls_server_name", a->tls_server_name);
+		dump_str(out, "tls_cert_file", a->tls_cert_file);
+		dump_str(out, "tls_key_file", a->tls_key_file);
+		fprintf(out, "tls_min_version = %s\n", a->tls_min_version == 13 ? "1.3" : "1.2");
+		dump_str(out, "tls_priority", a->tls_priority);
+		dump_str(out, "user", a->user);
+		if (a->password)
+			fprintf(out, "password = <redacted>\n");
+		dump_str(out, "password_file", a->password_file);
+		dump_str(out, "password_command", a->password_command);
+		dump_str(out, "auth_mechanisms", a->auth_mechanisms);
+		dump_str(out, "from", a->from);
+		dump_str(out, "match_from", a->match_from);
+		fprintf(out, "header_from = %s\n", a->header_from == HFROM_ADD ? "add" :
+		    a->header_from == HFROM_REPLACE ? "replace" : "keep");
+	}
+	for (const struct domain_policy *d = cfg->domains; d; d = d->next) {
+		fprintf(out, "\n[domain %s]\ntls_policy = %s\n", d->name, tls_policy_str(d->policy));
+		for (size_t i = 0; i < d->npins; i++)
+			dump_str(out, "tls_fingerprint", d->tls_fingerprint[i]);
+	}
+}
+
+void
+config_free(struct config *cfg)
+{
+	struct account *a, *an;
+	struct domain_policy *d, *dn;
+	struct alias *al, *aln;
+
+	for (a = cfg->accounts; a; a = an) {
+		an = a->next;
+		if (a->password) {
+			wipe(a->password, strlen(a->password));
+			free(a->password);
+		}
+		for (size_t i = 0; i < a->npins; i++)
+			free(a->tls_fingerprint[i]);
+		free(a->name); free(a->host); free(a->tls_ca_file); free(a->tls_server_name);
+		free(a->tls_cert_file); free(a->tls_key_file); free(a->tls_priority);
+		free(a->user); free(a->password_file); free(a->password_command);
+		free(a->auth_mechanisms); free(a->from); free(a->match_from);
+		free(a->mta_sts_ca_file);
+		free(a);
+	}
+	for (d = cfg->domains; d; d = dn) {
+		dn = d->next;
+		for (size_t i = 0; i < d->npins; i++)
+			free(d->tls_fingerprint[i]);
+		free(d->name);
+		free(d);
+	}
+	for (al = cfg->aliases; al; al = aln) {
+		aln = al->next;
+		free(al->name);
+		free(al->target);
+		free(al);
+	}
+	free(cfg->path); free(cfg->hostname); free(cfg->maildomain); free(cfg->admin);
+	free(cfg->queue_dir); free(cfg->log_path); free(cfg->dns_server);
+	config_defaults(cfg);
+}

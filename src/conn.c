@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/* conn.c: reads and writes with poll() for the time left, never blocking
+ * past a deadline, plaintext or GnuTLS underneath. It owns the read buffer,
+ * so it is the one place that knows whether the peer sent more than asked. */
+#include "conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+void
+conn_init(struct conn *c, int fd)
+{
+	c->fd = fd;
+	c->tls = NULL;
+	c->rpos = c->rlen = 0;
+	c->bytes_out = 0;
+}
+
+static enum err
+wait_fd(int fd, short events, const struct deadline *dl)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	for (;;) {
+		int left = deadline_left_ms(dl);
+		int r = left ? poll(&p, 1, left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return ERR_IO;
+		return r == 0 ? ERR_TIMEOUT : ERR_OK;
+	}
+}
+
+/* Fill rbuf with at least one more byte. */
+static enum err
+fill(struct conn *c, const struct deadline *dl)
+{
+	enum err rc;
+	if (c->rpos > 0) {
+		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+		c->rlen -= c->rpos;
+		c->rpos = 0;
+	}
+	if (c->rlen == sizeof c->rbuf)
+		return ERR_TOOBIG;
+	for (;;) {
+		if (c->tls) {
+			ssize_t n = gnutls_record_recv(c->tls->s, c->rbuf + c->rlen,
+			    sizeof c->rbuf - c->rlen);
+			if (n > 0) {
+				c->rlen += (size_t)n;
+				return ERR_OK;
+			}
+			if (n == 0)
+				return ERR_EOF;
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+				short ev = gnutls_record_get_direction(c->tls->s) ? POLLOUT : POLLIN;
+				if ((rc = wait_fd(c->fd, ev, dl)) != ERR_OK)
+					return rc;
+				continue;
+			}
+			if (n == GNUTLS_E_PREMATURE_TERMINATION)
+				return ERR_EOF;
+			if (!gnutls_error_is_fatal((int)n))
+				continue;
+			return ERR_TLS;
+		} else {
+			ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen, 0);
+			if (n > 0) {
+				c->rlen += (size_t)n;
+				return ERR_OK;
+			}
+			if (n == 0)
+				return ERR_EOF;
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if ((rc = wait_fd(c->fd, POLLIN, dl)) != ERR_OK)
+					return rc;
+				continue;
+			}
+			return errno == ECONNRESET ? ERR_EOF : ERR_IO;
+		}
+	}
+}
+
+enum err
+conn_getline(struct conn *c, struct buf *line, size_t max, const struct deadline *dl)
+{
+	enum err rc;
+	buf_reset(line);
+	for (;;) {
+		char *start = c->rbuf + c->rpos;
+		size_t avail = c->rlen - c->rpos;
+		char *lf = memchr(start, '\n', avail);
+		size_t take = lf ? (size_t)(lf - start) + 1 : avail;
+
+		if (memchr(start, '\0', take))
+			return ERR_PROTO;
+		if (lf) {
+			/* RFC 5321 2.3.8: CRLF is the only line terminator. */
+			size_t n = take - 1;
+			if (line->len + n == 0 || (n > 0 ? start[n - 1] :
+			    line->data[line->len - 1]) != '\r')
+				return ERR_PROTO;
+			if (line->len + n - 1 > max)
+				return ERR_TOOBIG;
+			if (buf_add(line, start, n) != ERR_OK)
+				return ERR_TOOBIG;
+			buf_truncate(line, line->len - 1);
+			c->rpos += take;
+			if (memchr(line->data, '\r', line->len))
+				return ERR_PROTO;   /* bare CR inside the line */
+			return ERR_OK;
+		}
+		/* No LF yet: keep what we have (a CR may end it) and read more. */
+		if (line->len + avail > max + 1)
+			return ERR_TOOBIG;
+		if (buf_add(line, start, avail) != ERR_OK)
+			return ERR_TOOBIG;
+		c->rpos = c->rlen = 0;
+		if ((rc = fill(c, dl)) != ERR_OK)
+			return rc;
+	}
+}
+
+enum err
+conn_write(struct conn *c, const void *p, size_t n, const struct deadline *dl)
+{
+	const char *s = p;
+	enum err rc;
+	while (n > 0) {
+		ssize_t w;
+		if (c->tls) {
+			w = gnutls_record_send(c->tls->s, s, n);
+			if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED) {
+				/* GnuTLS wants the same call again once writable. */
+				short ev = gnutls_record_get_direction(c->tls->s) ? POLLOUT : POLLIN;
+				if ((rc = wait_fd(c->fd, ev, dl)) != ERR_OK)
+					return rc;
+				continue;
+			}
+			if (w < 0)
+				return ERR_TLS;
+		} else {
+			w = send(c->fd, s, n, MSG_NOSIGNAL);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				if ((rc = wait_fd(c->fd, POLLOUT, dl)) != ERR_OK)
+					return rc;
+				continue;
+			}
+			if (w < 0)
+				return errno == EPIPE || errno == ECONNRESET ? ERR_EOF : ERR_IO;
+		}
+		s += w;
+		n -= (size_t)w;
+		c->bytes_out += (unsigned long long)w;
+	}
+	return ERR_OK;
+}
+
+size_t
+conn_pending(const struct conn *c)
+{
+	size_t n = c->rlen - c->rpos;
+	if (c->tls)
+		n += gnutls_record_check_pending(c->tls->s);
+	return n;
+}
+
+enum err
+conn_start_tls(struct conn *c, struct tls_session *t, const struct deadline *dl,
+    struct buf *err)
+{
+	enum err rc;
+	if (conn_pending(c) != 0) {
+		errf(err, "server sent %zu unexpected bytes before the TLS handshake"
+		    " (response injection?)", conn_pending(c));
+		return ERR_PROTO;
+	}
+	if ((rc = tls_handshake(t, c->fd, dl, err)) != ERR_OK)
+		return rc;
+	c->tls = t;
+	return ERR_OK;
+}
+
+void
+conn_close(struct conn *c, const struct deadline *dl)
+{
+	if (c->fd < 0)
+		return;
+	if (c->tls)
+		tls_bye(c->tls, c->fd, dl);
+	close(c->fd);
+	c->fd = -1;
+	c->tls = NULL;
+}

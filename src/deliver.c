@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/* deliver.c: one attempt, start to finish: parameters from the account,
+ * the SMTP session, and exactly one log line per attempt. It decides no
+ * exit status (result.c does) and never queues (spool.c will). */
+#include "deliver.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "deadline.h"
+#include "log.h"
+#include "util.h"
+
+static void
+params(struct smtp_params *p, const struct config *cfg, const struct account *a,
+    const char *helo, const char *secret)
+{
+	memset(p, 0, sizeof *p);
+	p->host = a->host;
+	p->port = a->port;
+	p->tls = a->tls;
+	p->tlsp.name = a->tls_server_name ? a->tls_server_name : a->host;
+	p->tlsp.ca_file = a->tls_ca_file;
+	p->tlsp.pins = a->tls_fingerprint;
+	p->tlsp.npins = a->npins;
+	p->tlsp.cert_file = a->tls_cert_file;
+	p->tlsp.key_file = a->tls_key_file;
+	p->tlsp.min_version = a->tls_min_version;
+	p->tlsp.priority = a->tls_priority;
+	p->helo = helo;
+	p->connect_timeout_ms = cfg->connect_timeout_ms;
+	p->command_timeout_ms = cfg->command_timeout_ms;
+	p->session_dl = deadline_after_ms(cfg->session_timeout_ms);
+	p->user = secret ? a->user : NULL;
+	p->secret = secret;
+	p->mechs = a->auth_mechanisms;
+}
+
+static void
+log_attempt(const struct delivery *d, const struct smtp_session *s, const struct result *res,
+    uint64_t start_ms)
+{
+	struct buf to;
+	char tlsdesc[128] = "none", relay[400];
+	uint64_t ms = now_ms() - start_ms;
+	const char *status = res->cls == RES_OK ? "sent" : res->cls == RES_TEMP ?
+	    "deferred" : "failed";
+
+	buf_init(&to, 64 * 1024);
+	for (size_t i = 0; i < d->rcpts->n; i++)
+		if (buf_addf(&to, "%s<%s>", i ? "," : "", d->rcpts->v[i]) != ERR_OK)
+			break;
+	if (s) {
+		smtp_tls_desc(s, tlsdesc, sizeof tlsdesc);
+		snprintf(relay, sizeof relay, "%s", smtp_peer(s));
+	} else {
+		snprintf(relay, sizeof relay, "%s:%u", d->acct->host, d->acct->port);
+	}
+	log_msg(res->cls == RES_OK ? LOG_INFO : LOG_WARNING,
+	    "%s: from=<%s> to=%s relay=%s tls=%s verified=%s auth=%s size=%llu delay=%llu.%02llu"
+	    " status=%s (%s)", d->queue_id, d->sender, buf_str(&to), relay, tlsdesc,
+	    s ? smtp_verified(s) : "none", s ? smtp_auth_mech(s) : "none",
+	    (unsigned long long)d->msg->size, (unsigned long long)(ms / 1000),
+	    (unsigned long long)(ms % 1000 / 10), status, res->text);
+	buf_free(&to);
+}
+
+enum err
+deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct result *res)
+{
+	struct smtp_params p;
+	struct smtp_session *s = NULL;
+	struct smtp_envelope env;
+	uint64_t start = now_ms();
+	enum err rc;
+
+	memset(res, 0, sizeof *res);
+	params(&p, d->cfg, d->acct, d->helo, d->secret);
+	rc = smtp_open(&s, &p, res);
+	if (rc == ERR_OK) {
+		env.sender = d->sender;
+		env.rcpts = d->rcpts->v;
+		env.nrcpts = d->rcpts->n;
+		env.size = d->msg->size;
+		env.eightbit = d->msg->eightbit;
+		env.smtputf8 = d->smtputf8;
+		rc = smtp_send(s, &env, d->msg->fd, rr, res);
+	}
+	log_attempt(d, s, res, start);
+	smtp_close(s);
+	return res->cls == RES_OK ? ERR_OK : (rc != ERR_OK ? rc : ERR_INTERNAL);
+}
+
+enum err
+deliver_probe(const struct config *cfg, const struct account *acct, const char *helo,
+    FILE *out, struct result *res)
+{
+	struct smtp_params p;
+	struct smtp_session *s = NULL;
+	enum err rc;
+
+	memset(res, 0, sizeof *res);
+	params(&p, cfg, acct, helo, NULL);
+	rc = smtp_open(&s, &p, res);
+	if (rc != ERR_OK)
+		return rc;
+	smtp_probe_print(s, out);
+	smtp_close(s);
+	result_set(res, RES_OK, STAGE_QUIT, ERR_OK, "probe complete");
+	return ERR_OK;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* deliver.h: one delivery attempt of one message through the account's
+ * route, and the log line that records it. */
+#ifndef SEALPOST_DELIVER_H
+#define SEALPOST_DELIVER_H
+
+#include <stdio.h>
+
+#include "addr.h"
+#include "config.h"
+#include "msg.h"
+#include "result.h"
+#include "smtp.h"
+
+struct delivery {
+	const struct config *cfg;
+	const struct account *acct;
+	const char *queue_id;
+	const char *helo;
+	const char *secret;         /* NULL: no AUTH */
+	const char *sender;
+	const struct addr_list *rcpts;
+	const struct msg *msg;
+	bool smtputf8;
+};
+
+/* deliver_relay: send d->msg to every recipient through the account's
+ * smarthost. rr has d->rcpts->n entries. *res is the classified outcome;
+ * one log line is written whatever happens. Returns res->cls == RES_OK ?
+ * ERR_OK : the error. */
+enum err deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr,
+    struct result *res);
+
+/* deliver_probe: connect, TLS, EHLO, print what --probe shows, QUIT. */
+enum err deliver_probe(const struct config *cfg, const struct account *acct,
+    const char *helo, FILE *out, struct result *res);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* log.h: user messages on stderr, the delivery log (syslog, file, stderr or
+ * none), and the -v protocol transcript with secrets redacted. */
+#ifndef SEALPOST_LOG_H
+#define SEALPOST_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+enum log_target { LOG_TARGET_SYSLOG, LOG_TARGET_STDERR, LOG_TARGET_NONE, LOG_TARGET_FILE };
+
+/* log_setup: choose where log_msg() writes. path is used for LOG_TARGET_FILE
+ * (opened O_APPEND on first use; failure falls back to stderr with a
+ * warning). tag is the syslog ident. Both strings must stay valid. */
+void log_setup(enum log_target t, const char *path, const char *tag);
+/* log_set_verbose: 0 quiet, 1 transcript (-v), 2 debug (-vv). */
+void log_set_verbose(int level);
+int log_verbose(void);
+
+/* say: a message for the user on stderr, "sealpost: " prefixed. */
+void say(const char *fmt, ...) PRINTF(1, 2);
+/* debug: like say, only under -vv. */
+void debug(const char *fmt, ...) PRINTF(1, 2);
+/* log_msg: one line to the delivery log at syslog priority prio. */
+void log_msg(int prio, const char *fmt, ...) PRINTF(2, 3);
+
+/* trace_send / trace_recv: transcript lines under -v. A client line is shown
+ * as sent, except that after trace_redact_next() the arguments of the next
+ * client line (and every 334 exchange until trace_redact_end()) are replaced
+ * by "<redacted>". Server text is sanitised (R-REPLY-5). */
+void trace_send(const char *line, size_t len);
+void trace_recv(const char *line, size_t len);
+void trace_note(const char *fmt, ...) PRINTF(1, 2);
+void trace_redact_begin(void);
+void trace_redact_end(void);
+
+#endif

@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: MIT
+/* msg.c: message intake. Reads the caller's whole message before anything
+ * is sent (a truncated stdin never becomes a truncated mail), turns every
+ * line ending into CRLF (bare CR and bare LF included: no SMTP smuggling,
+ * R-MSG-3), and streams the body to an anonymous file in constant memory.
+ * Only the header block is held in memory, bounded by MSG_HEADER_MAX. */
+#include "msg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "util.h"
+
+/* A line reader over the caller's input that normalises line ends. */
+struct lines {
+	int fd;
+	char in[BODY_CHUNK_SIZE];
+	size_t pos, len;
+	bool eof, pending_cr, ended;
+	struct buf line;
+	bool eightbit;
+};
+
+/* next_line: the next line without its ending, in l->line. *got is false at
+ * the end of input. A final line without a line break is returned as a
+ * line (a CRLF is added on output, R-MSG-2). */
+static enum err
+next_line(struct lines *l, bool *got)
+{
+	buf_reset(&l->line);
+	*got = false;
+	if (l->ended)
+		return ERR_OK;
+	for (;;) {
+		if (l->pos == l->len) {
+			ssize_t n;
+			if (l->eof) {
+				l->ended = true;
+				*got = l->line.len > 0 || l->pending_cr;
+				l->pending_cr = false;
+				return ERR_OK;
+			}
+			n = read(l->fd, l->in, sizeof l->in);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return ERR_IO;
+			if (n == 0) {
+				l->eof = true;
+				continue;
+			}
+			l->pos = 0;
+			l->len = (size_t)n;
+		}
+		if (l->pending_cr) {
+			/* CR LF, or a bare CR: either way the line ends here. */
+			l->pending_cr = false;
+			if (l->in[l->pos] == '\n')
+				l->pos++;
+			*got = true;
+			return ERR_OK;
+		}
+		/* Copy a run of ordinary bytes at once. */
+		size_t start = l->pos;
+		while (l->pos < l->len) {
+			unsigned char c = (unsigned char)l->in[l->pos];
+			if (c == '\r' || c == '\n' || c == '\0')
+				break;
+			if (c >= 0x80)
+				l->eightbit = true;
+			l->pos++;
+		}
+		if (l->pos > start && buf_add(&l->line, l->in + start, l->pos - start) != ERR_OK)
+			return ERR_TOOBIG;
+		if (l->pos == l->len)
+			continue;
+		char c = l->in[l->pos++];
+		if (c == '\0')
+			return ERR_DATA;
+		if (c == '\n') {
+			*got = true;
+			return ERR_OK;
+		}
+		l->pending_cr = true;  /* decide at the next byte */
+	}
+}
+
+/* Buffered writes to the anonymous file. */
+struct out {
+	int fd;
+	struct buf b;
+	uint64_t total;
+};
+
+static enum err
+out_flush(struct out *o)
+{
+	size_t off = 0;
+	while (off < o->b.len) {
+		ssize_t n = write(o->fd, o->b.data + off, o->b.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ERR_SPOOL;
+		off += (size_t)n;
+	}
+	buf_reset(&o->b);
+	return ERR_OK;
+}
+
+static enum err
+out_line(struct out *o, const char *p, size_t n)
+{
+	enum err rc;
+	if (o->b.len + n + 2 > o->b.max && (rc = out_flush(o)) != ERR_OK)
+		return rc;
+	if (n + 2 > o->b.max) {
+		/* Only a header field can be this long; write it directly. */
+		if ((rc = out_flush(o)) != ERR_OK)
+			return rc;
+		struct buf big;
+		buf_init(&big, n + 2);
+		rc = buf_add(&big, p, n) == ERR_OK && buf_add(&big, "\r\n", 2) == ERR_OK ?
+		    ERR_OK : ERR_INTERNAL;
+		struct buf keep = o->b;
+		o->b = big;
+		if (rc == ERR_OK)
+			rc = out_flush(o);
+		buf_free(&o->b);
+		o->b = keep;
+		o->total += n + 2;
+		return rc;
+	}
+	if (buf_add(&o->b, p, n) != ERR_OK || buf_add(&o->b, "\r\n", 2) != ERR_OK)
+		return ERR_INTERNAL;
+	o->total += n + 2;
+	return ERR_OK;
+}
+
+static int
+open_anon(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	/* File systems without O_TMPFILE: a named file, unlinked at once. */
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/.sealpost-XXXXXX", dir) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+void
+msg_date(char *out, size_t cap)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	/* The C locale is in force (we never call setlocale), so day and
+	 * month names are English as RFC 5322 3.3 requires. */
+	strftime(out, cap, "%a, %d %b %Y %H:%M:%S %z", &tm);
+}
+
+/* Header field boundaries in the in-memory header block. */
+struct field {
+	size_t off, len;        /* raw bytes, CRLF-separated lines, no final CRLF */
+	size_t namelen;
+	bool drop;
+};
+
+static bool
+field_is(const char *hdr, const struct field *f, const char *name)
+{
+	return f->namelen == strlen(name) && strncasecmp(hdr + f->off, name, f->namelen) == 0;
+}
+
+/* A header field's value, unfolded (CRLF removed before WSP). */
+static void
+field_value(const char *hdr, const struct field *f, struct buf *out)
+{
+	const char *v = hdr + f->off + f->namelen + 1;
+	size_t n = f->len - f->namelen - 1;
+	buf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (buf_addc(out, v[i]) != ERR_OK)
+			return;
+	}
+}
+
+static bool
+header_name_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 33 || (unsigned char)s[i] > 126 || s[i] == ':')
+			return false;
+	return true;
+}
+
+/* Quote a display name unless it is plain words (RFC 5322 3.2.5). */
+static enum err
+add_display_name(struct buf *b, const char *name)
+{
+	bool plain = true;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(" !#$%&'*+-/=?^_`{|}~", *p) &&
+		    (unsigned char)*p < 0x80)
+			plain = false;
+	if (plain)
+		return buf_adds(b, name);
+	if (buf_addc(b, '"') != ERR_OK)
+		return ERR_TOOBIG;
+	for (const char *p = name; *p; p++)
+		if ((*p == '"' || *p == '\\') ? buf_addc(b, '\\') != ERR_OK : false)
+			return ERR_TOOBIG;
+		else if (buf_addc(b, *p) != ERR_OK)
+			return ERR_TOOBIG;
+	return buf_addc(b, '"');
+}
+
+static enum err
+make_from(const struct msg_opts *o, struct buf *b)
+{
+	const char *name = o->full_name;
+	const char *addr = o->hfrom == HFROM_REPLACE && o->from_addr ? o->from_addr :
+	    *o->sender ? o->sender : NULL;
+	char gecos[256] = "";
+	enum err rc = buf_adds(b, "From: ");
+	if (!name) {
+		struct passwd *pw = getpwuid(getuid());
+		if (pw && pw->pw_gecos && *pw->pw_gecos) {
+			snprintf(gecos, sizeof gecos, "%.*s", (int)strcspn(pw->pw_gecos, ","),
+			    pw->pw_gecos);
+			if (*gecos && !has_ctl(gecos, strlen(gecos)))
+				name = gecos;
+		}
+	}
+	if (rc == ERR_OK && name && *name) {
+		rc = add_display_name(b, name);
+		if (rc == ERR_OK)
+			rc = buf_addf(b, " <%s>", addr ? addr : "MAILER-DAEMON");
+	} else if (rc == ERR_OK) {
+		rc = buf_adds(b, addr ? addr : "MAILER-DAEMON");
+	}
+	if (rc == ERR_OK && !addr)
+		rc = buf_addf(b, "%s%s", strchr(buf_str(b), '@') ? "" : "@", o->hostname);
+	return rc;
+}
+
+static enum err
+fail(struct buf *err, enum err e, const char *fmt, ...) PRINTF(3, 4);
+
+static enum err
+fail(struct buf *err, enum err e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verrf(err, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+static enum err
+line_error(enum err rc, unsigned long lineno, struct buf *err)
+{
+	switch (rc) {
+	case ERR_IO:
+		return fail(err, ERR_IO, "cannot read the message from standard input: %s",
+		    strerror(errno));
+	case ERR_DATA:
+		return fail(err, ERR_DATA, "message line %lu contains a NUL byte", lineno);
+	case ERR_TOOBIG:
+		return fail(err, ERR_DATA, "message line %lu is longer than %d octets"
+		    " (RFC 5322 2.1.1)", lineno, MSG_LINE_MAX);
+	default:
+		return fail(err, rc, "message line %lu: %s", lineno, err_str(rc));
+	}
+}
+
+enum err
+msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpts,
+    struct buf *err)
+{
+	struct lines *l = xcalloc(1, sizeof *l);
+	struct out out;
+	struct buf hdr, val;
+	struct field *fields = NULL;
+	size_t nfields = 0, capfields = 0;
+	unsigned long lineno = 0;
+	bool got, in_headers = true, resent = false, has_from = false, has_date = false,
+	    has_msgid = false, body_started = false, dot_end = false;
+	enum err rc = ERR_OK;
+
+	memset(m, 0, sizeof *m);
+	m->fd = -1;
+	l->fd = in;
+	buf_init(&l->line, MSG_LINE_MAX);
+	buf_init(&hdr, MSG_HEADER_MAX);
+	buf_init(&val, MSG_ADDRLIST_MAX);
+	buf_init(&out.b, BODY_CHUNK_SIZE);
+	out.total = 0;
+	out.fd = m->fd = open_anon(o->tmpdir);
+	if (m->fd < 0) {
+		rc = fail(err, ERR_SPOOL, "cannot create a temporary file in %s: %s",
+		    o->tmpdir, strerror(errno));
+		goto out;
+	}
+
+	/* Header block: fields and their continuation lines, in memory. */
+	while (in_headers) {
+		if ((rc = next_line(l, &got)) != ERR_OK) {
+			rc = line_error(rc, lineno + 1, err);
+			goto out;
+		}
+		if (!got)
+			break;
+		lineno++;
+		const char *p = buf_str(&l->line);
+		size_t n = l->line.len;
+		if (o->dot_ends && n == 1 && p[0] == '.') {
+			dot_end = true;
+			break;
+		}
+		/* R-MSG-9: an mbox "From " line before the headers is dropped. */
+		if (lineno == 1 && n >= 5 && memcmp(p, "From ", 5) == 0)
+			continue;
+		if (n == 0) {
+			in_headers = false;
+			body_started = true;
+			break;
+		}
+		if ((p[0] == ' ' || p[0] == '\t') && nfields > 0) {
+			struct field *f = &fields[nfields - 1];
+			if (buf_add(&hdr, "\r\n", 2) != ERR_OK || buf_add(&hdr, p, n) != ERR_OK) {
+				rc = fail(err, ERR_DATA, "header block larger than %d bytes",
+				    MSG_HEADER_MAX);
+				goto out;
+			}
+			f->len += n + 2;
+			continue;
+		}
+		const char *colon = memchr(p, ':', n);
+		size_t namelen = colon ? (size_t)(colon - p) : 0;
+		/* Allow "Name :" (obsolete WSP before the colon). */
+		while (namelen > 0 && (p[namelen - 1] == ' ' || p[namelen - 1] == '\t'))
+			namelen--;
+		if (!colon || !header_name_ok(p, namelen)) {
+			/* Not a header field: the body starts here, after a blank
+			 * line we insert. */
+			in_headers = false;
+			break;
+		}
+		if (nfields >= MSG_HEADER_FIELDS_MAX) {
+			rc = fail(err, ERR_DATA, "more than %d header fields", MSG_HEADER_FIELDS_MAX);
+			goto out;
+		}
+		if (nfields == capfields) {
+			capfields = capfields ? capfields * 2 : 32;
+			fields = xrealloc(fields, capfields * sizeof *fields);
+		}
+		if (hdr.len && buf_add(&hdr, "\r\n", 2) != ERR_OK) {
+			rc = fail(err, ERR_DATA, "header block larger than %d bytes", MSG_HEADER_MAX);
+			goto out;
+		}
+		fields[nfields].off = hdr.len;
+		fields[nfields].len = n;
+		fields[nfields].namelen = (size_t)(colon - p);
+		fields[nfields].drop = false;
+		if (buf_add(&hdr, p, n) != ERR_OK) {
+			rc = fail(err, ERR_DATA, "header block larger than %d bytes", MSG_HEADER_MAX);
+			goto out;
+		}
+		nfields++;
+	}
+
+	/* Look at the fields: -t, Bcc, what is missing. */
+	for (size_t i = 0; i < nfields; i++) {
+		struct field *f = &fields[i];
+		/* Measure the name without trailing WSP for comparisons. */
+		size_t nl = f->namelen;
+		while (nl > 0 && (hdr.data[f->off + nl - 1] == ' ' || hdr.data[f->off + nl - 1] == '\t'))
+			nl--;
+		struct field cmp = *f;
+		cmp.namelen = nl;
+		if (nl > 7 && strncasecmp(hdr.data + f->off, "Resent-", 7) == 0)
+			resent = true;
+		if (field_is(hdr.data, &cmp, "From"))
+			has_from = true;
+		else if (field_is(hdr.data, &cmp, "Date"))
+			has_date = true;
+		else if (field_is(hdr.data, &cmp, "Message-ID"))
+			has_msgid = true;
+	}
+	for (size_t i = 0; i < nfields; i++) {
+		struct field *f = &fields[i];
+		size_t nl = f->namelen;
+		while (nl > 0 && (hdr.data[f->off + nl - 1] == ' ' || hdr.data[f->off + nl - 1] == '\t'))
+			nl--;
+		struct field cmp = *f;
+		cmp.namelen = nl;
+		bool is_bcc = field_is(hdr.data, &cmp, "Bcc") || field_is(hdr.data, &cmp, "Resent-Bcc");
+		bool want = o->extract && (resent ?
+		    (field_is(hdr.data, &cmp, "Resent-To") || field_is(hdr.data, &cmp, "Resent-Cc") ||
+		     field_is(hdr.data, &cmp, "Resent-Bcc")) :
+		    (field_is(hdr.data, &cmp, "To") || field_is(hdr.data, &cmp, "Cc") ||
+		     field_is(hdr.data, &cmp, "Bcc")));
+		if (want) {
+			const char *why = NULL;
+			field_value(hdr.data, f, &val);
+			rc = addr_parse_list(val.data ? val.data : "", val.len, rcpts, &why);
+			if (rc != ERR_OK) {
+				char name[64];
+				str_sanitize(name, sizeof name, hdr.data + f->off, nl);
+				rc = fail(err, rc == ERR_TOOBIG ? ERR_TOOBIG : ERR_DATA,
+				    "%s: header: %s", name, why ? why : "cannot parse the address list");
+				goto out;
+			}
+		}
+		/* R-MSG-7: Bcc never leaves, with or without -t. */
+		if (is_bcc)
+			f->drop = true;
+		if (o->hfrom == HFROM_REPLACE && o->from_addr && field_is(hdr.data, &cmp, "From"))
+			f->drop = true;
+	}
+
+	for (size_t i = 0; i < nfields; i++) {
+		if (fields[i].drop)
+			continue;
+		if ((rc = out_line(&out, hdr.data + fields[i].off, fields[i].len)) != ERR_OK)
+			goto spool_err;
+	}
+	{
+		struct buf add;
+		buf_init(&add, 2048);
+		if (!has_from || (o->hfrom == HFROM_REPLACE && o->from_addr)) {
+			if (make_from(o, &add) == ERR_OK)
+				rc = out_line(&out, add.data, add.len);
+			m->added_from = true;
+			buf_reset(&add);
+		}
+		if (rc == ERR_OK && !has_date) {
+			char date[64];
+			msg_date(date, sizeof date);
+			(void)!buf_addf(&add, "Date: %s", date);
+			rc = out_line(&out, add.data, add.len);
+			m->added_date = true;
+			buf_reset(&add);
+		}
+		if (rc == ERR_OK && !has_msgid) {
+			char rnd[33];
+			random_hex(rnd, 16);
+			(void)!buf_addf(&add, "Message-ID: <%.16s.%.16s@%s>", rnd, rnd + 16, o->hostname);
+			rc = out_line(&out, add.data, add.len);
+			m->added_msgid = true;
+		}
+		buf_free(&add);
+		if (rc != ERR_OK)
+			goto spool_err;
+	}
+	if ((rc = out_line(&out, "", 0)) != ERR_OK)
+		goto spool_err;
+	/* The line that ended the header block without being blank is the
+	 * first body line. */
+	if (!in_headers && !body_started && !dot_end && l->line.len > 0) {
+		if ((rc = out_line(&out, l->line.data, l->line.len)) != ERR_OK)
+			goto spool_err;
+	}
+
+	/* Body: stream, constant memory. */
+	while (!dot_end) {
+		if ((rc = next_line(l, &got)) != ERR_OK) {
+			rc = line_error(rc, lineno + 1, err);
+			goto out;
+		}
+		if (!got)
+			break;
+		lineno++;
+		if (o->dot_ends && l->line.len == 1 && l->line.data[0] == '.')
+			break;
+		if ((rc = out_line(&out, buf_str(&l->line), l->line.len)) != ERR_OK)
+			goto spool_err;
+	}
+	if ((rc = out_flush(&out)) != ERR_OK)
+		goto spool_err;
+	m->size = out.total;
+	m->eightbit = l->eightbit;
+	goto out;
+
+spool_err:
+	rc = fail(err, ERR_SPOOL, "cannot write the message to a temporary file in %s: %s",
+	    o->tmpdir, strerror(errno));
+out:
+	buf_free(&l->line);
+	free(l);
+	buf_free(&hdr);
+	buf_free(&val);
+	buf_free(&out.b);
+	free(fields);
+	if (rc != ERR_OK)
+		msg_close(m);
+	return rc;
+}
+
+void
+msg_close(struct msg *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* msg.h: message intake. The whole message is read from the caller before
+ * anything is sent, normalised to CRLF, its headers completed and Bcc
+ * removed, into an anonymous file. */
+#ifndef SEALPOST_MSG_H
+#define SEALPOST_MSG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+
+struct msg_opts {
+	bool dot_ends;              /* no -i: a line "." ends the input */
+	bool extract;               /* -t: recipients from the headers */
+	const char *full_name;      /* -F, or NULL */
+	const char *sender;         /* envelope sender; "" for <> */
+	const char *hostname;       /* Message-ID domain */
+	enum header_from hfrom;
+	const char *from_addr;      /* the account's from, for header_from */
+	const char *tmpdir;         /* where the anonymous file lives */
+};
+
+struct msg {
+	int fd;                     /* normalised message, read from offset 0 */
+	uint64_t size;              /* bytes, CRLF canonical, unstuffed */
+	bool eightbit;              /* an octet >= 0x80 appears */
+	bool added_from, added_date, added_msgid;
+};
+
+/* msg_read: read the message from in until EOF (or a lone "." line when
+ * o->dot_ends). With o->extract, recipients of To/Cc/Bcc (or Resent-To/
+ * Cc/Bcc when Resent- fields exist) are appended to rcpts. Bcc and
+ * Resent-Bcc never reach the file. Date, Message-ID and From are added when
+ * missing. Errors (detail in err): ERR_IO (stdin unreadable), ERR_DATA
+ * (NUL byte, line over 998 octets, bad address header, header block too
+ * large), ERR_SPOOL (the file could not be created or written), ERR_TOOBIG
+ * (too many recipients). On error nothing is left behind. */
+enum err msg_read(int in, const struct msg_opts *o, struct msg *m,
+    struct addr_list *rcpts, struct buf *err) WUR;
+
+void msg_close(struct msg *m);
+
+/* msg_date: an RFC 5322 date-time for now, in local time. */
+void msg_date(char *out, size_t cap);
+
+#endif

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/* result.c: classification names and the sysexits mapping. main.c calls
+ * result_exitcode(); nothing else decides an exit status for a delivery. */
+#include "result.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+const char *
+stage_str(enum stage s)
+{
+	static const char *const names[] = {
+		[STAGE_NONE] = "-", [STAGE_CONFIG] = "configuration",
+		[STAGE_INPUT] = "message input", [STAGE_CONNECT] = "connect",
+		[STAGE_TLS] = "TLS handshake", [STAGE_GREETING] = "greeting",
+		[STAGE_EHLO] = "EHLO", [STAGE_STARTTLS] = "STARTTLS",
+		[STAGE_AUTH] = "AUTH", [STAGE_MAIL] = "MAIL FROM",
+		[STAGE_RCPT] = "RCPT TO", [STAGE_DATA] = "DATA",
+		[STAGE_BODY] = "message data", [STAGE_DOT] = "end of data",
+		[STAGE_QUIT] = "QUIT",
+	};
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+void
+result_set(struct result *r, enum res cls, enum stage at, enum err e, const char *fmt, ...)
+{
+	va_list ap;
+	r->cls = cls;
+	r->at = at;
+	r->err = e;
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof r->text, fmt, ap);
+	va_end(ap);
+}
+
+int
+result_exitcode(const struct result *r, bool queued)
+{
+	switch (r->cls) {
+	case RES_OK:
+		return EX_OK;
+	case RES_TEMP:
+		if (queued)
+			return EX_OK;
+		return r->err == ERR_AUTH ? EX_NOPERM : EX_TEMPFAIL;
+	case RES_PERM:
+		break;
+	}
+	switch (r->err) {
+	case ERR_USAGE: return EX_USAGE;
+	case ERR_DATA: return EX_DATAERR;
+	case ERR_CONFIG: return EX_CONFIG;
+	case ERR_SPOOL: return EX_CANTCREAT;
+	case ERR_INTERNAL: return EX_SOFTWARE;
+	default: break;
+	}
+	if (r->at == STAGE_RCPT && (r->code == 550 || r->code == 551 || r->code == 553))
+		return EX_NOUSER;
+	return EX_UNAVAILABLE;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/* secret.c: reading credentials. Every byte of a secret stays in a buffer
+ * that is wiped on free; nothing here logs a secret or passes one in argv. */
+#include "secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "deadline.h"
+#include "util.h"
+
+/* Keep only the first line, without its line break. */
+static void
+first_line(struct buf *out)
+{
+	size_t n = strcspn(buf_str(out), "\r\n");
+	if (n < out->len) {
+		wipe(out->data + n, out->len - n);
+		buf_truncate(out, n);
+	}
+}
+
+static enum err
+from_file(const char *path, struct buf *out, struct buf *err)
+{
+	struct stat st;
+	enum err rc = ERR_OK;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		errf(err, "password_file %s: %s", path, strerror(errno));
+		return ERR_CONFIG;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		errf(err, "password_file %s: not a regular file", path);
+		rc = ERR_CONFIG;
+		goto out;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		errf(err, "password_file %s: readable or writable by other users;"
+		    " refusing it (chmod o-rw %s)", path, path);
+		rc = ERR_CONFIG;
+		goto out;
+	}
+	for (;;) {
+		char chunk[512];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errf(err, "password_file %s: %s", path, strerror(errno));
+			rc = ERR_CONFIG;
+		} else if (n > 0 && buf_add(out, chunk, (size_t)n) != ERR_OK) {
+			errf(err, "password_file %s: longer than %d bytes", path, SECRET_MAX);
+			rc = ERR_CONFIG;
+		}
+		wipe(chunk, sizeof chunk);
+		if (n <= 0 || rc != ERR_OK || memchr(buf_str(out), '\n', out->len))
+			break;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+static enum err
+from_command(const char *cmd, struct buf *out, struct buf *err)
+{
+	int pfd[2], status = 0;
+	pid_t pid;
+	enum err rc = ERR_OK;
+	struct deadline dl = deadline_after_ms(SECRET_CMD_TIMEOUT_MS);
+	bool timed_out = false;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		errf(err, "password_command: pipe: %s", strerror(errno));
+		return ERR_CONFIG;
+	}
+	pid = fork();
+	if (pid < 0) {
+		errf(err, "password_command: fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return ERR_CONFIG;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		char chunk[512];
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		int left = deadline_left_ms(&dl);
+		int pr = left ? poll(&p, 1, left) : 0;
+		ssize_t n;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0) {
+			timed_out = pr == 0;
+			if (!timed_out)
+				errf(err, "password_command: poll: %s", strerror(errno));
+			rc = ERR_CONFIG;
+			break;
+		}
+		n = read(pfd[0], chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf_add(out, chunk, (size_t)n) != ERR_OK) {
+			errf(err, "password_command: output longer than %d bytes",
+			    SECRET_MAX);
+			rc = ERR_CONFIG;
+		}
+		wipe(chunk, sizeof chunk);
+		if (rc != ERR_OK)
+			break;
+	}
+	close(pfd[0]);
+	if (rc != ERR_OK)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		errf(err, "password_command: no output within %d s; killed it",
+		    SECRET_CMD_TIMEOUT_MS / 1000);
+		return ERR_CONFIG;
+	}
+	if (rc != ERR_OK)
+		return rc;
+	if (WIFSIGNALED(status)) {
+		errf(err, "password_command: killed by signal %d", WTERMSIG(status));
+		return ERR_CONFIG;
+	}
+	if (WEXITSTATUS(status) != 0) {
+		errf(err, "password_command: exited with status %d",
+		    WEXITSTATUS(status));
+		return ERR_CONFIG;
+	}
+	return ERR_OK;
+}
+
+enum err
+secret_get(const struct account *a, struct buf *out, struct buf *err)
+{
+	enum err rc = ERR_OK;
+	if (a->password)
+		rc = buf_adds(out, a->password) == ERR_OK ? ERR_OK : ERR_CONFIG;
+	else if (a->password_file)
+		rc = from_file(a->password_file, out, err);
+	else if (a->password_command)
+		rc = from_command(a->password_command, out, err);
+	else
+		return ERR_OK;
+	if (rc != ERR_OK) {
+		buf_wipe(out);
+		return rc;
+	}
+	first_line(out);
+	if (out->len == 0) {
+		errf(err, "account %s: the %s is empty", a->name,
+		    a->password ? "password" : a->password_file ? "password_file" :
+		    "output of password_command");
+		return ERR_CONFIG;
+	}
+	return ERR_OK;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* secret.h: the account's password or token, from password, password_file
+ * or password_command. Secrets live in buffers wiped on free. */
+#ifndef SEALPOST_SECRET_H
+#define SEALPOST_SECRET_H
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+
+/* secret_get: fill out (initialised by the caller with buf_init) with the
+ * account's secret; out stays empty when the account has none. The caller
+ * must buf_wipe(out). A password_file must be a regular file not readable or
+ * writable by other users (D9); a password_command runs as /bin/sh -c with
+ * stdin from /dev/null, stdout read until its first line, under a deadline;
+ * a non-zero exit, a signal, a timeout or empty output is an error.
+ * Errors: ERR_CONFIG (unsafe or unreadable file, command failed), with the
+ * reason in err. The secret itself never appears in err. */
+enum err secret_get(const struct account *a, struct buf *out, struct buf *err) WUR;
+
+#endif

@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: MIT
+/* smtp.c: the SMTP client, one handler per protocol step, driven
+ * synchronously. It talks only to conn_*(). It must never send AUTH, MAIL,
+ * RCPT, DATA or a message byte before TLS is up and verified, never keep
+ * pre-TLS knowledge across STARTTLS, and never wait without a deadline.
+ * Every negative reply received before TLS is temporary (D11). */
+#include "smtp_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "bounds.h"
+#include "log.h"
+#include "util.h"
+
+struct deadline
+smtp_deadline(const struct smtp_session *s, uint64_t rfc_ms)
+{
+	uint64_t ms = s->p->command_timeout_ms < rfc_ms ? s->p->command_timeout_ms : rfc_ms;
+	return deadline_min(deadline_after_ms(ms), s->p->session_dl);
+}
+
+static enum err
+fail(struct smtp_session *s, enum res cls, enum stage at, enum err e, const char *fmt, ...)
+    PRINTF(5, 6);
+
+static enum err
+fail(struct smtp_session *s, enum res cls, enum stage at, enum err e, const char *fmt, ...)
+{
+	va_list ap;
+	char text[sizeof s->res->text];
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	result_set(s->res, cls, at, e, "%s", text);
+	s->res->code = 0;
+	s->res->esc[0] = '\0';
+	trace_note("%s", text);
+	return e;
+}
+
+/* I/O errors and protocol violations are temporary: R-SMTP-9 treats a lost
+ * connection as 451. */
+static enum err
+fail_io(struct smtp_session *s, enum stage at, enum err e, const char *what)
+{
+	const char *why = e == ERR_TIMEOUT ? "timed out" : e == ERR_EOF ?
+	    "connection closed by server" : e == ERR_TOOBIG ? "line too long" :
+	    e == ERR_PROTO ? "malformed line (bare CR or LF, or NUL)" : err_str(e);
+	return fail(s, RES_TEMP, at, e == ERR_TOOBIG ? ERR_PROTO : e,
+	    "%s: %s while %s", s->peer, why, what);
+}
+
+enum err
+smtp_fail_reply(struct smtp_session *s, enum stage at, enum err e)
+{
+	char sum[SMTP_TEXT_SHOWN_MAX + 8];
+	enum res cls = s->reply.code >= 500 ? RES_PERM : RES_TEMP;
+	reply_summary(&s->reply, sum, sizeof sum);
+	/* D11: before TLS, nothing the server says is authenticated. */
+	if (!s->tls_on)
+		cls = RES_TEMP;
+	fail(s, cls, at, e, "%s said after %s: %s%s", s->peer, stage_str(at), sum,
+	    s->tls_on ? "" : " (before TLS, so treated as temporary)");
+	s->res->code = s->reply.code;
+	snprintf(s->res->esc, sizeof s->res->esc, "%s", s->reply.esc);
+	return e;
+}
+
+enum err
+smtp_write_cmd(struct smtp_session *s, enum stage at, const char *line, uint64_t rfc_ms)
+{
+	struct deadline dl = smtp_deadline(s, rfc_ms);
+	enum err rc;
+	if (conn_pending(&s->conn) != 0)
+		return fail(s, RES_TEMP, at, ERR_PROTO, "%s sent %zu bytes nobody asked for"
+		    " before %s (out of step, or an injection attempt)", s->peer,
+		    conn_pending(&s->conn), stage_str(at));
+	buf_reset(&s->out);
+	if (buf_adds(&s->out, line) != ERR_OK || buf_add(&s->out, "\r\n", 2) != ERR_OK)
+		return fail(s, RES_PERM, at, ERR_DATA, "command too long");
+	trace_send(line, strlen(line));
+	if ((rc = conn_write(&s->conn, s->out.data, s->out.len, &dl)) != ERR_OK)
+		return fail_io(s, at, rc, "sending");
+	return ERR_OK;
+}
+
+enum err
+smtp_read_reply(struct smtp_session *s, enum stage at, size_t maxline, uint64_t rfc_ms)
+{
+	struct deadline dl = smtp_deadline(s, rfc_ms);
+	bool done = false;
+	reply_reset(&s->reply);
+	while (!done) {
+		const char *why = NULL;
+		enum err rc = conn_getline(&s->conn, &s->line, maxline, &dl);
+		if (rc != ERR_OK)
+			return fail_io(s, at, rc, "waiting for the reply");
+		trace_recv(s->line.data, s->line.len);
+		rc = reply_feed_line(&s->reply, s->line.data, s->line.len, &done, &why);
+		if (rc != ERR_OK)
+			return fail(s, RES_TEMP, at, ERR_PROTO, "%s: bad reply to %s: %s",
+			    s->peer, stage_str(at), why);
+	}
+	reply_summary(&s->reply, s->last, sizeof s->last);
+	return ERR_OK;
+}
+
+/* A command and its reply, not pipelined. */
+static enum err
+command(struct smtp_session *s, enum stage at, const char *line, uint64_t rfc_ms)
+{
+	enum err rc = smtp_write_cmd(s, at, line, rfc_ms);
+	if (rc == ERR_OK)
+		rc = smtp_read_reply(s, at, SMTP_REPLY_LINE_MAX, rfc_ms);
+	return rc;
+}
+
+static enum err
+ehlo(struct smtp_session *s)
+{
+	char line[320];
+	enum err rc;
+
+	memset(&s->caps, 0, sizeof s->caps);
+	s->helo_only = false;
+	snprintf(line, sizeof line, "EHLO %s", s->helo);
+	if ((rc = command(s, STAGE_EHLO, line, TIMEOUT_GREETING_MS)) != ERR_OK)
+		return rc;
+	if (s->reply.code == 250) {
+		buf_reset(&s->ehlo_text);
+		(void)!buf_add(&s->ehlo_text, s->reply.text.data, s->reply.text.len);
+		return ehlo_parse(&s->reply, &s->caps) == ERR_OK ? ERR_OK :
+		    fail(s, RES_TEMP, STAGE_EHLO, ERR_PROTO, "bad EHLO reply");
+	}
+	/* R-SMTP-2: HELO only for "command not recognized", and only inside
+	 * TLS: a HELO session cannot carry STARTTLS (downgrade D_1). */
+	if ((s->reply.code == 500 || s->reply.code == 502) && s->tls_on) {
+		snprintf(line, sizeof line, "HELO %s", s->helo);
+		if ((rc = command(s, STAGE_EHLO, line, TIMEOUT_GREETING_MS)) != ERR_OK)
+			return rc;
+		if (s->reply.code == 250) {
+			s->helo_only = true;
+			return ERR_OK;
+		}
+	}
+	if ((s->reply.code == 500 || s->reply.code == 502) && !s->tls_on)
+		return fail(s, RES_TEMP, STAGE_EHLO, ERR_TLS, "%s does not accept EHLO, so"
+		    " STARTTLS is impossible; refusing to continue without TLS", s->peer);
+	return smtp_fail_reply(s, STAGE_EHLO, ERR_REPLY);
+}
+
+static enum err
+starttls(struct smtp_session *s)
+{
+	struct buf err;
+	enum err rc;
+	struct deadline dl;
+
+	if (!(s->caps.flags & EHLO_STARTTLS))
+		return fail(s, RES_TEMP, STAGE_STARTTLS, ERR_TLS, "%s does not offer STARTTLS"
+		    " (or it was stripped on the way); refusing to continue without TLS", s->peer);
+	if ((rc = command(s, STAGE_STARTTLS, "STARTTLS", TIMEOUT_GREETING_MS)) != ERR_OK)
+		return rc;
+	/* R-STLS-1: only a complete 220 starts TLS. */
+	if (s->reply.code != 220)
+		return smtp_fail_reply(s, STAGE_STARTTLS, ERR_TLS);
+	buf_init(&err, 1024);
+	dl = smtp_deadline(s, TIMEOUT_GREETING_MS);
+	trace_note("starting TLS");
+	rc = conn_start_tls(&s->conn, &s->tls, &dl, &err);
+	if (rc != ERR_OK) {
+		fail(s, RES_TEMP, STAGE_STARTTLS, rc == ERR_CERT ? ERR_CERT :
+		    rc == ERR_PROTO ? ERR_PROTO : ERR_TLS, "%s: %s", s->peer, buf_str(&err));
+		buf_free(&err);
+		return rc;
+	}
+	buf_free(&err);
+	s->tls_on = true;
+	/* R-STLS-5: forget everything learned before TLS. */
+	memset(&s->caps, 0, sizeof s->caps);
+	return ERR_OK;
+}
+
+static void
+session_free(struct smtp_session *s)
+{
+	if (!s)
+		return;
+	if (s->conn.fd >= 0)
+		close(s->conn.fd);
+	tls_free(&s->tls);
+	reply_free(&s->reply);
+	buf_free(&s->line);
+	buf_wipe(&s->out);
+	buf_free(&s->ehlo_text);
+	free(s);
+}
+
+enum err
+smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
+    struct result *res)
+{
+	struct smtp_session *s = xcalloc(1, sizeof *s);
+	struct buf err;
+	enum err rc = ERR_OK;
+
+	*sp = NULL;
+	s->p = p;
+	s->res = res;
+	conn_init(&s->conn, fd);
+	reply_init(&s->reply);
+	buf_init(&s->line, SMTP_AUTH_LINE_MAX + 2);
+	buf_init(&s->out, SMTP_AUTH_LINE_MAX + 64);
+	buf_init(&s->ehlo_text, SMTP_REPLY_TOTAL_MAX);
+	buf_init(&err, 1024);
+	if (!s->peer[0])
+		snprintf(s->peer, sizeof s->peer, "%s:%u", p->host, p->port);
+	if (p->helo && strchr(p->helo, '.'))
+		snprintf(s->helo, sizeof s->helo, "%s", p->helo);
+	else
+		net_local_literal(fd, s->helo, sizeof s->helo);
+
+	if ((rc = tls_init(&s->tls, &p->tlsp, &err)) != ERR_OK) {
+		fail(s, rc == ERR_CONFIG ? RES_PERM : RES_TEMP, STAGE_TLS, rc, "%s", buf_str(&err));
+		goto out;
+	}
+	if (p->tls == TLS_MODE_IMPLICIT) {
+		struct deadline dl = smtp_deadline(s, TIMEOUT_GREETING_MS);
+		if ((rc = conn_start_tls(&s->conn, &s->tls, &dl, &err)) != ERR_OK) {
+			fail(s, RES_TEMP, STAGE_TLS, rc == ERR_CERT ? ERR_CERT : ERR_TLS,
+			    "%s: %s", s->peer, buf_str(&err));
+			goto out;
+		}
+		s->tls_on = true;
+	}
+	/* R-SMTP-1: nothing is sent before the whole greeting. */
+	if ((rc = smtp_read_reply(s, STAGE_GREETING, SMTP_REPLY_LINE_MAX,
+	    TIMEOUT_GREETING_MS)) != ERR_OK)
+		goto out;
+	if (s->reply.code != 220) {
+		rc = smtp_fail_reply(s, STAGE_GREETING, ERR_REPLY);
+		goto out;
+	}
+	if ((rc = ehlo(s)) != ERR_OK)
+		goto out;
+	if (p->tls == TLS_MODE_STARTTLS) {
+		if ((rc = starttls(s)) != ERR_OK || (rc = ehlo(s)) != ERR_OK)
+			goto out;
+	}
+	if (!s->tls_on) {
+		rc = fail(s, RES_TEMP, STAGE_TLS, ERR_TLS, "internal: no TLS; refusing");
+		goto out;
+	}
+	if (p->user && (rc = auth_run(s)) != ERR_OK)
+		goto out;
+	*sp = s;
+	s = NULL;
+out:
+	buf_free(&err);
+	if (s) {
+		struct deadline dl = deadline_after_ms(TIMEOUT_TLS_BYE_MS);
+		conn_close(&s->conn, &dl);
+		session_free(s);
+	}
+	return rc;
+}
+
+enum err
+smtp_open(struct smtp_session **sp, const struct smtp_params *p, struct result *res)
+{
+	struct buf err;
+	int fd = -1;
+	char peer[NET_PEER_MAX + 300];
+	enum err rc;
+
+	*sp = NULL;
+	buf_init(&err, 4096);
+	rc = net_connect(p->host, p->port, p->connect_timeout_ms, &p->session_dl, &fd,
+	    peer, sizeof peer, &err);
+	if (rc != ERR_OK) {
+		result_set(res, RES_TEMP, STAGE_CONNECT, rc, "%s", buf_str(&err));
+		buf_free(&err);
+		return rc;
+	}
+	buf_free(&err);
+	trace_note("connected to %s", peer);
+	rc = smtp_open_fd(sp, fd, p, res);
+	if (rc == ERR_OK)
+		snprintf((*sp)->peer, sizeof (*sp)->peer, "%s", peer);
+	return rc;
+}
+
+/* xtext-free parameters only: addresses were validated by addr.c. */
+static enum err
+mail_line(struct smtp_session *s, const struct smtp_envelope *env, struct buf *b)
+{
+	enum err rc = buf_addf(b, "MAIL FROM:<%s>", env->sender);
+	if (rc == ERR_OK && (s->caps.flags & EHLO_SIZE))
+		rc = buf_addf(b, " SIZE=%llu", (unsigned long long)env->size);
+	if (rc == ERR_OK && env->eightbit && (s->caps.flags & EHLO_8BITMIME))
+		rc = buf_adds(b, " BODY=8BITMIME");
+	if (rc == ERR_OK && env->smtputf8)
+		rc = buf_adds(b, " SMTPUTF8");
+	return rc;
+}
+
+/* Send a group of commands in one write and read one reply per command,
+ * in order (R-PIPE-3). *codes receives each reply's code. */
+static enum err
+group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, size_t n,
+    bool with_mail, struct smtp_rcpt_result *rr, struct smtp_reply *mail_reply)
+{
+	struct deadline dl = smtp_deadline(s, TIMEOUT_RCPT_MS);
+	struct buf cmd;
+	enum err rc = ERR_OK;
+
+	if (conn_pending(&s->conn) != 0)
+		return fail(s, RES_TEMP, STAGE_MAIL, ERR_PROTO, "%s sent %zu bytes nobody asked"
+		    " for (out of step, or an injection attempt)", s->peer, conn_pending(&s->conn));
+	buf_reset(&s->out);
+	buf_init(&cmd, SMTP_CMD_LINE_MAX * 2);
+	if (with_mail) {
+		if (mail_line(s, env, &cmd) != ERR_OK)
+			rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
+		else {
+			trace_send(cmd.data, cmd.len);
+			rc = buf_add(&s->out, cmd.data, cmd.len) == ERR_OK &&
+			    buf_add(&s->out, "\r\n", 2) == ERR_OK ? ERR_OK : ERR_TOOBIG;
+		}
+	}
+	for (size_t i = first; rc == ERR_OK && i < first + n; i++) {
+		buf_reset(&cmd);
+		if (buf_addf(&cmd, "RCPT TO:<%s>", env->rcpts[i]) != ERR_OK) {
+			rc = fail(s, RES_PERM, STAGE_RCPT, ERR_DATA, "RCPT command too long");
+			break;
+		}
+		trace_send(cmd.data, cmd.len);
+		if (buf_add(&s->out, cmd.data, cmd.len) != ERR_OK ||
+		    buf_add(&s->out, "\r\n", 2) != ERR_OK)
+			rc = fail(s, RES_PERM, STAGE_RCPT, ERR_INTERNAL, "command group too long");
+	}
+	buf_free(&cmd);
+	if (rc != ERR_OK)
+		return rc;
+	if ((rc = conn_write(&s->conn, s->out.data, s->out.len, &dl)) != ERR_OK)
+		return fail_io(s, with_mail ? STAGE_MAIL : STAGE_RCPT, rc, "sending");
+	if (with_mail) {
+		if ((rc = smtp_read_reply(s, STAGE_MAIL, SMTP_REPLY_LINE_MAX,
+		    TIMEOUT_MAIL_MS)) != ERR_OK)
+			return rc;
+		mail_reply->code = s->reply.code;
+		snprintf(mail_reply->esc, sizeof mail_reply->esc, "%s", s->reply.esc);
+		buf_reset(&mail_reply->text);
+		(void)!buf_add(&mail_reply->text, s->reply.text.data, s->reply.text.len);
+	}
+	for (size_t i = first; i < first + n; i++) {
+		if ((rc = smtp_read_reply(s, STAGE_RCPT, SMTP_REPLY_LINE_MAX,
+		    TIMEOUT_RCPT_MS)) != ERR_OK)
+			return rc;
+		rr[i].code = s->reply.code;
+		rr[i].cls = s->reply.code / 100 == 2 ? RES_OK :
+		    s->reply.code / 100 == 5 ? RES_PERM : RES_TEMP;
+		reply_summary(&s->reply, rr[i].reply, sizeof rr[i].reply);
+	}
+	return ERR_OK;
+}
+
+static void
+rset(struct smtp_session *s)
+{
+	struct result keep = *s->res;
+	if (command(s, STAGE_MAIL, "RSET", TIMEOUT_QUIT_MS) != ERR_OK)
+		trace_note("RSET failed");
+	*s->res = keep;
+}
+
+static enum err
+send_body(struct smtp_session *s, int msgfd)
+{
+	struct body_stuffer st;
+	struct buf out;
+	char *chunk = xmalloc(BODY_CHUNK_SIZE);
+	off_t off = 0;
+	enum err rc = ERR_OK;
+
+	buf_init(&out, 2 * BODY_CHUNK_SIZE + 8);
+	body_stuff_init(&st);
+	for (;;) {
+		ssize_t n = pread(msgfd, chunk, BODY_CHUNK_SIZE, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = fail(s, RES_TEMP, STAGE_BODY, ERR_IO, "reading the message: %s",
+			    strerror(errno));
+			goto out;
+		}
+		buf_reset(&out);
+		if (n == 0) {
+			if (body_stuff_end(&st, &out) != ERR_OK)
+				rc = ERR_INTERNAL;
+		} else if (body_stuff(&st, chunk, (size_t)n, &out) != ERR_OK) {
+			rc = ERR_INTERNAL;
+		}
+		if (rc != ERR_OK) {
+			rc = fail(s, RES_TEMP, STAGE_BODY, ERR_INTERNAL, "body buffer overflow");
+			goto out;
+		}
+		/* R-TIME-1: each data block has its own deadline. */
+		struct deadline dl = smtp_deadline(s, TIMEOUT_DATA_BLOCK_MS);
+		if ((rc = conn_write(&s->conn, out.data, out.len, &dl)) != ERR_OK) {
+			rc = fail_io(s, STAGE_BODY, rc, "sending the message");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		off += n;
+	}
+	trace_send("(message data)", 14);
+out:
+	free(chunk);
+	buf_free(&out);
+	return rc;
+}
+
+enum err
+smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
+    struct smtp_rcpt_result *rr, struct result *res)
+{
+	struct smtp_reply mail;
+	enum err rc = ERR_OK;
+	size_t batch = (s->caps.flags & EHLO_PIPELINING) ? 100 : 1;
+	size_t nperm = 0, ntemp = 0, first_perm = 0, first_temp = 0;
+	bool all_nouser = true;
+
+	s->res = res;
+	reply_init(&mail);
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		rr[i].cls = RES_TEMP;
+		rr[i].code = 0;
+		snprintf(rr[i].reply, sizeof rr[i].reply, "not attempted");
+	}
+	if (env->size && s->caps.size_max && env->size > s->caps.size_max) {
+		rc = fail(s, RES_PERM, STAGE_MAIL, ERR_TOOBIG, "message of %llu bytes is larger"
+		    " than %s accepts (SIZE %lu)", (unsigned long long)env->size, s->peer,
+		    s->caps.size_max);
+		goto out;
+	}
+	if (env->eightbit && !(s->caps.flags & EHLO_8BITMIME)) {
+		rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "the message has 8-bit content but"
+		    " %s does not offer 8BITMIME", s->peer);
+		goto out;
+	}
+	if (env->smtputf8 && !(s->caps.flags & EHLO_SMTPUTF8)) {
+		rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "an address needs SMTPUTF8, which"
+		    " %s does not offer", s->peer);
+		goto out;
+	}
+	for (size_t i = 0; i < env->nrcpts; i += batch) {
+		size_t n = env->nrcpts - i < batch ? env->nrcpts - i : batch;
+		bool with_mail = i == 0;
+		if (with_mail && batch == 1) {
+			/* Without PIPELINING, MAIL is its own exchange. */
+			struct buf b;
+			buf_init(&b, SMTP_CMD_LINE_MAX * 2);
+			if (mail_line(s, env, &b) != ERR_OK) {
+				buf_free(&b);
+				rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
+				goto out;
+			}
+			rc = command(s, STAGE_MAIL, b.data, TIMEOUT_MAIL_MS);
+			buf_free(&b);
+			if (rc != ERR_OK)
+				goto out;
+			mail.code = s->reply.code;
+			snprintf(mail.esc, sizeof mail.esc, "%s", s->reply.esc);
+			if (mail.code / 100 != 2) {
+				rc = smtp_fail_reply(s, STAGE_MAIL, ERR_REPLY);
+				goto out;
+			}
+			with_mail = false;
+		}
+		if ((rc = group(s, env, i, n, with_mail, rr, &mail)) != ERR_OK)
+			goto out;
+		if (with_mail && mail.code / 100 != 2) {
+			/* Show the MAIL reply, not the last RCPT's. */
+			reply_reset(&s->reply);
+			s->reply.code = mail.code;
+			snprintf(s->reply.esc, sizeof s->reply.esc, "%s", mail.esc);
+			(void)!buf_add(&s->reply.text, mail.text.data, mail.text.len);
+			s->reply.nlines = 1;
+			rc = smtp_fail_reply(s, STAGE_MAIL, ERR_REPLY);
+			rset(s);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		if (rr[i].cls == RES_PERM) {
+			int code = rr[i].code;
+			if (nperm++ == 0)
+				first_perm = i;
+			if (code != 550 && code != 551 && code != 553)
+				all_nouser = false;
+		} else if (rr[i].cls == RES_TEMP) {
+			if (ntemp++ == 0)
+				first_temp = i;
+		}
+	}
+	if (nperm || ntemp) {
+		/* D2: all or nothing. */
+		size_t k = nperm ? first_perm : first_temp;
+		fail(s, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
+		    "%zu of %zu recipients not accepted; first: <%s>: %s%s", nperm + ntemp,
+		    env->nrcpts, env->rcpts[k], rr[k].reply,
+		    nperm ? "; nothing was sent" : "");
+		res->code = nperm ? (all_nouser ? 550 : 554) : rr[k].code;
+		rset(s);
+		rc = ERR_REPLY;
+		goto out;
+	}
+	if ((rc = command(s, STAGE_DATA, "DATA", TIMEOUT_DATA_INIT_MS)) != ERR_OK)
+		goto out;
+	if (s->reply.code != 354) {
+		rc = smtp_fail_reply(s, STAGE_DATA, ERR_REPLY);
+		rset(s);
+		goto out;
+	}
+	if ((rc = send_body(s, msgfd)) != ERR_OK)
+		goto out;
+	if ((rc = smtp_read_reply(s, STAGE_DOT, SMTP_REPLY_LINE_MAX,
+	    TIMEOUT_DATA_DONE_MS)) != ERR_OK)
+		goto out;
+	if (s->reply.code / 100 != 2) {
+		rc = smtp_fail_reply(s, STAGE_DOT, ERR_REPLY);
+		goto out;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++)
+		snprintf(rr[i].reply, sizeof rr[i].reply, "%s", s->last);
+	result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->last);
+	res->code = s->reply.code;
+	snprintf(res->esc, sizeof res->esc, "%s", s->reply.esc);
+out:
+	reply_free(&mail);
+	return rc;
+}
+
+void
+smtp_close(struct smtp_session *s)
+{
+	struct result scratch, *keep;
+	if (!s)
+		return;
+	keep = s->res;
+	s->res = &scratch;
+	memset(&scratch, 0, sizeof scratch);
+	if (s->conn.fd >= 0 && smtp_write_cmd(s, STAGE_QUIT, "QUIT", TIMEOUT_QUIT_MS) == ERR_OK)
+		(void)!smtp_read_reply(s, STAGE_QUIT, SMTP_REPLY_LINE_MAX, TIMEOUT_QUIT_MS);
+	s->res = keep;
+	struct deadline dl = deadline_after_ms(TIMEOUT_TLS_BYE_MS);
+	conn_close(&s->conn, &dl);
+	session_free(s);
+}
+
+const char *
+smtp_peer(const struct smtp_session *s)
+{
+	return s->peer;
+}
+
+void
+smtp_tls_desc(const struct smtp_session *s, char *out, size_t cap)
+{
+	if (s->tls_on)
+		tls_describe(&s->tls, out, cap);
+	else
+		snprintf(out, cap, "none");
+}
+
+const char *
+smtp_verified(const struct smtp_session *s)
+{
+	return s->tls_on ? tls_verified_str(&s->tls) : "none";
+}
+
+const char *
+smtp_auth_mech(const struct smtp_session *s)
+{
+	return s->auth_mech[0] ? s->auth_mech : "none";
+}
+
+const char *
+smtp_last_reply(const struct smtp_session *s)
+{
+	return s->last;
+}
+
+void
+smtp_probe_print(const struct smtp_session *s, FILE *out)
+{
+	char desc[128];
+	const char *t = buf_str(&s->ehlo_text);
+	smtp_tls_desc(s, desc, sizeof desc);
+	fprintf(out, "server: %s\ntls: %s\nverified: %s\n", s->peer, desc, smtp_verified(s));
+	tls_print_peer(&s->tls, out);
+	fprintf(out, "capabilities:\n");
+	while (*t) {
+		char clean[SMTP_REPLY_LINE_MAX + 1];
+		size_t n = strcspn(t, "\n");
+		fprintf(out, "  %s\n", str_sanitize(clean, sizeof clean, t, n));
+		t += n + (t[n] == '\n');
+	}
+	fprintf(out, "auth mechanisms: %s\n", s->caps.auth[0] ? s->caps.auth : "(none)");
+	if (s->auth_mech[0])
+		fprintf(out, "authenticated with: %s\n", s->auth_mech);
+}

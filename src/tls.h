@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* tls.h: GnuTLS client sessions. Verification happens inside the handshake
+ * and fails closed: PKIX with the configured name, or pinned digests. */
+#ifndef SEALPOST_TLS_H
+#define SEALPOST_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <gnutls/gnutls.h>
+
+#include "buf.h"
+#include "deadline.h"
+#include "err.h"
+
+enum tls_verify {
+	TLS_VERIFY_PKIX,        /* chain to the trust store or CA file + host name */
+	TLS_VERIFY_PIN,         /* SHA-256 of the certificate or its key (R-TLS-7) */
+};
+
+struct tls_params {
+	const char *name;       /* reference identity: host name or IP address */
+	const char *ca_file;    /* NULL: the system trust store */
+	char *const *pins;      /* "sha256:..." entries; npins > 0 selects TLS_VERIFY_PIN */
+	size_t npins;
+	const char *cert_file, *key_file;   /* client certificate, or NULL */
+	unsigned min_version;   /* 12 or 13 */
+	const char *priority;   /* GnuTLS priority string, or NULL for NORMAL */
+};
+
+struct tls_session {
+	gnutls_session_t s;
+	gnutls_certificate_credentials_t cred;
+	char *name;             /* must outlive s: GnuTLS keeps the pointer */
+	enum tls_verify mode;
+	unsigned char pins[16][32];
+	size_t npins;
+	bool pin_matched;
+	bool established;
+};
+
+/* tls_init: create a client session for p (not yet bound to a socket). Loads
+ * the trust store only for PKIX. Sets SNI unless the name is an IP address
+ * (R-TLS-4). Errors: ERR_CONFIG (bad CA file, key pair, priority string,
+ * pin), ERR_TLS; the reason is in err. tls_free() must follow either way. */
+enum err tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err) WUR;
+
+/* tls_handshake: run the handshake on non-blocking fd until dl. On
+ * ERR_CERT the verification failure is described in err; nothing has been
+ * sent over the channel. Errors: ERR_TIMEOUT, ERR_CERT, ERR_TLS, ERR_EOF. */
+enum err tls_handshake(struct tls_session *t, int fd, const struct deadline *dl,
+    struct buf *err) WUR;
+
+/* tls_describe: "TLSv1.3/AES-256-GCM" for the log line. */
+void tls_describe(const struct tls_session *t, char *out, size_t cap);
+/* tls_verified_str: "pkix" or "pin". */
+const char *tls_verified_str(const struct tls_session *t);
+
+/* tls_channel_binding: base64 channel-binding data for SCRAM-*-PLUS:
+ * tls-exporter on TLS 1.3 (RFC 9266), tls-unique on 1.2. *exporter tells
+ * which. Errors: ERR_TLS when none is available. */
+enum err tls_channel_binding(const struct tls_session *t, struct buf *b64,
+    bool *exporter) WUR;
+
+/* tls_print_peer: the certificate chain with subjects, issuers, validity and
+ * SHA-256 fingerprints (for --probe). */
+void tls_print_peer(const struct tls_session *t, FILE *out);
+
+/* tls_bye: send close_notify, bounded by dl; errors are ignored. */
+void tls_bye(struct tls_session *t, int fd, const struct deadline *dl);
+void tls_free(struct tls_session *t);
+
+#endif
