@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# run.sh SEALPOST [SCENARIO...]: play each scenario of tests/fault/scenarios
+# against sealpost through faultsrv.py and check the exit status and the
+# exact list of lines the server received.
+#
+# Scenario headers:
+#   #! tls implicit|starttls       account tls (default starttls)
+#   #! implicit                    the server starts TLS at once
+#   #! cert NAME                   server certificate from tests/lib/certs.sh
+#   #! exit N                      expected exit status
+#   #! received: GLOB              next expected client line (bash pattern); all
+#                                  received lines must match, in order, none extra
+#   #! config: KEY = VALUE         extra [account default] line
+#   #! global: KEY = VALUE         extra [global] line
+#   #! args: ...                   extra command-line arguments (before the recipient)
+#   #! limit N                     sealpost must finish within N seconds (default 20)
+#   #! stderr: REGEX               sealpost's stderr must match (grep -E)
+#   #! any-received yes            do not compare what the server received
+set -u
+bin=${1:?usage: run.sh SEALPOST [scenario...]}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/sealpost-fault.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
+}
+trap cleanup EXIT
+sh "$here/../lib/certs.sh" "$work/pki" || { echo "cannot make test certificates"; exit 1; }
+
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=("$here"/scenarios/*.scn)
+pass=0 fail=0
+for scn in "${scenarios[@]}"; do
+	name=$(basename "$scn" .scn)
+	d="$work/$name"; mkdir -p "$d"
+	hdr() { sed -n "s/^#! $1[: ]\{0,1\} *//p" "$scn"; }
+	tls=$(hdr tls); tls=${tls:-starttls}
+	cert=$(hdr cert); cert=${cert:-localhost}
+	want_exit=$(hdr exit)
+	limit=$(hdr limit); limit=${limit:-20}
+	python3 "$here/faultsrv.py" --scenario "$scn" --port-file "$d/port" --log "$d/received" \
+		--cert "$work/pki/$cert.pem" --key "$work/pki/$cert.key" --data-file "$d/data" \
+		--accept-timeout 30 & spid=$!
+	pids+=("$spid")
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	{
+		echo "[global]"
+		echo "hostname = client.example.test"
+		echo "log = none"
+		echo "connect_timeout = 5s"
+		echo "command_timeout = 5s"
+		echo "session_timeout = 15s"
+		hdr global
+		echo "[account default]"
+		echo "host = localhost"
+		echo "port = $(cat "$d/port")"
+		echo "tls = $tls"
+		echo "tls_ca_file = $work/pki/ca.pem"
+		echo "user = alice"
+		echo "password = secret-password-1"
+		echo "from = alice@example.test"
+		hdr config
+	} | while IFS= read -r l; do
+		# @PIN:name@ -> the SHA-256 fingerprint of that test certificate.
+		while [[ $l =~ @PIN:([a-z-]+)@ ]]; do
+			fp=$(certtool --fingerprint --hash sha256 --infile "$work/pki/${BASH_REMATCH[1]}.pem" 2>/dev/null)
+			l=${l/"${BASH_REMATCH[0]}"/sha256:$fp}
+		done
+		printf '%s\n' "$l"
+	done > "$d/config"
+	chmod 600 "$d/config"
+	# shellcheck disable=SC2046
+	printf 'Subject: fault test\n\nline one\n.leading dot\n' | \
+		timeout "$((limit + 5))" "$bin" -C "$d/config" $(hdr args) bob@example.test \
+		> "$d/stdout" 2> "$d/stderr"
+	got_exit=$?
+	# The server stops within its own idle bound; don't wait forever.
+	for _ in $(seq 150); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+	problems=()
+	[ -n "$want_exit" ] && [ "$got_exit" != "$want_exit" ] &&
+		problems+=("exit $got_exit, expected $want_exit")
+	[ "$got_exit" = 124 ] && problems+=("sealpost did not finish within $((limit + 5)) s")
+	mapfile -t want < <(hdr received)
+	# "!connection error" is the server's own observation (e.g. a
+	# handshake the client aborted), not something the client sent.
+	mapfile -t got < <(grep -av '^!connection error' "$d/received" 2>/dev/null)
+	[ -n "$(hdr any-received)" ] && got=() want=()
+	for ((i = 0; i < ${#got[@]} || i < ${#want[@]}; i++)); do
+		g=${got[i]-<nothing>} w=${want[i]-<nothing>}
+		# shellcheck disable=SC2053
+		if [[ $g != $w ]]; then
+			problems+=("server line $((i + 1)): got '$g', expected '$w'")
+			break
+		fi
+	done
+	if grep -q 'secret-password-1\|c2VjcmV0LXBhc3N3b3JkLTE' "$d/stderr"; then
+		problems+=("the password appeared on stderr")
+	fi
+	while IFS= read -r re; do
+		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/stderr" && problems+=("stderr does not match /$re/")
+	done < <(hdr stderr)
+	if [ ${#problems[@]} -eq 0 ]; then
+		pass=$((pass + 1)); echo "ok   $name"
+	else
+		fail=$((fail + 1)); echo "FAIL $name: ${problems[*]}"
+		sed 's/^/     stderr: /' "$d/stderr" | head -n 8
+		sed 's/^/     server got: /' "$d/received" 2>/dev/null | head -n 12
+	fi
+done
+echo "fault scenarios: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
