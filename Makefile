@@ -23,6 +23,10 @@ O ?= src
 WARN := -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
 	-Wold-style-definition -Wvla -Wwrite-strings -Wimplicit-fallthrough -fno-common
+# CI (CI=true in the environment) turns warnings into errors.
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
@@ -54,7 +58,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check check-deps check-unit check-fuzz check-integration check-asan \
+.PHONY: all check check-deps check-unit check-fuzz check-fault check-integration check-asan \
 	fuzz fuzz-bin lint install install-sendmail-links uninstall clean deps demo \
 	harness-selftest
 
@@ -83,6 +87,7 @@ check: all
 	@$(PKG_CONFIG) --exists cmocka || { echo "cmocka missing: run 'make deps'"; exit 1; }
 	$(MAKE) --no-print-directory O=build/test TEST_CPPFLAGS=-DSEALPOST_TEST check-unit
 	$(MAKE) --no-print-directory check-fuzz
+	$(MAKE) --no-print-directory check-fault SEALPOST_BIN=$(CURDIR)/src/sealpost
 	$(MAKE) --no-print-directory check-integration SEALPOST_BIN=$(CURDIR)/src/sealpost
 	$(MAKE) --no-print-directory check-asan
 	@echo "make check: all test suites passed"
@@ -94,12 +99,16 @@ check-asan:
 	$(MAKE) --no-print-directory O=build/asan SANITIZE=address,undefined \
 	  TEST_CPPFLAGS=-DSEALPOST_TEST build/asan/sealpost check-unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) --no-print-directory check-integration \
+	  $(MAKE) --no-print-directory check-fault check-integration \
 	  SEALPOST_BIN=$(CURDIR)/build/asan/sealpost
 
 SEALPOST_BIN ?= $(CURDIR)/src/sealpost
 check-integration:
 	@bash tests/integration/run.sh $(SEALPOST_BIN)
+
+# The scripted hostile-server scenarios (tests/fault).
+check-fault:
+	@bash tests/fault/run.sh $(SEALPOST_BIN)
 
 # libFuzzer targets. `make fuzz` builds them; check-fuzz replays each
 # corpus once (and fails on any crash or sanitizer report).
