@@ -85,6 +85,9 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 		env.size = d->msg->size;
 		env.eightbit = d->msg->eightbit;
 		env.smtputf8 = d->smtputf8;
+		env.dsn_notify = d->dsn_notify;
+		env.dsn_ret = d->dsn_ret;
+		env.dsn_envid = d->dsn_envid;
 		rc = smtp_send(s, &env, d->msg->fd, rr, res);
 	}
 	log_attempt(d, s, res, start);

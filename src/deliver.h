@@ -22,6 +22,7 @@ struct delivery {
 	const struct addr_list *rcpts;
 	const struct msg *msg;
 	bool smtputf8;
+	const char *dsn_notify, *dsn_ret, *dsn_envid;
 };
 
 /* deliver_relay: send d->msg to every recipient through the account's

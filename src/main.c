@@ -162,6 +162,31 @@ tmp_dir(void)
 	return t && *t == '/' ? t : "/tmp";
 }
 
+/* -N: "never", or a comma list of success, failure, delay; NULL if bad. */
+static const char *
+dsn_notify_value(const char *v, char *out, size_t cap)
+{
+	static const char *const words[] = { "SUCCESS", "FAILURE", "DELAY" };
+	unsigned seen = 0;
+	if (strcasecmp(v, "never") == 0)
+		return "NEVER";
+	out[0] = '\0';
+	while (*v) {
+		size_t n = strcspn(v, ","), k;
+		for (k = 0; k < 3; k++)
+			if (strlen(words[k]) == n && strncasecmp(v, words[k], n) == 0)
+				break;
+		if (k == 3 || (seen & (1u << k)))
+			return NULL;
+		seen |= 1u << k;
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? "," : "", words[k]);
+		v += n;
+		if (*v == ',' && *++v == '\0')
+			return NULL;
+	}
+	return seen ? out : NULL;
+}
+
 static int
 exit_for(enum err e)
 {
@@ -182,6 +207,8 @@ main(int argc, char **argv)
 	struct msg msg = { .fd = -1 };
 	struct account *acct = NULL;
 	char cfgbuf[4096], queue_id[17];
+	char dsn_notify_buf[32];
+	const char *dsn_notify = NULL, *dsn_ret = NULL;
 	char *sender = NULL, *progname = xstrdup(argc > 0 ? argv[0] : "sealpost");
 	const char *path;
 	int status = EX_OK;
@@ -277,6 +304,32 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	/* DSN values (RFC 3461 4.1, 4.3, 4.4). */
+	if (o.notify && !(dsn_notify = dsn_notify_value(o.notify, dsn_notify_buf,
+	    sizeof dsn_notify_buf))) {
+		say("-N %s: expected never, or a comma list of success, failure, delay", o.notify);
+		status = EX_USAGE;
+		goto out;
+	}
+	if (o.ret) {
+		if (strcasecmp(o.ret, "full") == 0)
+			dsn_ret = "FULL";
+		else if (strcasecmp(o.ret, "hdrs") == 0)
+			dsn_ret = "HDRS";
+		else {
+			say("-R %s: expected full or hdrs", o.ret);
+			status = EX_USAGE;
+			goto out;
+		}
+	}
+	if (o.envid && (strlen(o.envid) > 100 || !*o.envid || has_ctl(o.envid, strlen(o.envid)) ||
+	    strspn(o.envid, " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+	    "abcdefghijklmnopqrstuvwxyz{|}~") != strlen(o.envid))) {
+		say("-V: the envelope id must be 1 to 100 printable ASCII characters");
+		status = EX_USAGE;
+		goto out;
+	}
+
 	if (o.mode == MODE_PROBE) {
 		struct result res;
 		if (acct->mode != ACCT_RELAY || o.probe_domain) {
@@ -363,8 +416,6 @@ main(int argc, char **argv)
 	}
 	if (addr_check_envelope(sender, true, &smtputf8, &(const char *){ NULL }) != ERR_OK)
 		smtputf8 = true;
-	if ((o.notify || o.ret || o.envid) && o.verbose)
-		say("DSN options (-N, -R, -V) are not sent by this build");
 
 	random_hex(queue_id, 8);
 	for (char *c = queue_id; *c; c++)
@@ -374,6 +425,7 @@ main(int argc, char **argv)
 			.cfg = &cfg, .acct = acct, .queue_id = queue_id, .helo = cfg.hostname,
 			.secret = secret.len ? secret.data : NULL, .sender = sender,
 			.rcpts = &rcpts, .msg = &msg, .smtputf8 = smtputf8,
+			.dsn_notify = dsn_notify, .dsn_ret = dsn_ret, .dsn_envid = o.envid,
 		};
 		struct smtp_rcpt_result *rr = xcalloc(rcpts.n, sizeof *rr);
 		struct result res;

@@ -295,10 +295,25 @@ smtp_open(struct smtp_session **sp, const struct smtp_params *p, struct result *
 	return rc;
 }
 
-/* xtext-free parameters only: addresses were validated by addr.c. */
+/* xtext (RFC 3461 4): '+' and '=' and octets outside 33-126 as "+XX". */
+static enum err
+add_xtext(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		enum err rc = c < 33 || c > 126 || c == '+' || c == '=' ?
+		    buf_addf(b, "+%02X", c) : buf_addc(b, (char)c);
+		if (rc != ERR_OK)
+			return rc;
+	}
+	return ERR_OK;
+}
+
+/* Addresses were validated by addr.c; DSN values by cli checks in main. */
 static enum err
 mail_line(struct smtp_session *s, const struct smtp_envelope *env, struct buf *b)
 {
+	bool dsn = s->caps.flags & EHLO_DSN;
 	enum err rc = buf_addf(b, "MAIL FROM:<%s>", env->sender);
 	if (rc == ERR_OK && (s->caps.flags & EHLO_SIZE))
 		rc = buf_addf(b, " SIZE=%llu", (unsigned long long)env->size);
@@ -306,6 +321,26 @@ mail_line(struct smtp_session *s, const struct smtp_envelope *env, struct buf *b
 		rc = buf_adds(b, " BODY=8BITMIME");
 	if (rc == ERR_OK && env->smtputf8)
 		rc = buf_adds(b, " SMTPUTF8");
+	if (rc == ERR_OK && dsn && env->dsn_ret)
+		rc = buf_addf(b, " RET=%s", env->dsn_ret);
+	if (rc == ERR_OK && dsn && env->dsn_envid) {
+		rc = buf_adds(b, " ENVID=");
+		if (rc == ERR_OK)
+			rc = add_xtext(b, env->dsn_envid);
+	}
+	return rc;
+}
+
+static enum err
+rcpt_line(struct smtp_session *s, const struct smtp_envelope *env, const char *rcpt,
+    struct buf *b)
+{
+	enum err rc = buf_addf(b, "RCPT TO:<%s>", rcpt);
+	if (rc == ERR_OK && (s->caps.flags & EHLO_DSN) && env->dsn_notify) {
+		rc = buf_addf(b, " NOTIFY=%s ORCPT=rfc822;", env->dsn_notify);
+		if (rc == ERR_OK)
+			rc = add_xtext(b, rcpt);
+	}
 	return rc;
 }
 
@@ -335,7 +370,7 @@ group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, siz
 	}
 	for (size_t i = first; rc == ERR_OK && i < first + n; i++) {
 		buf_reset(&cmd);
-		if (buf_addf(&cmd, "RCPT TO:<%s>", env->rcpts[i]) != ERR_OK) {
+		if (rcpt_line(s, env, env->rcpts[i], &cmd) != ERR_OK) {
 			rc = fail(s, RES_PERM, STAGE_RCPT, ERR_DATA, "RCPT command too long");
 			break;
 		}
@@ -439,6 +474,8 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 
 	s->res = res;
 	reply_init(&mail);
+	if ((env->dsn_notify || env->dsn_ret || env->dsn_envid) && !(s->caps.flags & EHLO_DSN))
+		trace_note("%s does not offer DSN; -N, -R and -V are not sent", s->peer);
 	for (size_t i = 0; i < env->nrcpts; i++) {
 		rr[i].cls = RES_TEMP;
 		rr[i].code = 0;

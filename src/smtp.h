@@ -37,6 +37,9 @@ struct smtp_envelope {
 	uint64_t size;              /* message bytes, CRLF canonical */
 	bool eightbit;
 	bool smtputf8;
+	const char *dsn_notify;     /* RCPT NOTIFY= value, upper case, or NULL */
+	const char *dsn_ret;        /* MAIL RET= value (FULL/HDRS), or NULL */
+	const char *dsn_envid;      /* MAIL ENVID= raw value (xtext-encoded here), or NULL */
 };
 
 struct smtp_rcpt_result {
