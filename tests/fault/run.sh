@@ -59,7 +59,7 @@ for scn in "${scenarios[@]}"; do
 		echo "tls = $tls"
 		echo "tls_ca_file = $work/pki/ca.pem"
 		echo "user = alice"
-		echo "password = secret-password-1"
+		hdr config | grep -q '^password' || echo "password = secret-password-1"
 		echo "from = alice@example.test"
 		hdr config
 	} | while IFS= read -r l; do
