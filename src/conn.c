@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +18,22 @@ conn_init(struct conn *c, int fd)
 	c->tls = NULL;
 	c->rpos = c->rlen = 0;
 	c->bytes_out = 0;
+	c->tls_error = 0;
+}
+
+const char *
+conn_tls_error(const struct conn *c, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (!c->tls_error)
+		return out;
+	if ((c->tls_error == GNUTLS_E_FATAL_ALERT_RECEIVED ||
+	    c->tls_error == GNUTLS_E_WARNING_ALERT_RECEIVED) && c->tls)
+		snprintf(out, cap, "%s: %s", gnutls_strerror(c->tls_error),
+		    gnutls_alert_get_name(gnutls_alert_get(c->tls->s)));
+	else
+		snprintf(out, cap, "%s", gnutls_strerror(c->tls_error));
+	return out;
 }
 
 static enum err
@@ -66,6 +83,7 @@ fill(struct conn *c, const struct deadline *dl)
 				return ERR_EOF;
 			if (!gnutls_error_is_fatal((int)n))
 				continue;
+			c->tls_error = (int)n;
 			return ERR_TLS;
 		} else {
 			ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen, 0);
@@ -143,8 +161,10 @@ conn_write(struct conn *c, const void *p, size_t n, const struct deadline *dl)
 					return rc;
 				continue;
 			}
-			if (w < 0)
+			if (w < 0) {
+				c->tls_error = (int)w;
 				return ERR_TLS;
+			}
 		} else {
 			w = send(c->fd, s, n, MSG_NOSIGNAL);
 			if (w < 0 && errno == EINTR)

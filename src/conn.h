@@ -20,7 +20,12 @@ struct conn {
 	char rbuf[CONN_RBUF_SIZE];
 	size_t rpos, rlen;
 	unsigned long long bytes_out;
+	int tls_error;              /* the last fatal GnuTLS error, or 0 */
 };
+
+/* conn_tls_error: text for the last fatal TLS error (with the alert the
+ * peer sent, if any), for messages; "" when there was none. */
+const char *conn_tls_error(const struct conn *c, char *out, size_t cap);
 
 /* conn_init: wrap a connected non-blocking socket. */
 void conn_init(struct conn *c, int fd);

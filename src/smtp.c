@@ -48,9 +48,12 @@ fail(struct smtp_session *s, enum res cls, enum stage at, enum err e, const char
 static enum err
 fail_io(struct smtp_session *s, enum stage at, enum err e, const char *what)
 {
+	char tlserr[160];
 	const char *why = e == ERR_TIMEOUT ? "timed out" : e == ERR_EOF ?
 	    "connection closed by server" : e == ERR_TOOBIG ? "line too long" :
-	    e == ERR_PROTO ? "malformed line (bare CR or LF, or NUL)" : err_str(e);
+	    e == ERR_PROTO ? "malformed line (bare CR or LF, or NUL)" :
+	    e == ERR_TLS && *conn_tls_error(&s->conn, tlserr, sizeof tlserr) ?
+	    tlserr : err_str(e);
 	return fail(s, RES_TEMP, at, e == ERR_TOOBIG ? ERR_PROTO : e,
 	    "%s: %s while %s", s->peer, why, what);
 }

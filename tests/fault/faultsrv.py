@@ -17,10 +17,22 @@ test runner reads):
   SLEEP: seconds   pause
   DRIP: secs text  send text+CRLF one byte every secs seconds
   CLOSE            close the connection at once
+  SCRAM: MECH [iter=N] [badsig] [badnonce] [nocb] [early235]
+                   play the server side of a SCRAM exchange (RFC 5802) for
+                   the password "secret-password-1": read "AUTH MECH [ir]",
+                   send server-first, check the client proof (and channel
+                   binding for -PLUS: tls-unique, so run such scenarios
+                   with "#! tls-max 1.2"), send server-final, then 235 or 535
+Headers read here: "#! implicit" (TLS from the start), "#! tls-max 1.2",
+"#! client-cert required" (ask for a client certificate, verify with --ca).
 After the last directive the server keeps reading client lines until EOF or
 10 s, recording them, then exits.
 """
 import argparse
+import base64
+import hashlib
+import hmac
+import os
 import re
 import socket
 import ssl
@@ -83,6 +95,83 @@ class Conn:
         return data
 
 
+PASSWORD = b"secret-password-1"
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
+
+
+def scram(c, arg, log):
+    words = arg.split()
+    mech = words[0].upper()
+    opts = set(words[1:])
+    iters = 4096
+    for w in words[1:]:
+        if w.startswith("iter="):
+            iters = int(w[5:])
+    hname = "sha256" if "SHA-256" in mech else "sha1"
+    line = c.readline()
+    if line is None or not line.upper().startswith("AUTH " + mech):
+        log.write("!unexpected (wanted AUTH %s)\n" % mech)
+        return False
+    parts = line.split(" ", 2)
+    if len(parts) < 3:
+        c.send(b"334 \r\n")
+        first_b64 = c.readline() or ""
+    else:
+        first_b64 = parts[2]
+    first = base64.b64decode(first_b64).decode()
+    gs2_end = first.index(",", first.index(",") + 1) + 1
+    gs2, bare = first[:gs2_end], first[gs2_end:]
+    attrs = dict(a.split("=", 1) for a in bare.split(","))
+    cnonce = attrs["r"]
+    # badnonce: a server nonce that does not extend the client's (RFC 5802 5.1).
+    snonce = ("Z" if "badnonce" in opts else cnonce) + b64(os.urandom(12))
+    salt = os.urandom(16)
+    server_first = "r=%s,s=%s,i=%d" % (snonce, b64(salt), iters)
+    c.send(("334 " + b64(server_first.encode()) + "\r\n").encode())
+    final_b64 = c.readline()
+    if final_b64 is None or final_b64 == "*":
+        c.send(b"501 5.7.0 cancelled\r\n")
+        return True
+    final = base64.b64decode(final_b64).decode()
+    without_proof, _, proof_b64 = final.rpartition(",p=")
+    fattrs = dict(a.split("=", 1) for a in without_proof.split(","))
+    cb = b""
+    if gs2.startswith("p="):
+        cb = c.sock.get_channel_binding("tls-unique") or b""
+    if base64.b64decode(fattrs["c"]) != gs2.encode() + cb:
+        log.write("!channel binding mismatch\n")
+        c.send(b"535 5.7.8 channel binding mismatch\r\n")
+        return True
+    if "nocb" in opts and gs2.startswith("p="):
+        log.write("!client used channel binding\n")
+    salted = hashlib.pbkdf2_hmac(hname, PASSWORD, salt, iters)
+    ckey = hmac.new(salted, b"Client Key", hname).digest()
+    stored = hashlib.new(hname, ckey).digest()
+    auth_msg = (bare + "," + server_first + "," + without_proof).encode()
+    csig = hmac.new(stored, auth_msg, hname).digest()
+    want = bytes(a ^ b for a, b in zip(ckey, csig))
+    if base64.b64decode(proof_b64) != want:
+        c.send(b"535 5.7.8 bad proof\r\n")
+        return True
+    if "early235" in opts:
+        c.send(b"235 2.7.0 ok\r\n")
+        return True
+    skey = hmac.new(salted, b"Server Key", hname).digest()
+    ssig = hmac.new(skey, auth_msg, hname).digest()
+    if "badsig" in opts:
+        ssig = bytes(len(ssig))
+    c.send(("334 " + b64(("v=" + b64(ssig)).encode()) + "\r\n").encode())
+    resp = c.readline()
+    if resp == "":
+        c.send(b"235 2.7.0 ok\r\n")
+    else:
+        c.send(b"501 5.7.0 cancelled\r\n")
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenario", required=True)
@@ -92,12 +181,18 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--data-file")
     ap.add_argument("--accept-timeout", type=float, default=30.0)
+    ap.add_argument("--ca")
     a = ap.parse_args()
 
     lines = open(a.scenario, encoding="utf-8").read().splitlines()
     implicit = any(l.strip() == "#! implicit" for l in lines)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(a.cert, a.key)
+    if any(l.strip() == "#! tls-max 1.2" for l in lines):
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if any(l.strip() == "#! client-cert required" for l in lines):
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(a.ca)
 
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -105,7 +200,6 @@ def main():
     srv.listen(1)
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.getsockname()[1]))
-    import os
     os.rename(a.port_file + ".tmp", a.port_file)
     srv.settimeout(a.accept_timeout)
     try:
@@ -158,6 +252,9 @@ def main():
                 for ch in (text + "\r\n").encode():
                     c.send(bytes([ch]))
                     time.sleep(float(secs))
+            elif op == "SCRAM":
+                if not scram(c, arg, log):
+                    return 0
             elif op == "CLOSE":
                 return 0
             else:

@@ -35,13 +35,13 @@ pass=0 fail=0
 for scn in "${scenarios[@]}"; do
 	name=$(basename "$scn" .scn)
 	d="$work/$name"; mkdir -p "$d"
-	hdr() { sed -n "s/^#! $1[: ]\{0,1\} *//p" "$scn"; }
+	hdr() { sed -n "s/^#! $1\(:\| \) *//p" "$scn"; }
 	tls=$(hdr tls); tls=${tls:-starttls}
 	cert=$(hdr cert); cert=${cert:-localhost}
 	want_exit=$(hdr exit)
 	limit=$(hdr limit); limit=${limit:-20}
 	python3 "$here/faultsrv.py" --scenario "$scn" --port-file "$d/port" --log "$d/received" \
-		--cert "$work/pki/$cert.pem" --key "$work/pki/$cert.key" --data-file "$d/data" \
+		--cert "$work/pki/$cert.pem" --key "$work/pki/$cert.key" --data-file "$d/data" --ca "$work/pki/ca.pem" \
 		--accept-timeout 30 & spid=$!
 	pids+=("$spid")
 	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
@@ -63,6 +63,7 @@ for scn in "${scenarios[@]}"; do
 		echo "from = alice@example.test"
 		hdr config
 	} | while IFS= read -r l; do
+		l=${l//@PKI@/$work/pki}
 		# @PIN:name@ -> the SHA-256 fingerprint of that test certificate.
 		while [[ $l =~ @PIN:([a-z-]+)@ ]]; do
 			fp=$(certtool --fingerprint --hash sha256 --infile "$work/pki/${BASH_REMATCH[1]}.pem" 2>/dev/null)

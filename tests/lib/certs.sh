@@ -6,6 +6,7 @@
 #   self.pem/.key            DNS:localhost, self-signed
 #   expired.pem/.key         DNS:localhost, signed by the CA, expired
 #   other-ca.pem/.key, untrusted.pem/.key  localhost, from a CA nobody trusts
+#   client.pem/.key          a client certificate signed by the CA
 # Idempotent: does nothing when DIR/ca.pem exists.
 set -eu
 d=$1
@@ -44,3 +45,7 @@ ct --generate-certificate --load-privkey "$d/expired.key" --load-ca-certificate 
 leaf untrusted localhost localhost "expiration_days = 30"
 ct --generate-certificate --load-privkey "$d/untrusted.key" --load-ca-certificate "$d/other-ca.pem" \
   --load-ca-privkey "$d/other-ca.key" --template "$d/untrusted.tmpl" --outfile "$d/untrusted.pem"
+key client
+tmpl client 'cn = "sealpost test client"' tls_www_client signing_key "expiration_days = 30" > /dev/null
+ct --generate-certificate --load-privkey "$d/client.key" --load-ca-certificate "$d/ca.pem" \
+  --load-ca-privkey "$d/ca.key" --template "$d/client.tmpl" --outfile "$d/client.pem"
