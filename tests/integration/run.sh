@@ -71,7 +71,8 @@ no_mail() {
 }
 # body FILE: the message body (after the first blank line).
 body() { sed '1,/^$/d' "$1"; }
-tag() { n=$((n + 1)); echo "sealpost-test-$$-$n"; }
+# newtag: a fresh tag in $tg (not a subshell, so the counter advances).
+newtag() { n=$((n + 1)); tg="sealpost-test-$$-$n"; }
 
 # Message with awkward lines: leading dots, a lone dot (with -i), CR LF
 # input, a long-ish line, trailing spaces.
@@ -83,7 +84,7 @@ expected_body() {
 }
 
 t=starttls_auth_delivers
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
 elif ! f=$(wait_mail bob "$tg"); then bad $t "no mail in Maildir"
@@ -92,7 +93,7 @@ elif ! grep -q "^Message-ID: <" "$f" || ! grep -q "^Date: " "$f"; then bad $t "D
 else ok $t; fi
 
 t=implicit_tls_auth_delivers
-tg=$(tag); cf=$(config $t "$MTA_SMTPS_PORT" implicit)
+newtag; cf=$(config $t "$MTA_SMTPS_PORT" implicit)
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
 elif ! f=$(wait_mail bob "$tg"); then bad $t "no mail in Maildir"
@@ -105,7 +106,7 @@ else cp "$work/sealpost.log" "$work/err" 2>/dev/null; bad $t "no matching log li
 
 for mech in PLAIN LOGIN SCRAM-SHA-256 SCRAM-SHA-1; do
 	t=auth_$mech
-	tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls "auth_mechanisms = $mech")
+	newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls "auth_mechanisms = $mech")
 	sample "$tg" | "$bin" -C "$cf" -i -v "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 	if [ $rc -ne 0 ]; then bad $t "exit $rc"
 	elif ! grep -q "authenticated with $mech\$" "$work/err"; then bad $t "did not use $mech"
@@ -115,7 +116,7 @@ for mech in PLAIN LOGIN SCRAM-SHA-256 SCRAM-SHA-1; do
 done
 
 t=wrong_password_refused
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
 printf 'wrong password\n' > "$work/badpass"; chmod 600 "$work/badpass"
 sed -i "s|^password_file = .*|password_file = $work/badpass|" "$cf"
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
@@ -124,7 +125,7 @@ elif ! no_mail bob "$tg"; then bad $t "mail was delivered"
 else ok $t; fi
 
 t=wrong_host_certificate_refused
-tg=$(tag); cf=$(config $t "$MTA_WRONGHOST_PORT" implicit)
+newtag; cf=$(config $t "$MTA_WRONGHOST_PORT" implicit)
 sample "$tg" | "$bin" -C "$cf" -i -v "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 elif grep -q '^>>> ' "$work/err"; then bad $t "sent a command over the unverified channel"
@@ -134,7 +135,7 @@ else ok $t; fi
 for c in SELFSIGNED EXPIRED; do
 	t=${c,,}_certificate_refused
 	port_var=MTA_${c}_PORT
-	tg=$(tag); cf=$(config $t "${!port_var}" implicit)
+	newtag; cf=$(config $t "${!port_var}" implicit)
 	sample "$tg" | "$bin" -C "$cf" -i -v "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 	if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 	elif grep -q '^>>> ' "$work/err"; then bad $t "sent a command over the unverified channel"
@@ -143,14 +144,14 @@ for c in SELFSIGNED EXPIRED; do
 done
 
 t=tls_server_name_mismatch_refused
-tg=$(tag); cf=$(config $t "$MTA_SMTPS_PORT" implicit "tls_server_name = other.example")
+newtag; cf=$(config $t "$MTA_SMTPS_PORT" implicit "tls_server_name = other.example")
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 elif ! no_mail bob "$tg"; then bad $t "mail was delivered"
 else ok $t; fi
 
 t=plaintext_only_server_refused
-tg=$(tag); cf=$(config $t "$MTA_PLAIN_PORT" starttls)
+newtag; cf=$(config $t "$MTA_PLAIN_PORT" starttls)
 sample "$tg" | "$bin" -C "$cf" -i -v "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 elif grep -q '^>>> \(AUTH\|MAIL\|RCPT\|DATA\)' "$work/err"; then bad $t "sent AUTH or mail in plaintext"
@@ -159,13 +160,13 @@ elif ! no_mail bob "$tg"; then bad $t "mail was delivered"
 else ok $t; fi
 
 t=implicit_to_starttls_port_refused
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" implicit)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" implicit)
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 else ok $t; fi
 
 t=extract_recipients_bcc_removed
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
 printf 'Subject: %s\nTo: Bob <bob@%s>\nCc: "Carol, C." <carol@%s>\nBcc: dave@%s\n\nbody\n' \
 	"$tg" "$MTA_DOMAIN" "$MTA_DOMAIN" "$MTA_DOMAIN" | "$bin" -C "$cf" -t 2> "$work/err"; rc=$?
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
@@ -175,7 +176,7 @@ elif grep -qi '^Bcc:' "$f" "$g"; then bad $t "Bcc header left in the message"
 else ok $t; fi
 
 t=crlf_input_and_dot_ends_input
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
 printf 'Subject: %s\r\n\r\nline a\r\nline b\r\n.\r\nnot sent\r\n' "$tg" | \
 	"$bin" -C "$cf" "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
@@ -184,7 +185,7 @@ elif ! diff <(printf 'line a\nline b\n') <(body "$f") > "$work/err"; then bad $t
 else ok $t; fi
 
 t=large_message_byte_correct
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
 python3 - "$tg" > "$work/big.txt" <<'PY'
 import random, sys
 r = random.Random(7)
@@ -202,13 +203,13 @@ elif ! cmp -s <(sed '1,/^$/d' "$work/big.txt") <(body "$f"); then bad $t "body d
 else ok $t; fi
 
 t=unknown_recipient_domain_refused
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
 sample "$tg" | "$bin" -C "$cf" -i "someone@elsewhere.example" 2> "$work/err"; rc=$?
 if [ $rc -ne 67 ] && [ $rc -ne 69 ]; then bad $t "exit $rc, expected 67 or 69"
 else ok $t; fi
 
 t=unreachable_server_tempfail
-tg=$(tag); cf=$(config $t 1 implicit)
+newtag; cf=$(config $t 1 implicit)
 sample "$tg" | timeout 30 "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 else ok $t; fi
@@ -217,7 +218,7 @@ t=config_errors_exit_78
 cf=$(config $t "$MTA_SMTPS_PORT" implicit "no_such_key = 1")
 echo x | "$bin" -C "$cf" "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 78 ]; then bad $t "exit $rc, expected 78"
-elif ! grep -q "$t.conf:16: unknown key" "$work/err"; then bad $t "message does not name file:line"
+elif ! grep -q "$t.conf:15: unknown key" "$work/err"; then bad $t "message does not name file:line"
 else ok $t; fi
 
 t=password_readable_by_others_refused
@@ -229,7 +230,7 @@ if [ $rc -ne 78 ]; then bad $t "exit $rc, expected 78"
 else ok $t; fi
 
 t=password_command
-tg=$(tag); cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
 sed -i "s|^password_file = .*|password_command = cat $work/pass|" "$cf"
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
