@@ -71,7 +71,7 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 {
 	struct smtp_params p;
 	struct smtp_session *s = NULL;
-	struct smtp_envelope env;
+	struct smtp_envelope env = { 0 };
 	uint64_t start = now_ms();
 	enum err rc;
 

@@ -550,7 +550,10 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 				first_temp = i;
 		}
 	}
-	if (nperm || ntemp) {
+	if ((nperm || ntemp) && env->per_recipient && nperm + ntemp < env->nrcpts) {
+		trace_note("%zu of %zu recipients refused; sending to the others",
+		    nperm + ntemp, env->nrcpts);
+	} else if (nperm || ntemp) {
 		/* D2: all or nothing. */
 		size_t k = nperm ? first_perm : first_temp;
 		fail(s, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
@@ -579,11 +582,23 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 		goto out;
 	}
 	for (size_t i = 0; i < env->nrcpts; i++)
-		snprintf(rr[i].reply, sizeof rr[i].reply, "%s", s->last);
+		if (rr[i].cls == RES_OK)
+			snprintf(rr[i].reply, sizeof rr[i].reply, "%s", s->last);
 	result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->last);
 	res->code = s->reply.code;
 	snprintf(res->esc, sizeof res->esc, "%s", s->reply.esc);
 out:
+	if (rc != ERR_OK && res->at != STAGE_RCPT) {
+		/* A failure outside RCPT is every recipient's: those accepted
+		 * (or not yet asked) did not get the message. */
+		for (size_t i = 0; i < env->nrcpts; i++) {
+			if (rr[i].cls != RES_OK && rr[i].code != 0)
+				continue;
+			rr[i].cls = res->cls == RES_OK ? RES_TEMP : res->cls;
+			snprintf(rr[i].reply, sizeof rr[i].reply, "%.*s",
+			    (int)sizeof rr[i].reply - 1, res->text);
+		}
+	}
 	reply_free(&mail);
 	return rc;
 }

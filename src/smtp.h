@@ -40,6 +40,8 @@ struct smtp_envelope {
 	const char *dsn_notify;     /* RCPT NOTIFY= value, upper case, or NULL */
 	const char *dsn_ret;        /* MAIL RET= value (FULL/HDRS), or NULL */
 	const char *dsn_envid;      /* MAIL ENVID= raw value (xtext-encoded here), or NULL */
+	bool per_recipient;         /* queue runs (D2): send to the accepted
+	                             * recipients even if others were refused */
 };
 
 struct smtp_rcpt_result {
@@ -63,7 +65,10 @@ enum err smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params
  * only when every recipient was accepted, the message from msgfd (read from
  * offset 0), the final dot. All or nothing: a rejected recipient makes it
  * RSET and return, with rr[i] (nrcpts entries) saying each recipient's fate
- * and *res the overall classification. */
+ * and *res the overall classification. With env->per_recipient, DATA goes
+ * to whichever recipients were accepted; *res is then RES_OK when the
+ * message was accepted for them, and rr[] tells each recipient's fate. The
+ * session stays usable for another smtp_send() after RES_OK. */
 enum err smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
     struct smtp_rcpt_result *rr, struct result *res) WUR;
 

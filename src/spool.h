@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* spool.h: the queue on disk. The only module that creates, locks,
+ * commits, reads, rewrites or deletes queue files.
+ *
+ * Layout under the queue directory (0700, or 0770 group sealpost):
+ *   tmp/        files being written; anything here is not yet queued
+ *   q/ID.msg    the message, immutable once committed; its flock is the
+ *               entry's lock
+ *   q/ID.env    the envelope; its presence commits the entry
+ *   corrupt/    entries moved aside (never sent, never crashed on)
+ */
+#ifndef SEALPOST_SPOOL_H
+#define SEALPOST_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define SPOOL_ID_LEN 16
+
+enum rcpt_state { RCPT_PENDING, RCPT_DONE, RCPT_FAILED };
+
+struct spool_rcpt {
+	char *addr;
+	enum rcpt_state state;
+	char *reply;            /* last reply or reason, sanitised, or NULL */
+};
+
+struct spool_env {
+	char id[SPOOL_ID_LEN + 1];
+	char *sender;           /* "" for the null sender */
+	char *account;          /* account name, or NULL for default */
+	char *dsn_notify, *dsn_ret, *dsn_envid;
+	bool eightbit, smtputf8;
+	bool is_bounce;         /* a bounce we generated: never bounced itself */
+	int64_t created;        /* unix time */
+	int64_t next_try;       /* unix time */
+	unsigned attempts;
+	uint64_t size;
+	char *last_error;
+	struct spool_rcpt *rcpts;
+	size_t nrcpts;
+};
+
+struct spool {
+	int dirfd;              /* the queue directory */
+	int qfd, tmpfd;         /* q/ and tmp/ */
+	char *path;
+};
+
+/* spool_open: open (creating with mode 0700 when missing) the queue at
+ * path and its subdirectories. Refuses a queue directory that others can
+ * write or read. Errors: ERR_SPOOL with the reason in err. */
+enum err spool_open(struct spool *sp, const char *path, struct buf *err) WUR;
+void spool_close(struct spool *sp);
+
+/* spool_anon: an anonymous 0600 file in the queue's file system for
+ * intake (O_TMPFILE in tmp/, or a named file unlinked at once). -1 and
+ * errno on failure. */
+int spool_anon(const struct spool *sp);
+
+/* spool_new_id: a fresh random id, upper-case hex. */
+void spool_new_id(char id[SPOOL_ID_LEN + 1]);
+
+/* spool_commit: make msgfd (an anonymous intake file) and env a queue
+ * entry: fsync the message, link it as q/ID.msg, write and fsync the
+ * envelope, rename it to q/ID.env, fsync q/. Only after ERR_OK may the
+ * caller say "queued". On error nothing is left in q/. Errors: ERR_SPOOL
+ * (ENOSPC, EIO, permissions), with the reason in err. */
+enum err spool_commit(struct spool *sp, int msgfd, const struct spool_env *env,
+    struct buf *err) WUR;
+
+/* spool_write_env: atomically replace q/ID.env (tmp file, fsync, rename,
+ * fsync q/). Errors: ERR_SPOOL. */
+enum err spool_write_env(struct spool *sp, const struct spool_env *env,
+    struct buf *err) WUR;
+
+/* spool_lock: open q/ID.msg without following links, check it is a regular
+ * file with one link owned by us, and take its flock without waiting.
+ * *fd is the locked message. Errors: ERR_IO (locked by another process:
+ * skip it), ERR_DATA (the entry is bad: quarantine it), ERR_SPOOL. */
+enum err spool_lock(struct spool *sp, const char *id, int *fd, struct buf *err) WUR;
+
+/* spool_read_env: read and parse q/ID.env (no links, one link, owner, size
+ * bound). Errors: ERR_DATA (corrupt: missing end marker, unknown field,
+ * bad value), ERR_SPOOL (cannot read), ERR_EOF (gone). */
+enum err spool_read_env(struct spool *sp, const char *id, struct spool_env *env,
+    struct buf *err) WUR;
+
+/* spool_parse_env / spool_format_env: the envelope text format (pure). */
+enum err spool_parse_env(const char *text, size_t len, struct spool_env *env,
+    const char **why) WUR;
+enum err spool_format_env(const struct spool_env *env, struct buf *out) WUR;
+
+/* spool_remove: delete the entry (envelope first, then message), fsync q/. */
+enum err spool_remove(struct spool *sp, const char *id, struct buf *err) WUR;
+
+/* spool_quarantine: move whatever exists of the entry to corrupt/. */
+void spool_quarantine(struct spool *sp, const char *id, const char *why);
+
+/* spool_list: the ids of committed entries (those with an envelope), in
+ * name order. The caller frees each and the array. */
+enum err spool_list(struct spool *sp, char ***ids, size_t *n) WUR;
+
+/* spool_cleanup_orphans: remove q/ID.msg files without an envelope and tmp/
+ * files older than max_age seconds (left by a crash before commit). */
+void spool_cleanup_orphans(struct spool *sp, int64_t max_age);
+
+void spool_env_init(struct spool_env *env);
+void spool_env_free(struct spool_env *env);
+/* spool_env_add_rcpt: append a pending recipient. */
+void spool_env_add_rcpt(struct spool_env *env, const char *addr);
+/* spool_env_pending: recipients still pending. */
+size_t spool_env_pending(const struct spool_env *env);
+
+#endif
