@@ -88,6 +88,7 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 		env.dsn_notify = d->dsn_notify;
 		env.dsn_ret = d->dsn_ret;
 		env.dsn_envid = d->dsn_envid;
+		env.per_recipient = d->per_recipient;
 		rc = smtp_send(s, &env, d->msg->fd, rr, res);
 	}
 	log_attempt(d, s, res, start);

@@ -23,6 +23,7 @@ struct delivery {
 	const struct msg *msg;
 	bool smtputf8;
 	const char *dsn_notify, *dsn_ret, *dsn_envid;
+	bool per_recipient;         /* queue runs: partial delivery allowed */
 };
 
 /* deliver_relay: send d->msg to every recipient through the account's

@@ -320,7 +320,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	buf_init(&val, MSG_ADDRLIST_MAX);
 	buf_init(&out.b, BODY_CHUNK_SIZE);
 	out.total = 0;
-	out.fd = m->fd = open_anon(o->tmpdir);
+	out.fd = m->fd = o->out_fd >= 0 ? o->out_fd : open_anon(o->tmpdir);
 	if (m->fd < 0) {
 		rc = fail(err, ERR_SPOOL, "cannot create a temporary file in %s: %s",
 		    o->tmpdir, strerror(errno));

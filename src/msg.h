@@ -22,6 +22,7 @@ struct msg_opts {
 	enum header_from hfrom;
 	const char *from_addr;      /* the account's from, for header_from */
 	const char *tmpdir;         /* where the anonymous file lives */
+	int out_fd;                 /* an anonymous file to use instead, or -1 */
 };
 
 struct msg {
@@ -38,7 +39,8 @@ struct msg {
  * missing. Errors (detail in err): ERR_IO (stdin unreadable), ERR_DATA
  * (NUL byte, line over 998 octets, bad address header, header block too
  * large), ERR_SPOOL (the file could not be created or written), ERR_TOOBIG
- * (too many recipients). On error nothing is left behind. */
+ * (too many recipients). On error nothing is left behind. m->fd is
+ * o->out_fd when that was given (msg_close() then closes it too). */
 enum err msg_read(int in, const struct msg_opts *o, struct msg *m,
     struct addr_list *rcpts, struct buf *err) WUR;
 

@@ -52,6 +52,9 @@ for scn in "${scenarios[@]}"; do
 		echo "connect_timeout = 5s"
 		echo "command_timeout = 5s"
 		echo "session_timeout = 15s"
+		# Transport scenarios assert 75/77; "#! global: queue = yes" opts in.
+		hdr global | grep -q '^queue *=' || echo "queue = no"
+		echo "queue_dir = $d/queue"
 		hdr global
 		echo "[account default]"
 		echo "host = localhost"

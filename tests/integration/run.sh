@@ -37,6 +37,10 @@ config() {
 		echo "connect_timeout = 5s"
 		echo "command_timeout = 20s"
 		echo "session_timeout = 60s"
+		echo "queue_dir = $work/queue"
+		echo "retry_min = 1s"
+		# G="key = value" adds a [global] line (e.g. queue = no).
+		[ -n "${G:-}" ] && printf '%s\n' "$G"
 		echo "[account default]"
 		echo "host = localhost"
 		echo "port = $port"
@@ -116,7 +120,7 @@ for mech in PLAIN LOGIN SCRAM-SHA-256 SCRAM-SHA-1; do
 done
 
 t=wrong_password_refused
-newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+newtag; cf=$(G="queue = no" config $t "$MTA_SUBMISSION_PORT" starttls)
 printf 'wrong password\n' > "$work/badpass"; chmod 600 "$work/badpass"
 sed -i "s|^password_file = .*|password_file = $work/badpass|" "$cf"
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
@@ -125,7 +129,7 @@ elif ! no_mail bob "$tg"; then bad $t "mail was delivered"
 else ok $t; fi
 
 t=wrong_host_certificate_refused
-newtag; cf=$(config $t "$MTA_WRONGHOST_PORT" implicit)
+newtag; cf=$(G="queue = no" config $t "$MTA_WRONGHOST_PORT" implicit)
 sample "$tg" | "$bin" -C "$cf" -i -v "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 elif grep -q '^>>> ' "$work/err"; then bad $t "sent a command over the unverified channel"
@@ -135,7 +139,7 @@ else ok $t; fi
 for c in SELFSIGNED EXPIRED; do
 	t=${c,,}_certificate_refused
 	port_var=MTA_${c}_PORT
-	newtag; cf=$(config $t "${!port_var}" implicit)
+	newtag; cf=$(G="queue = no" config $t "${!port_var}" implicit)
 	sample "$tg" | "$bin" -C "$cf" -i -v "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 	if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 	elif grep -q '^>>> ' "$work/err"; then bad $t "sent a command over the unverified channel"
@@ -144,14 +148,14 @@ for c in SELFSIGNED EXPIRED; do
 done
 
 t=tls_server_name_mismatch_refused
-newtag; cf=$(config $t "$MTA_SMTPS_PORT" implicit "tls_server_name = other.example")
+newtag; cf=$(G="queue = no" config $t "$MTA_SMTPS_PORT" implicit "tls_server_name = other.example")
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 elif ! no_mail bob "$tg"; then bad $t "mail was delivered"
 else ok $t; fi
 
 t=plaintext_only_server_refused
-newtag; cf=$(config $t "$MTA_PLAIN_PORT" starttls)
+newtag; cf=$(G="queue = no" config $t "$MTA_PLAIN_PORT" starttls)
 sample "$tg" | "$bin" -C "$cf" -i -v "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 elif grep -q '^>>> \(AUTH\|MAIL\|RCPT\|DATA\)' "$work/err"; then bad $t "sent AUTH or mail in plaintext"
@@ -160,7 +164,7 @@ elif ! no_mail bob "$tg"; then bad $t "mail was delivered"
 else ok $t; fi
 
 t=implicit_to_starttls_port_refused
-newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" implicit)
+newtag; cf=$(G="queue = no" config $t "$MTA_SUBMISSION_PORT" implicit)
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 else ok $t; fi
@@ -209,7 +213,7 @@ if [ $rc -ne 67 ] && [ $rc -ne 69 ]; then bad $t "exit $rc, expected 67 or 69"
 else ok $t; fi
 
 t=unreachable_server_tempfail
-newtag; cf=$(config $t 1 implicit)
+newtag; cf=$(G="queue = no" config $t 1 implicit)
 sample "$tg" | timeout 30 "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 75 ]; then bad $t "exit $rc, expected 75"
 else ok $t; fi
@@ -218,7 +222,7 @@ t=config_errors_exit_78
 cf=$(config $t "$MTA_SMTPS_PORT" implicit "no_such_key = 1")
 echo x | "$bin" -C "$cf" "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ $rc -ne 78 ]; then bad $t "exit $rc, expected 78"
-elif ! grep -q "$t.conf:15: unknown key" "$work/err"; then bad $t "message does not name file:line"
+elif ! grep -q "$t.conf:17: unknown key" "$work/err"; then bad $t "message does not name file:line"
 else ok $t; fi
 
 t=password_readable_by_others_refused

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* bounce.h: RFC 3464 delivery status notifications for queued messages
+ * that failed permanently or expired (decision D5). */
+#ifndef SEALPOST_BOUNCE_H
+#define SEALPOST_BOUNCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "spool.h"
+
+/* bounce_write: write to outfd a multipart/report (report-type
+ * delivery-status) from MAILER-DAEMON@hostname to env->sender about the
+ * recipients i with which[i] set (their spool reply is the diagnostic),
+ * with the original header block read from msgfd as text/rfc822-headers.
+ * *size receives the bytes written. Errors: ERR_SPOOL (write failed),
+ * ERR_IO (reading msgfd). */
+enum err bounce_write(int outfd, const struct spool_env *env, const bool *which,
+    int msgfd, const char *hostname, bool expired, uint64_t *size) WUR;
+
+#endif

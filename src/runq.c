@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: MIT
+/* runq.c: queue runs. Delivery here is per recipient (D2): accepted
+ * recipients are marked done, permanently refused ones are bounced,
+ * deferred ones stay with a doubled retry delay. A bad entry is moved
+ * aside and never stops the run. An entry locked by another process is
+ * skipped, so concurrent runs and -odb children never send a message
+ * twice. */
+#include "runq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bounce.h"
+#include "deliver.h"
+#include "log.h"
+#include "msg.h"
+#include "secret.h"
+#include "util.h"
+
+#define SYSTEM_SPOOL "/var/spool/sealpost"
+#define ORPHAN_AGE_S 3600
+
+enum err
+runq_queue_path(const struct config *cfg, char *out, size_t cap, struct buf *err)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (cfg->queue_dir) {
+		snprintf(out, cap, "%s", cfg->queue_dir);
+		return ERR_OK;
+	}
+	if (access(SYSTEM_SPOOL, W_OK | X_OK) == 0) {
+		snprintf(out, cap, "%s", SYSTEM_SPOOL);
+		return ERR_OK;
+	}
+	if (state && *state == '/')
+		snprintf(out, cap, "%s/sealpost/queue", state);
+	else if (home && *home == '/')
+		snprintf(out, cap, "%s/.local/state/sealpost/queue", home);
+	else {
+		errf(err, "no queue directory: set queue_dir, XDG_STATE_HOME or HOME");
+		return ERR_SPOOL;
+	}
+	return ERR_OK;
+}
+
+static int64_t
+backoff_s(const struct config *cfg, unsigned attempts)
+{
+	uint64_t d = cfg->retry_min_ms / 1000;
+	for (unsigned i = 1; i < attempts && d < cfg->retry_max_ms / 1000; i++)
+		d *= 2;
+	if (d > cfg->retry_max_ms / 1000)
+		d = cfg->retry_max_ms / 1000;
+	return d ? (int64_t)d : 1;
+}
+
+static void
+set_str(char **field, const char *v)
+{
+	free(*field);
+	*field = v ? xstrdup(v) : NULL;
+}
+
+/* Queue a bounce for the recipients in which[] of env (D5). */
+static void
+make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *env,
+    const bool *which, int msgfd, bool expired)
+{
+	struct spool_env b;
+	struct buf err;
+	uint64_t size = 0;
+	int fd = spool_anon(sp);
+
+	buf_init(&err, 1024);
+	spool_env_init(&b);
+	if (fd < 0) {
+		log_msg(LOG_ERR, "%s: cannot create a bounce: %s", env->id, strerror(errno));
+		return;
+	}
+	if (bounce_write(fd, env, which, msgfd, cfg->hostname, expired, &size) != ERR_OK) {
+		log_msg(LOG_ERR, "%s: cannot write a bounce: %s", env->id, strerror(errno));
+		close(fd);
+		return;
+	}
+	spool_new_id(b.id);
+	b.sender = xstrdup("");
+	b.account = env->account ? xstrdup(env->account) : NULL;
+	b.is_bounce = true;
+	b.created = b.next_try = (int64_t)time(NULL);
+	b.size = size;
+	spool_env_add_rcpt(&b, env->sender);
+	if (spool_commit(sp, fd, &b, &err) != ERR_OK)
+		log_msg(LOG_ERR, "%s: cannot queue a bounce: %s", env->id, buf_str(&err));
+	else
+		log_msg(LOG_INFO, "%s: sender non-delivery notification: %s", env->id, b.id);
+	close(fd);
+	spool_env_free(&b);
+	buf_free(&err);
+}
+
+void
+runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush)
+{
+	struct spool_env env;
+	struct buf err, secret;
+	struct addr_list rcpts;
+	size_t *map = NULL;
+	bool *failed_now = NULL, any_failed = false, expired;
+	int64_t now = (int64_t)time(NULL);
+	enum err rc;
+
+	buf_init(&err, 4096);
+	buf_init(&secret, SECRET_MAX);
+	addr_list_init(&rcpts);
+	rc = spool_read_env(sp, id, &env, &err);
+	if (rc == ERR_DATA) {
+		log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s", id, buf_str(&err));
+		spool_quarantine(sp, id, buf_str(&err));
+		goto out_noenv;
+	}
+	if (rc != ERR_OK)
+		goto out_noenv;
+	if (spool_env_pending(&env) == 0 || (!flush && env.next_try > now))
+		goto out;
+	expired = now - env.created >= (int64_t)(cfg->queue_lifetime_ms / 1000);
+	failed_now = xcalloc(env.nrcpts, sizeof *failed_now);
+
+	if (!expired) {
+		const struct account *acct = env.account ? config_find_account(cfg, env.account) :
+		    NULL;
+		struct smtp_rcpt_result *rr;
+		struct result res;
+		struct msg m = { .fd = msgfd, .size = env.size, .eightbit = env.eightbit };
+		if (!acct)
+			acct = config_pick_account(cfg, NULL, env.sender, &err);
+		if (!acct || acct->mode != ACCT_RELAY ||
+		    secret_get(acct, &secret, &err) != ERR_OK) {
+			set_str(&env.last_error, acct && acct->mode != ACCT_RELAY ?
+			    "account is in mx mode, which this build cannot deliver" : buf_str(&err));
+			log_msg(LOG_WARNING, "%s: deferred: %s", id, env.last_error);
+			env.attempts++;
+			goto reschedule;
+		}
+		map = xcalloc(env.nrcpts, sizeof *map);
+		for (size_t i = 0; i < env.nrcpts; i++) {
+			if (env.rcpts[i].state != RCPT_PENDING)
+				continue;
+			map[rcpts.n] = i;
+			if (addr_list_add(&rcpts, env.rcpts[i].addr) != ERR_OK)
+				break;
+		}
+		rr = xcalloc(rcpts.n, sizeof *rr);
+		struct delivery d = {
+			.cfg = cfg, .acct = acct, .queue_id = id, .helo = cfg->hostname,
+			.secret = secret.len ? secret.data : NULL, .sender = env.sender,
+			.rcpts = &rcpts, .msg = &m, .smtputf8 = env.smtputf8,
+			.dsn_notify = env.dsn_notify, .dsn_ret = env.dsn_ret,
+			.dsn_envid = env.dsn_envid, .per_recipient = true,
+		};
+		(void)deliver_relay(&d, rr, &res);
+		buf_wipe(&secret);
+		env.attempts++;
+		for (size_t k = 0; k < rcpts.n; k++) {
+			struct spool_rcpt *r = &env.rcpts[map[k]];
+			set_str(&r->reply, rr[k].reply);
+			if (rr[k].cls == RES_OK) {
+				r->state = RCPT_DONE;
+			} else if (rr[k].cls == RES_PERM) {
+				r->state = RCPT_FAILED;
+				failed_now[map[k]] = true;
+				any_failed = true;
+			}
+		}
+		if (res.cls != RES_OK)
+			set_str(&env.last_error, res.text);
+		free(rr);
+	} else {
+		char why[SMTP_TEXT_SHOWN_MAX + 64];
+		snprintf(why, sizeof why, "expired after %llu days in the queue; last error: %.180s",
+		    (unsigned long long)(cfg->queue_lifetime_ms / 86400000),
+		    env.last_error ? env.last_error : "none");
+		for (size_t i = 0; i < env.nrcpts; i++) {
+			if (env.rcpts[i].state != RCPT_PENDING)
+				continue;
+			env.rcpts[i].state = RCPT_FAILED;
+			set_str(&env.rcpts[i].reply, why);
+			failed_now[i] = true;
+			any_failed = true;
+		}
+		log_msg(LOG_WARNING, "%s: from=<%s> status=expired (%s)", id, env.sender, why);
+	}
+
+	if (any_failed) {
+		for (size_t i = 0; i < env.nrcpts; i++)
+			if (failed_now[i])
+				log_msg(LOG_WARNING, "%s: to=<%s> status=bounced (%s)", id,
+				    env.rcpts[i].addr, env.rcpts[i].reply ? env.rcpts[i].reply : "");
+		/* D5: never bounce a bounce or a null-sender message. */
+		if (env.is_bounce || !*env.sender)
+			log_msg(LOG_ERR, "%s: %s could not be delivered; kept as failed (see mailq)",
+			    id, env.is_bounce ? "this bounce" : "this null-sender message");
+		else if (cfg->bounce)
+			make_bounce(cfg, sp, &env, failed_now, msgfd, expired);
+	}
+	/* A bounce (or null-sender message) that failed stays, visible to
+	 * mailq as failed (D5); anything else with nothing pending is done. */
+	bool keep_failed = false;
+	for (size_t i = 0; i < env.nrcpts; i++)
+		if (env.rcpts[i].state == RCPT_FAILED && (env.is_bounce || !*env.sender))
+			keep_failed = true;
+	if (spool_env_pending(&env) == 0 && !keep_failed) {
+		if (spool_remove(sp, id, &err) != ERR_OK)
+			log_msg(LOG_ERR, "%s: %s", id, buf_str(&err));
+		goto out;
+	}
+reschedule:
+	env.next_try = now + backoff_s(cfg, env.attempts);
+	if (spool_write_env(sp, &env, &err) != ERR_OK)
+		log_msg(LOG_ERR, "%s: cannot update the envelope: %s", id, buf_str(&err));
+out:
+	spool_env_free(&env);
+out_noenv:
+	free(map);
+	free(failed_now);
+	addr_list_free(&rcpts);
+	buf_wipe(&secret);
+	buf_free(&err);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+runq_run(const struct config *cfg, bool flush)
+{
+	struct spool sp;
+	struct buf err;
+	char path[PATH_MAX];
+	char **ids = NULL;
+	size_t n = 0;
+	int status = 0;
+
+	buf_init(&err, 4096);
+	if (runq_queue_path(cfg, path, sizeof path, &err) != ERR_OK ||
+	    spool_open(&sp, path, &err) != ERR_OK) {
+		say("%s", buf_str(&err));
+		buf_free(&err);
+		return 73;
+	}
+	spool_cleanup_orphans(&sp, ORPHAN_AGE_S);
+	/* Two passes: bounces created in the first are sent in the second;
+	 * nothing seen in the first is attempted again. */
+	char **seen = NULL;
+	size_t nseen = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		if (spool_list(&sp, &ids, &n) != ERR_OK) {
+			say("cannot list the queue in %s", path);
+			status = 74;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int fd = -1;
+			enum err rc;
+			if (pass == 1 && bsearch(&ids[i], seen, nseen, sizeof *seen, cmp_id)) {
+				free(ids[i]);
+				continue;
+			}
+			rc = spool_lock(&sp, ids[i], &fd, &err);
+			if (rc == ERR_OK) {
+				runq_attempt(cfg, &sp, ids[i], fd, flush);
+				close(fd);
+			} else if (rc == ERR_DATA) {
+				log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s",
+				    ids[i], buf_str(&err));
+				spool_quarantine(&sp, ids[i], buf_str(&err));
+			}
+			buf_reset(&err);
+			if (pass == 1)
+				free(ids[i]);
+		}
+		if (pass == 0) {
+			seen = ids;     /* spool_list() returns them sorted */
+			nseen = n;
+		} else {
+			free(ids);
+		}
+		ids = NULL;
+	}
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+	spool_close(&sp);
+	buf_free(&err);
+	return status;
+}
+
+static void
+format_age(int64_t secs, char *out, size_t cap)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 120)
+		snprintf(out, cap, "%llds", (long long)secs);
+	else if (secs < 7200)
+		snprintf(out, cap, "%lldm", (long long)(secs / 60));
+	else if (secs < 172800)
+		snprintf(out, cap, "%lldh", (long long)(secs / 3600));
+	else
+		snprintf(out, cap, "%lldd", (long long)(secs / 86400));
+}
+
+int
+runq_list(const struct config *cfg, FILE *out)
+{
+	static const char *const states[] = { "pending", "sent", "failed" };
+	struct spool sp;
+	struct buf err;
+	char path[PATH_MAX];
+	char **ids = NULL;
+	size_t n = 0, shown = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	buf_init(&err, 4096);
+	if (runq_queue_path(cfg, path, sizeof path, &err) != ERR_OK ||
+	    spool_open(&sp, path, &err) != ERR_OK) {
+		say("%s", buf_str(&err));
+		buf_free(&err);
+		return 73;
+	}
+	if (spool_list(&sp, &ids, &n) != ERR_OK) {
+		say("cannot list the queue in %s", path);
+		spool_close(&sp);
+		buf_free(&err);
+		return 74;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct spool_env env;
+		char age[32], next[32];
+		buf_reset(&err);
+		if (spool_read_env(&sp, ids[i], &env, &err) != ERR_OK) {
+			fprintf(out, "%s  (unreadable: %s)\n", ids[i], buf_str(&err));
+			free(ids[i]);
+			continue;
+		}
+		if (shown++ == 0)
+			fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size", "Age", "Sender / Recipients");
+		format_age(now - env.created, age, sizeof age);
+		format_age(env.next_try - now, next, sizeof next);
+		fprintf(out, "%-16s %10llu %5s  <%s>%s\n", env.id, (unsigned long long)env.size, age,
+		    env.sender, env.is_bounce ? "  (bounce)" : "");
+		for (size_t k = 0; k < env.nrcpts; k++)
+			fprintf(out, "%34s<%s> %s\n", "", env.rcpts[k].addr,
+			    states[env.rcpts[k].state]);
+		if (spool_env_pending(&env))
+			fprintf(out, "%34sattempts %u, next try %s%s\n", "", env.attempts,
+			    env.next_try <= now ? "now" : "in ", env.next_try <= now ? "" : next);
+		else
+			fprintf(out, "%34sfailed permanently; nothing left to try\n", "");
+		if (env.last_error)
+			fprintf(out, "%34slast error: %s\n", "", env.last_error);
+		spool_env_free(&env);
+		free(ids[i]);
+	}
+	free(ids);
+	if (shown == 0)
+		fprintf(out, "Mail queue is empty\n");
+	else
+		fprintf(out, "-- %zu message%s in the queue\n", shown, shown == 1 ? "" : "s");
+	spool_close(&sp);
+	buf_free(&err);
+	return 0;
+}
+
+void
+runq_spawn(const struct config *cfg, const char *id, int lockfd)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_msg(LOG_WARNING, "cannot fork a background delivery: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0) {
+		/* The intermediate child exits at once; reap it. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (setsid() < 0 || (pid = fork()) < 0)
+		_exit(0);
+	if (pid > 0)
+		_exit(0);
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	if (chdir("/") != 0)
+		_exit(0);
+	if (id) {
+		struct spool sp;
+		struct buf err;
+		char path[PATH_MAX];
+		buf_init(&err, 1024);
+		if (runq_queue_path(cfg, path, sizeof path, &err) == ERR_OK &&
+		    spool_open(&sp, path, &err) == ERR_OK) {
+			runq_attempt(cfg, &sp, id, lockfd, true);
+			spool_close(&sp);
+		}
+		close(lockfd);
+		buf_free(&err);
+	}
+	_exit(runq_run(cfg, false));
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* submit.h: send mode, start to finish: envelope, intake, delivery, and the
+ * durable commit that lets a temporary failure still exit 0. */
+#ifndef SEALPOST_SUBMIT_H
+#define SEALPOST_SUBMIT_H
+
+#include "cli.h"
+#include "config.h"
+
+/* submit_send: read one message from stdin per the command line o and the
+ * configuration, deliver it or queue it durably. Returns the exit status
+ * (INTERFACE.md 3): 0 only when the message was delivered to every
+ * recipient or committed to the queue. */
+int submit_send(const struct config *cfg, const struct opts *o);
+
+#endif

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+/* fuzz_addr.c: RFC 5322 address-list parsing and RFC 5321 envelope checks
+ * (addr.h). The whole input is one header value or argument; every address
+ * found is then checked as an envelope address. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "bounds.h"
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct addr_list l;
+	const char *why = NULL;
+	enum err rc;
+	/* An exact-size copy, so ASan catches reads past len. */
+	char *s = malloc(size ? size : 1);
+
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	addr_list_init(&l);
+	rc = addr_parse_list(s, size, &l, &why);
+	if (rc != ERR_OK && rc != ERR_DATA && rc != ERR_TOOBIG)
+		abort();
+	if (rc != ERR_OK && !why)
+		abort();
+	if (l.n > SMTP_RCPT_MAX)
+		abort();
+	for (size_t i = 0; i < l.n; i++) {
+		const char *a = l.v[i];
+		size_t n = strlen(a);
+		bool utf8 = false;
+		const char *ewhy = NULL;
+		enum err erc;
+		if (n == 0 || n > MSG_ADDR_MAX)
+			abort();
+		/* No duplicates: adding the same address again changes nothing. */
+		if (addr_list_add(&l, a) != ERR_OK || l.n <= i)
+			abort();
+		erc = addr_check_envelope(a, true, &utf8, &ewhy);
+		if (erc != ERR_OK && (erc != ERR_DATA || !ewhy))
+			abort();
+		if (erc == ERR_OK) {
+			/* What passes may go into "RCPT TO:<%s>": no line breaks,
+			 * no controls, within the path limit. */
+			if (has_ctl(a, n) || n > SMTP_PATH_MAX - 2)
+				abort();
+			/* ... and no blank outside a quoted string, which would
+			 * end the path and start SMTP parameters. */
+			bool quoted = false;
+			for (size_t k = 0; k < n; k++) {
+				if (a[k] == '\\' && quoted)
+					k++;
+				else if (a[k] == '"')
+					quoted = !quoted;
+				else if (a[k] == ' ' && !quoted)
+					abort();
+			}
+			const char *d = addr_domain(a);
+			if (!d || !*d)
+				abort();
+		}
+	}
+	addr_list_free(&l);
+	/* The raw input as an envelope address too (a -f argument). */
+	{
+		char *z = malloc(size + 1);
+		bool utf8 = false;
+		const char *ewhy = NULL;
+		if (!z)
+			abort();
+		memcpy(z, data, size);
+		z[size] = '\0';
+		if (addr_check_envelope(z, false, &utf8, &ewhy) == ERR_OK &&
+		    has_ctl(z, strlen(z)))
+			abort();
+		free(z);
+	}
+	free(s);
+	return 0;
+}
