@@ -107,6 +107,21 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 	buf_free(&err);
 }
 
+static void
+format_age(int64_t secs, char *out, size_t cap)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 120)
+		snprintf(out, cap, "%llds", (long long)secs);
+	else if (secs < 7200)
+		snprintf(out, cap, "%lldm", (long long)(secs / 60));
+	else if (secs < 172800)
+		snprintf(out, cap, "%lldh", (long long)(secs / 3600));
+	else
+		snprintf(out, cap, "%lldd", (long long)(secs / 86400));
+}
+
 void
 runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush)
 {
@@ -184,9 +199,9 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 			set_str(&env.last_error, res.text);
 		free(rr);
 	} else {
-		char why[SMTP_TEXT_SHOWN_MAX + 64];
-		snprintf(why, sizeof why, "expired after %llu days in the queue; last error: %.180s",
-		    (unsigned long long)(cfg->queue_lifetime_ms / 86400000),
+		char why[SMTP_TEXT_SHOWN_MAX + 64], life[32];
+		format_age((int64_t)(cfg->queue_lifetime_ms / 1000), life, sizeof life);
+		snprintf(why, sizeof why, "expired after %s in the queue; last error: %.180s", life,
 		    env.last_error ? env.last_error : "none");
 		for (size_t i = 0; i < env.nrcpts; i++) {
 			if (env.rcpts[i].state != RCPT_PENDING)
@@ -304,21 +319,6 @@ runq_run(const struct config *cfg, bool flush)
 	spool_close(&sp);
 	buf_free(&err);
 	return status;
-}
-
-static void
-format_age(int64_t secs, char *out, size_t cap)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120)
-		snprintf(out, cap, "%llds", (long long)secs);
-	else if (secs < 7200)
-		snprintf(out, cap, "%lldm", (long long)(secs / 60));
-	else if (secs < 172800)
-		snprintf(out, cap, "%lldh", (long long)(secs / 3600));
-	else
-		snprintf(out, cap, "%lldd", (long long)(secs / 86400));
 }
 
 int

@@ -25,10 +25,14 @@ check_dump(const struct config *cfg)
 	config_dump(cfg, f);
 	if (fclose(f) != 0)
 		abort();
+	bool in_account = false;
 	for (const char *p = text; p && *p; ) {
 		const char *eol = strchr(p, '\n');
 		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		if (n >= 11 && memcmp(p, "password = ", 11) == 0 &&
+		/* In account sections (an alias may be called "password"). */
+		if (n > 0 && p[0] == '[')
+			in_account = n > 9 && memcmp(p, "[account ", 9) == 0;
+		if (in_account && n >= 11 && memcmp(p, "password = ", 11) == 0 &&
 		    (n != 21 || memcmp(p + 11, "<redacted>", 10) != 0))
 			abort();
 		p += n + (eol ? 1 : 0);
