@@ -78,7 +78,15 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 	memset(res, 0, sizeof *res);
 	params(&p, d->cfg, d->acct, d->helo, d->secret);
 	rc = smtp_open(&s, &p, res);
-	if (rc == ERR_OK) {
+	if (rc != ERR_OK) {
+		/* Nobody was asked: each recipient shares the session's fate. */
+		for (size_t i = 0; i < d->rcpts->n; i++) {
+			rr[i].cls = res->cls == RES_OK ? RES_TEMP : res->cls;
+			rr[i].code = 0;
+			snprintf(rr[i].reply, sizeof rr[i].reply, "%.*s",
+			    (int)sizeof rr[i].reply - 1, res->text);
+		}
+	} else {
 		env.sender = d->sender;
 		env.rcpts = d->rcpts->v;
 		env.nrcpts = d->rcpts->n;
@@ -92,6 +100,8 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 		rc = smtp_send(s, &env, d->msg->fd, rr, res);
 	}
 	log_attempt(d, s, res, start);
+	if (d->on_result)
+		d->on_result(d->arg, rr, res);
 	smtp_close(s);
 	return res->cls == RES_OK ? ERR_OK : (rc != ERR_OK ? rc : ERR_INTERNAL);
 }

@@ -24,10 +24,17 @@ struct delivery {
 	bool smtputf8;
 	const char *dsn_notify, *dsn_ret, *dsn_envid;
 	bool per_recipient;         /* queue runs: partial delivery allowed */
+	/* Called with the outcome as soon as it is known, before QUIT, so a
+	 * queue run can record it while the connection is still open: a kill
+	 * during QUIT then cannot cause a second delivery. May be NULL. */
+	void (*on_result)(void *arg, const struct smtp_rcpt_result *rr,
+	    const struct result *res);
+	void *arg;
 };
 
 /* deliver_relay: send d->msg to every recipient through the account's
- * smarthost. rr has d->rcpts->n entries. *res is the classified outcome;
+ * smarthost. rr has d->rcpts->n entries, each filled on every path (a
+ * failure before RCPT is every recipient's). *res is the classified outcome;
  * one log line is written whatever happens. Returns res->cls == RES_OK ?
  * ERR_OK : the error. */
 enum err deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr,

@@ -25,6 +25,20 @@ elif [ "$(count_mail bob "$tg")" != 1 ] || [ "$(entries "$q")" != 0 ]; then
 	bad $t "$(count_mail bob "$tg") copies, $(entries "$q") entries left"
 else ok $t; fi
 
+t=queue_run_with_server_still_down_keeps_entry
+newtag; q="$work/q-$t"
+down=$(QDIR=$q config $t-down 1 implicit)
+up=$(QDIR=$q config $t-up "$MTA_SMTPS_PORT" implicit)
+sample "$tg" | "$bin" -C "$down" -i "bob@$MTA_DOMAIN" 2> "$work/err"
+"$bin" -C "$down" --flush 2>> "$work/err"; rc=$?
+n1=$(entries "$q")
+"$bin" -C "$down" -bp > "$work/mailq" 2>&1
+"$bin" -C "$up" --flush 2>> "$work/err"
+if [ $rc -ne 0 ] || [ "$n1" != 1 ]; then bad $t "after a failed run: exit $rc, $n1 entries (expected 1)"
+elif ! grep -q 'attempts 2' "$work/mailq"; then cp "$work/mailq" "$work/err"; bad $t "attempt not recorded"
+elif ! wait_mail bob "$tg" >/dev/null || [ "$(entries "$q")" != 0 ]; then bad $t "not delivered afterwards"
+else ok $t; fi
+
 t=not_due_yet_is_left_alone_but_flush_sends
 newtag; q="$work/q-$t"
 down=$(QDIR=$q RETRY_MIN=1h config $t-down 1 implicit)
