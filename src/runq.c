@@ -122,15 +122,105 @@ format_age(int64_t secs, char *out, size_t cap)
 		snprintf(out, cap, "%lldd", (long long)(secs / 86400));
 }
 
+/* The state one attempt works on, shared with the result callback. */
+struct attempt {
+	const struct config *cfg;
+	struct spool *sp;
+	struct spool_env *env;
+	const char *id;
+	int msgfd;
+	size_t *map;            /* result index -> envelope recipient */
+	size_t nres;            /* results (pending recipients attempted) */
+	bool *failed_now;
+	bool expired;
+	int64_t now;
+	struct buf *err;
+	bool recorded;
+};
+
+static bool
+keep_failed(const struct spool_env *env)
+{
+	/* A bounce (or null-sender message) that failed stays, visible to
+	 * mailq as failed (D5). */
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].state == RCPT_FAILED && (env->is_bounce || !*env->sender))
+			return true;
+	return false;
+}
+
+/* Record an attempt: bounce what failed for good, then rewrite or remove
+ * the envelope. Order matters after a crash: a bounce queued twice is
+ * better than a bounce never queued. */
+static void
+record(struct attempt *a)
+{
+	struct spool_env *env = a->env;
+	bool any_failed = false;
+
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		if (!a->failed_now[i])
+			continue;
+		any_failed = true;
+		log_msg(LOG_WARNING, "%s: to=<%s> status=bounced (%s)", a->id, env->rcpts[i].addr,
+		    env->rcpts[i].reply ? env->rcpts[i].reply : "");
+	}
+	if (any_failed) {
+		/* D5: never bounce a bounce or a null-sender message. */
+		if (env->is_bounce || !*env->sender)
+			log_msg(LOG_ERR, "%s: %s could not be delivered; kept as failed (see mailq)",
+			    a->id, env->is_bounce ? "this bounce" : "this null-sender message");
+		else if (a->cfg->bounce)
+			make_bounce(a->cfg, a->sp, env, a->failed_now, a->msgfd, a->expired);
+	}
+	buf_reset(a->err);
+	if (spool_env_pending(env) == 0 && !keep_failed(env)) {
+		if (spool_remove(a->sp, a->id, a->err) != ERR_OK)
+			log_msg(LOG_ERR, "%s: %s", a->id, buf_str(a->err));
+	} else {
+		env->next_try = a->now + backoff_s(a->cfg, env->attempts);
+		if (spool_write_env(a->sp, env, a->err) != ERR_OK)
+			log_msg(LOG_ERR, "%s: cannot update the envelope: %s", a->id, buf_str(a->err));
+	}
+	a->recorded = true;
+}
+
+/* deliver_relay()'s callback: runs before QUIT, so the outcome is on disk
+ * before the connection closes. */
+static void
+on_result(void *arg, const struct smtp_rcpt_result *rr, const struct result *res)
+{
+	struct attempt *a = arg;
+	struct spool_env *env = a->env;
+	size_t k = 0;
+	env->attempts++;
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		struct spool_rcpt *r;
+		if (k >= a->nres || a->map[k] != i)
+			continue;
+		r = &env->rcpts[i];
+		set_str(&r->reply, rr[k].reply);
+		if (rr[k].cls == RES_OK) {
+			r->state = RCPT_DONE;
+		} else if (rr[k].cls == RES_PERM) {
+			r->state = RCPT_FAILED;
+			a->failed_now[i] = true;
+		}
+		k++;
+	}
+	if (res->cls != RES_OK)
+		set_str(&env->last_error, res->text);
+	record(a);
+}
+
 void
 runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush)
 {
 	struct spool_env env;
 	struct buf err, secret;
 	struct addr_list rcpts;
-	size_t *map = NULL;
-	bool *failed_now = NULL, any_failed = false, expired;
-	int64_t now = (int64_t)time(NULL);
+	struct attempt a = { .cfg = cfg, .sp = sp, .env = &env, .id = id, .msgfd = msgfd,
+		.now = (int64_t)time(NULL), .err = &err };
 	enum err rc;
 
 	buf_init(&err, 4096);
@@ -144,61 +234,13 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 	}
 	if (rc != ERR_OK)
 		goto out_noenv;
-	if (spool_env_pending(&env) == 0 || (!flush && env.next_try > now))
+	if (spool_env_pending(&env) == 0 || (!flush && env.next_try > a.now))
 		goto out;
-	expired = now - env.created >= (int64_t)(cfg->queue_lifetime_ms / 1000);
-	failed_now = xcalloc(env.nrcpts, sizeof *failed_now);
+	a.expired = a.now - env.created >= (int64_t)(cfg->queue_lifetime_ms / 1000);
+	a.failed_now = xcalloc(env.nrcpts, sizeof *a.failed_now);
+	a.map = xcalloc(env.nrcpts, sizeof *a.map);
 
-	if (!expired) {
-		const struct account *acct = env.account ? config_find_account(cfg, env.account) :
-		    NULL;
-		struct smtp_rcpt_result *rr;
-		struct result res;
-		struct msg m = { .fd = msgfd, .size = env.size, .eightbit = env.eightbit };
-		if (!acct)
-			acct = config_pick_account(cfg, NULL, env.sender, &err);
-		if (!acct || acct->mode != ACCT_RELAY ||
-		    secret_get(acct, &secret, &err) != ERR_OK) {
-			set_str(&env.last_error, acct && acct->mode != ACCT_RELAY ?
-			    "account is in mx mode, which this build cannot deliver" : buf_str(&err));
-			log_msg(LOG_WARNING, "%s: deferred: %s", id, env.last_error);
-			env.attempts++;
-			goto reschedule;
-		}
-		map = xcalloc(env.nrcpts, sizeof *map);
-		for (size_t i = 0; i < env.nrcpts; i++) {
-			if (env.rcpts[i].state != RCPT_PENDING)
-				continue;
-			map[rcpts.n] = i;
-			if (addr_list_add(&rcpts, env.rcpts[i].addr) != ERR_OK)
-				break;
-		}
-		rr = xcalloc(rcpts.n, sizeof *rr);
-		struct delivery d = {
-			.cfg = cfg, .acct = acct, .queue_id = id, .helo = cfg->hostname,
-			.secret = secret.len ? secret.data : NULL, .sender = env.sender,
-			.rcpts = &rcpts, .msg = &m, .smtputf8 = env.smtputf8,
-			.dsn_notify = env.dsn_notify, .dsn_ret = env.dsn_ret,
-			.dsn_envid = env.dsn_envid, .per_recipient = true,
-		};
-		(void)deliver_relay(&d, rr, &res);
-		buf_wipe(&secret);
-		env.attempts++;
-		for (size_t k = 0; k < rcpts.n; k++) {
-			struct spool_rcpt *r = &env.rcpts[map[k]];
-			set_str(&r->reply, rr[k].reply);
-			if (rr[k].cls == RES_OK) {
-				r->state = RCPT_DONE;
-			} else if (rr[k].cls == RES_PERM) {
-				r->state = RCPT_FAILED;
-				failed_now[map[k]] = true;
-				any_failed = true;
-			}
-		}
-		if (res.cls != RES_OK)
-			set_str(&env.last_error, res.text);
-		free(rr);
-	} else {
+	if (a.expired) {
 		char why[SMTP_TEXT_SHOWN_MAX + 64], life[32];
 		format_age((int64_t)(cfg->queue_lifetime_ms / 1000), life, sizeof life);
 		snprintf(why, sizeof why, "expired after %s in the queue; last error: %.180s", life,
@@ -208,44 +250,54 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 				continue;
 			env.rcpts[i].state = RCPT_FAILED;
 			set_str(&env.rcpts[i].reply, why);
-			failed_now[i] = true;
-			any_failed = true;
+			a.failed_now[i] = true;
 		}
 		log_msg(LOG_WARNING, "%s: from=<%s> status=expired (%s)", id, env.sender, why);
-	}
-
-	if (any_failed) {
-		for (size_t i = 0; i < env.nrcpts; i++)
-			if (failed_now[i])
-				log_msg(LOG_WARNING, "%s: to=<%s> status=bounced (%s)", id,
-				    env.rcpts[i].addr, env.rcpts[i].reply ? env.rcpts[i].reply : "");
-		/* D5: never bounce a bounce or a null-sender message. */
-		if (env.is_bounce || !*env.sender)
-			log_msg(LOG_ERR, "%s: %s could not be delivered; kept as failed (see mailq)",
-			    id, env.is_bounce ? "this bounce" : "this null-sender message");
-		else if (cfg->bounce)
-			make_bounce(cfg, sp, &env, failed_now, msgfd, expired);
-	}
-	/* A bounce (or null-sender message) that failed stays, visible to
-	 * mailq as failed (D5); anything else with nothing pending is done. */
-	bool keep_failed = false;
-	for (size_t i = 0; i < env.nrcpts; i++)
-		if (env.rcpts[i].state == RCPT_FAILED && (env.is_bounce || !*env.sender))
-			keep_failed = true;
-	if (spool_env_pending(&env) == 0 && !keep_failed) {
-		if (spool_remove(sp, id, &err) != ERR_OK)
-			log_msg(LOG_ERR, "%s: %s", id, buf_str(&err));
+		record(&a);
 		goto out;
 	}
-reschedule:
-	env.next_try = now + backoff_s(cfg, env.attempts);
-	if (spool_write_env(sp, &env, &err) != ERR_OK)
-		log_msg(LOG_ERR, "%s: cannot update the envelope: %s", id, buf_str(&err));
+
+	const struct account *acct = env.account ? config_find_account(cfg, env.account) : NULL;
+	if (!acct)
+		acct = config_pick_account(cfg, NULL, env.sender, &err);
+	if (!acct || acct->mode != ACCT_RELAY || secret_get(acct, &secret, &err) != ERR_OK) {
+		set_str(&env.last_error, acct && acct->mode != ACCT_RELAY ?
+		    "account is in mx mode, which this build cannot deliver" : buf_str(&err));
+		log_msg(LOG_WARNING, "%s: deferred: %s", id, env.last_error);
+		env.attempts++;
+		record(&a);
+		goto out;
+	}
+	for (size_t i = 0; i < env.nrcpts; i++) {
+		if (env.rcpts[i].state != RCPT_PENDING)
+			continue;
+		a.map[rcpts.n] = i;
+		if (addr_list_add(&rcpts, env.rcpts[i].addr) != ERR_OK)
+			break;
+	}
+	a.nres = rcpts.n;
+	{
+		struct smtp_rcpt_result *rr = xcalloc(rcpts.n, sizeof *rr);
+		struct result res;
+		struct msg m = { .fd = msgfd, .size = env.size, .eightbit = env.eightbit };
+		struct delivery d = {
+			.cfg = cfg, .acct = acct, .queue_id = id, .helo = cfg->hostname,
+			.secret = secret.len ? secret.data : NULL, .sender = env.sender,
+			.rcpts = &rcpts, .msg = &m, .smtputf8 = env.smtputf8,
+			.dsn_notify = env.dsn_notify, .dsn_ret = env.dsn_ret,
+			.dsn_envid = env.dsn_envid, .per_recipient = true,
+			.on_result = on_result, .arg = &a,
+		};
+		(void)deliver_relay(&d, rr, &res);
+		if (!a.recorded)
+			on_result(&a, rr, &res);
+		free(rr);
+	}
 out:
 	spool_env_free(&env);
 out_noenv:
-	free(map);
-	free(failed_now);
+	free(a.map);
+	free(a.failed_now);
 	addr_list_free(&rcpts);
 	buf_wipe(&secret);
 	buf_free(&err);
