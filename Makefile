@@ -106,9 +106,10 @@ SEALPOST_BIN ?= $(CURDIR)/src/sealpost
 check-integration:
 	@bash tests/integration/run.sh $(SEALPOST_BIN)
 
-# The scripted hostile-server scenarios (tests/fault).
+# The scripted hostile-server scenarios and the kill -9 tests (tests/fault).
 check-fault:
 	@bash tests/fault/run.sh $(SEALPOST_BIN)
+	@bash tests/fault/kill.sh $(SEALPOST_BIN)
 
 # libFuzzer targets. `make fuzz` builds them; check-fuzz replays each
 # corpus once (and fails on any crash or sanitizer report).

@@ -465,6 +465,7 @@ runq_spawn(const struct config *cfg, const char *id, int lockfd)
 		_exit(0);
 	if (id) {
 		struct spool sp;
+		log_msg(LOG_INFO, "%s: background delivery (pid %ld)", id, (long)getpid());
 		struct buf err;
 		char path[PATH_MAX];
 		buf_init(&err, 1024);
