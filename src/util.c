@@ -98,7 +98,7 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 		if (*s < '0' || *s > '9')
 			return ERR_DATA;
 		unsigned d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return ERR_DATA;
 		v = v * 10 + d;
 	}
@@ -213,13 +213,16 @@ random_hex(char *out, size_t nbytes)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[64];
-	if (nbytes > sizeof raw)
-		nbytes = sizeof raw;
-	if (gnutls_rnd(GNUTLS_RND_NONCE, raw, nbytes) != 0)
-		fatalx("random number generator failed");
-	for (size_t i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
+	size_t done = 0;
+	while (done < nbytes) {
+		size_t n = nbytes - done < sizeof raw ? nbytes - done : sizeof raw;
+		if (gnutls_rnd(GNUTLS_RND_NONCE, raw, n) != 0)
+			fatalx("random number generator failed");
+		for (size_t i = 0; i < n; i++) {
+			out[2 * (done + i)] = hex[raw[i] >> 4];
+			out[2 * (done + i) + 1] = hex[raw[i] & 15];
+		}
+		done += n;
 	}
 	out[2 * nbytes] = '\0';
 }
