@@ -127,6 +127,7 @@ struct parse {
 	size_t len, pos;
 	unsigned line;
 	bool too_long, has_nul, had_global;
+	unsigned err_line;              /* line of the first error we found */
 	struct buf *err;
 	enum err rc;
 	char section[CONFIG_LINE_MAX];
@@ -134,6 +135,9 @@ struct parse {
 	const struct key *keys;
 	unsigned seen[32];              /* bit per key index: duplicate check */
 };
+
+static int start_section(struct parse *p, const char *section);
+static int fail(struct parse *p, const char *fmt, ...) PRINTF(2, 3);
 
 /* Our ini_reader: hands libinih one line at a time and refuses any line
  * that would not fit its buffer instead of letting it be split. */
@@ -161,6 +165,27 @@ reader(char *str, int num, void *stream)
 	memcpy(str, p->text + p->pos, n);
 	str[n] = '\0';
 	p->pos += n;
+	if (p->rc != ERR_OK)
+		return NULL;
+	/* Sections are tracked here, not in the handler: libinih calls the
+	 * handler only for keys, so an empty or repeated [section] header
+	 * would otherwise go unnoticed, or be noticed on the wrong line. */
+	const char *t = str;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (t != str && *t && *t != '\r' && *t != '\n' && *t != '#' && *t != ';') {
+		fail(p, "indented line: continuation lines are not supported");
+		return NULL;
+	}
+	if (*t == '[') {
+		const char *close = strchr(t, ']');
+		if (close) {
+			char name[CONFIG_LINE_MAX];
+			snprintf(name, sizeof name, "%.*s", (int)(close - t - 1), t + 1);
+			if (!start_section(p, name))
+				return NULL;
+		}
+	}
 	return str;
 }
 
@@ -174,6 +199,7 @@ fail(struct parse *p, const char *fmt, ...)
 	if (p->rc != ERR_OK)
 		return 0;
 	p->rc = ERR_CONFIG;
+	p->err_line = p->line;
 	buf_reset(p->err);
 	errf(p->err, "%s:%u: ", p->name, p->line);
 	va_start(ap, fmt);
@@ -307,9 +333,10 @@ set_value(struct parse *p, const struct key *k, void *base, const char *key,
 		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			str_trim(tok);
 			if (!valid_pin(tok)) {
-				free(copy);
-				return fail(p, "tls_fingerprint: \"%s\" is not sha256: followed by"
+				fail(p, "tls_fingerprint: \"%s\" is not sha256: followed by"
 				    " 64 hex digits", tok);
+				free(copy);
+				return 0;
 			}
 			if (*npins >= CONFIG_PINS_MAX) {
 				free(copy);
@@ -444,12 +471,10 @@ handler(void *user, const char *section, const char *name, const char *raw)
 
 	if (p->rc != ERR_OK)
 		return 0;
-	if (strcmp(section, p->section) != 0 || p->section[0] == '\0') {
-		if (!*section)
-			return fail(p, "\"%s\" appears before any [section]", name);
-		if (!start_section(p, section))
-			return 0;
-	}
+	if (!*section || p->section[0] == '\0')
+		return fail(p, "\"%s\" appears before any [section]", name);
+	if (strcmp(section, p->section) != 0)
+		return fail(p, "internal error: section [%s] not seen by the reader", section);
 	/* A double-quoted value loses its quotes (INTERFACE.md 4). */
 	snprintf(value, sizeof value, "%s", raw);
 	vlen = strlen(value);
@@ -562,7 +587,7 @@ config_parse_mem(struct config *cfg, const char *name, const char *text, size_t 
 		errf(err, "%s:%u: NUL byte in configuration", name, p.line);
 		return ERR_CONFIG;
 	}
-	if (p.rc != ERR_OK)
+	if (p.rc != ERR_OK && (rc <= 0 || (unsigned)rc >= p.err_line))
 		return p.rc;
 	if (rc != 0) {
 		buf_reset(err);
