@@ -352,7 +352,8 @@ addr_check_envelope(const char *addr, bool null_ok, bool *utf8, const char **why
 		else if (c >= 0x80)
 			*utf8 = true;
 		else if (!quoted && (c == ' ' || c == '<' || c == '>' || c == '(' || c == ')' ||
-		    c == ',' || c == ';' || c == ':' || c == '[' || c == ']' || c == '\\'))
+		    c == ',' || c == ';' || c == ':' || c == '[' || c == ']' || c == '\\' ||
+		    c == '@' || c == '"'))
 			{ *why = "special character in local part"; return ERR_DATA; }
 	}
 	if (quoted) {

@@ -23,6 +23,7 @@ static int verbose;
 static bool redacting;
 static bool syslog_open;
 static int log_fd = -1;
+static char last_said[2048];
 
 void
 log_setup(enum log_target t, const char *path, const char *tag)
@@ -58,8 +59,15 @@ say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("sealpost: ", fmt, ap);
+	vsnprintf(last_said, sizeof last_said, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "sealpost: %s\n", last_said);
+}
+
+const char *
+log_last_said(void)
+{
+	return last_said;
 }
 
 void

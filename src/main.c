@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "result.h"
 #include "runq.h"
+#include "smtpd_stdio.h"
 #include "submit.h"
 #include "util.h"
 
@@ -109,10 +110,6 @@ main(int argc, char **argv)
 		goto out;
 	case MODE_NOOP:
 		goto out;
-	case MODE_SMTP_STDIO:
-		say("-bs is not available in this build");
-		status = EX_UNAVAILABLE;
-		goto out;
 	default:
 		break;
 	}
@@ -154,8 +151,11 @@ main(int argc, char **argv)
 	case MODE_FLUSH:
 		status = runq_run(&cfg, o.mode == MODE_FLUSH);
 		break;
+	case MODE_SMTP_STDIO:
+		status = smtpd_stdio_run(&cfg, &o, STDIN_FILENO, STDOUT_FILENO);
+		break;
 	default:
-		status = submit_send(&cfg, &o);
+		status = submit_send(&cfg, &o, STDIN_FILENO, NULL);
 		break;
 	}
 out:

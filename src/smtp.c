@@ -557,9 +557,8 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 		/* D2: all or nothing. */
 		size_t k = nperm ? first_perm : first_temp;
 		fail(s, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
-		    "%zu of %zu recipients not accepted; first: <%s>: %s%s", nperm + ntemp,
-		    env->nrcpts, env->rcpts[k], rr[k].reply,
-		    nperm ? "; nothing was sent" : "");
+		    "%zu of %zu recipients not accepted; first: <%s>: %s", nperm + ntemp,
+		    env->nrcpts, env->rcpts[k], rr[k].reply);
 		res->code = nperm ? (all_nouser ? 550 : 554) : rr[k].code;
 		rset(s);
 		rc = ERR_REPLY;

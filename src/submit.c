@@ -181,7 +181,7 @@ fill_env(struct spool_env *env, const char *id, const char *sender, const char *
 }
 
 int
-submit_send(const struct config *cfg, const struct opts *o)
+submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 {
 	struct buf err, secret;
 	struct addr_list cl_rcpts, rcpts;
@@ -330,7 +330,7 @@ submit_send(const struct config *cfg, const struct opts *o)
 			have_spool = false;
 		}
 		buf_reset(&err);
-		if ((rc = msg_read(STDIN_FILENO, &mo, &msg, &cl_rcpts, &err)) != ERR_OK) {
+		if ((rc = msg_read(in_fd, &mo, &msg, &cl_rcpts, &err)) != ERR_OK) {
 			say("%s; nothing was sent", buf_str(&err));
 			status = rc == ERR_IO ? EX_NOINPUT : rc == ERR_SPOOL ? EX_CANTCREAT :
 			    rc == ERR_TOOBIG ? EX_USAGE : EX_DATAERR;
@@ -359,6 +359,8 @@ submit_send(const struct config *cfg, const struct opts *o)
 	}
 
 	spool_new_id(queue_id);
+	if (id)
+		memcpy(id, queue_id, SPOOL_ID_LEN + 1);
 	fill_env(&env, queue_id, sender, acct->name, &rcpts, &msg, smtputf8, dsn_notify,
 	    dsn_ret, o->envid);
 
@@ -399,9 +401,8 @@ submit_send(const struct config *cfg, const struct opts *o)
 				queued = true;
 				notice_queued(o, queue_id, res.text);
 			} else {
-				say("%s", res.text);
-				say("the message could not be queued either: %s; it was not sent",
-				    buf_str(&err));
+				say("temporary failure: %s; the message could not be queued either (%s),"
+				    " so it was not sent", res.text, buf_str(&err));
 				status = EX_CANTCREAT;
 				free(rr);
 				goto out;
@@ -413,14 +414,14 @@ submit_send(const struct config *cfg, const struct opts *o)
 					if (rr[i].cls != RES_OK)
 						say("<%s>: %s", rcpts.v[i], rr[i].reply);
 			}
-			say("%s", res.text);
 			if (res.cls == RES_TEMP && cfg->queue)
-				say("temporary failure, and the queue is unusable (%s): the message"
-				    " was not sent and not queued", qerrmsg);
+				say("temporary failure: %s; the queue is unusable (%s), so the message"
+				    " was not sent and not queued", res.text, qerrmsg);
 			else if (res.cls == RES_TEMP)
-				say("temporary failure: the message was not sent (queue = no)");
+				say("temporary failure: %s; the message was not sent (queue = no)",
+				    res.text);
 			else
-				say("permanent failure: the message was not sent");
+				say("permanent failure: %s; the message was not sent", res.text);
 			if (res.cls == RES_TEMP && cfg->queue) {
 				status = EX_CANTCREAT;
 				free(rr);

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: MIT
+/* smtpd_stdio.c: the -bs server. It parses local, untrusted input: every
+ * line is bounded, every wait has a deadline, and a message is handed on
+ * only when complete (the final "." seen). Replies follow RFC 5321 with
+ * enhanced status codes. It never speaks to the network itself. */
+#include "smtpd_stdio.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bounds.h"
+#include "buf.h"
+#include "deadline.h"
+#include "log.h"
+#include "spool.h"
+#include "submit.h"
+#include "util.h"
+
+/* Lines from the client: commands are at most 512 octets (RFC 5321
+ * 4.5.3.1.4); data lines may be long, and msg.c judges them. */
+#define BS_DATA_LINE_MAX (1024 * 1024)
+
+struct bs {
+	int in, out;
+	char ibuf[65536];
+	size_t ipos, ilen;
+	struct buf line;
+	struct deadline dl;
+	uint64_t timeout_ms;
+	const struct config *cfg;
+	const struct opts *o;
+};
+
+static enum err
+bs_fill(struct bs *b)
+{
+	for (;;) {
+		struct pollfd p = { .fd = b->in, .events = POLLIN };
+		int left = deadline_left_ms(&b->dl);
+		int r = left ? poll(&p, 1, left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return ERR_TIMEOUT;
+		if (r < 0)
+			return ERR_IO;
+		ssize_t n = read(b->in, b->ibuf, sizeof b->ibuf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ERR_IO;
+		if (n == 0)
+			return ERR_EOF;
+		b->ipos = 0;
+		b->ilen = (size_t)n;
+		return ERR_OK;
+	}
+}
+
+/* One line without its CRLF (a bare LF is accepted from a local caller).
+ * ERR_TOOBIG: the rest of the over-long line has been consumed. */
+static enum err
+bs_getline(struct bs *b, size_t max)
+{
+	bool toolong = false;
+	buf_reset(&b->line);
+	for (;;) {
+		if (b->ipos == b->ilen) {
+			enum err rc = bs_fill(b);
+			if (rc != ERR_OK)
+				return rc;
+		}
+		char *start = b->ibuf + b->ipos;
+		size_t avail = b->ilen - b->ipos;
+		char *lf = memchr(start, '\n', avail);
+		size_t take = lf ? (size_t)(lf - start) : avail;
+		if (!toolong && (b->line.len + take > max ||
+		    buf_add(&b->line, start, take) != ERR_OK))
+			toolong = true;
+		b->ipos += take + (lf ? 1 : 0);
+		if (lf) {
+			if (toolong)
+				return ERR_TOOBIG;
+			if (b->line.len && b->line.data[b->line.len - 1] == '\r')
+				buf_truncate(&b->line, b->line.len - 1);
+			return ERR_OK;
+		}
+	}
+}
+
+static enum err
+reply(struct bs *b, const char *fmt, ...) PRINTF(2, 3);
+
+static enum err
+reply(struct bs *b, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof text - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return ERR_INTERNAL;
+	if ((size_t)n > sizeof text - 3)
+		n = (int)sizeof text - 3;
+	text[n++] = '\r';
+	text[n++] = '\n';
+	for (size_t off = 0; off < (size_t)n;) {
+		ssize_t w = write(b->out, text + off, (size_t)n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return ERR_IO;
+		off += (size_t)w;
+	}
+	return ERR_OK;
+}
+
+int
+smtpd_stdio_path(const char *arg, char *out, size_t cap)
+{
+	const char *lt, *gt;
+	while (*arg == ' ')
+		arg++;
+	lt = arg;
+	if (*lt != '<')
+		return -1;
+	/* The path ends at the first '>' outside a quoted local part. */
+	bool q = false;
+	for (gt = lt + 1; *gt; gt++) {
+		if (*gt == '\\' && q && gt[1])
+			gt++;
+		else if (*gt == '"')
+			q = !q;
+		else if (*gt == '>' && !q)
+			break;
+	}
+	if (*gt != '>' || (size_t)(gt - lt - 1) >= cap)
+		return -1;
+	if (gt[1] != '\0' && gt[1] != ' ')
+		return -1;
+	const char *p = lt + 1;
+	/* Drop an obsolete source route "@a,@b:". */
+	if (*p == '@') {
+		const char *colon = memchr(p, ':', (size_t)(gt - p));
+		if (!colon)
+			return -1;
+		p = colon + 1;
+	}
+	memcpy(out, p, (size_t)(gt - p));
+	out[gt - p] = '\0';
+	return 0;
+}
+
+/* Read DATA up to the lone ".", unstuffed, into an anonymous file. */
+static enum err
+read_data(struct bs *b, int fd)
+{
+	struct buf w;
+	enum err rc = ERR_OK;
+	bool toolong = false;
+	buf_init(&w, BODY_CHUNK_SIZE + BS_DATA_LINE_MAX + 2);
+	for (;;) {
+		/* Each data line gets the data-block timeout (RFC 5321 4.5.3.2.5). */
+		b->dl = deadline_after_ms(b->timeout_ms);
+		enum err r = bs_getline(b, BS_DATA_LINE_MAX);
+		if (r == ERR_TOOBIG) {
+			toolong = true;
+			continue;
+		}
+		if (r != ERR_OK) {
+			rc = r;
+			break;
+		}
+		const char *p = buf_str(&b->line);
+		size_t n = b->line.len;
+		if (n == 1 && p[0] == '.')
+			break;
+		if (p[0] == '.') {
+			p++;
+			n--;
+		}
+		if (buf_add(&w, p, n) != ERR_OK || buf_add(&w, "\r\n", 2) != ERR_OK) {
+			rc = ERR_INTERNAL;
+			break;
+		}
+		if (w.len >= BODY_CHUNK_SIZE) {
+			if (write(fd, w.data, w.len) != (ssize_t)w.len) {
+				rc = ERR_SPOOL;
+				break;
+			}
+			buf_reset(&w);
+		}
+	}
+	if (rc == ERR_OK && w.len && write(fd, w.data, w.len) != (ssize_t)w.len)
+		rc = ERR_SPOOL;
+	buf_free(&w);
+	if (rc == ERR_OK && toolong)
+		rc = ERR_TOOBIG;
+	return rc;
+}
+
+/* Hand one complete message to the pipeline and answer for it. */
+static enum err
+deliver(struct bs *b, const char *sender, struct addr_list *rcpts, int fd)
+{
+	struct opts o = *b->o;
+	char id[SPOOL_ID_LEN + 1] = "";
+	int status;
+
+	o.sender = *sender ? sender : "<>";
+	o.rcpts = rcpts->v;
+	o.nrcpts = (int)rcpts->n;
+	o.extract = false;
+	o.dot_is_data = true;
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return reply(b, "451 4.3.0 cannot rewind the message");
+	status = submit_send(b->cfg, &o, fd, id);
+	char why[300];
+	str_sanitize(why, sizeof why, log_last_said(), strlen(log_last_said()));
+	switch (status) {
+	case EX_OK:
+		return reply(b, "250 2.0.0 Ok: %s as %s", "accepted", id);
+	case EX_DATAERR:
+		return reply(b, "554 5.6.0 %s", why);
+	case EX_NOUSER:
+		return reply(b, "550 5.1.1 %s", why);
+	case EX_UNAVAILABLE:
+	case EX_NOHOST:
+		return reply(b, "554 5.0.0 %s", why);
+	case EX_USAGE:
+		return reply(b, "554 5.5.4 %s", why);
+	default:
+		return reply(b, "451 4.3.0 %s", why);
+	}
+}
+
+int
+smtpd_stdio_run(const struct config *cfg, const struct opts *o, int in, int out)
+{
+	struct bs b = { .in = in, .out = out, .cfg = cfg, .o = o };
+	struct addr_list rcpts;
+	char sender[SMTP_PATH_MAX + 1];
+	bool have_helo = false, have_mail = false;
+	int status = EX_OK;
+
+	buf_init(&b.line, BS_DATA_LINE_MAX);
+	addr_list_init(&rcpts);
+	b.timeout_ms = cfg->command_timeout_ms;
+	if (reply(&b, "220 %s ESMTP sealpost (local submission)", cfg->hostname) != ERR_OK)
+		return EX_IOERR;
+	for (;;) {
+		enum err rc;
+		b.dl = deadline_after_ms(b.timeout_ms);
+		rc = bs_getline(&b, SMTP_CMD_LINE_MAX - 2);
+		if (rc == ERR_TOOBIG) {
+			rc = reply(&b, "500 5.5.6 line too long");
+			if (rc != ERR_OK)
+				break;
+			continue;
+		}
+		if (rc == ERR_EOF) {
+			status = EX_USAGE;  /* no QUIT: the caller stopped talking */
+			break;
+		}
+		if (rc == ERR_TIMEOUT) {
+			(void)reply(&b, "421 4.4.2 %s timeout, closing", cfg->hostname);
+			status = EX_TEMPFAIL;
+			break;
+		}
+		if (rc != ERR_OK) {
+			status = EX_IOERR;
+			break;
+		}
+		char empty[1] = "";
+		char *line = b.line.data ? b.line.data : empty;
+		if (has_ctl(line, b.line.len)) {
+			rc = reply(&b, "500 5.5.2 control characters in the command");
+			if (rc != ERR_OK)
+				break;
+			continue;
+		}
+		char verb[8];
+		size_t vl = strcspn(line, " ");
+		snprintf(verb, sizeof verb, "%.*s", (int)(vl < 7 ? vl : 7), line);
+		const char *arg = line + vl + (line[vl] == ' ');
+		if (vl > 4)
+			verb[0] = '\0';
+
+		if (strcasecmp(verb, "EHLO") == 0 || strcasecmp(verb, "HELO") == 0) {
+			if (!*arg) {
+				rc = reply(&b, "501 5.5.4 %s needs a domain", verb);
+			} else {
+				have_helo = true;
+				have_mail = false;
+				addr_list_free(&rcpts);
+				rc = toupper((unsigned char)verb[0]) == 'E' ?
+				    reply(&b, "250-%s\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
+				    "250-ENHANCEDSTATUSCODES\r\n250 HELP", cfg->hostname) :
+				    reply(&b, "250 %s", cfg->hostname);
+			}
+		} else if (strcasecmp(verb, "MAIL") == 0) {
+			bool utf8 = false;
+			const char *why = NULL;
+			if (!have_helo)
+				rc = reply(&b, "503 5.5.1 send EHLO or HELO first");
+			else if (have_mail)
+				rc = reply(&b, "503 5.5.1 nested MAIL command");
+			else if (strncasecmp(arg, "FROM:", 5) != 0 ||
+			    smtpd_stdio_path(arg + 5, sender, sizeof sender) != 0)
+				rc = reply(&b, "501 5.5.4 syntax: MAIL FROM:<address>");
+			else if (addr_check_envelope(sender, true, &utf8, &why) != ERR_OK &&
+			    strchr(sender, '@'))
+				rc = reply(&b, "553 5.1.7 bad sender address: %s", why);
+			else {
+				have_mail = true;
+				rc = reply(&b, "250 2.1.0 Ok");
+			}
+		} else if (strcasecmp(verb, "RCPT") == 0) {
+			char to[SMTP_PATH_MAX + 1];
+			if (!have_mail)
+				rc = reply(&b, "503 5.5.1 need MAIL first");
+			else if (strncasecmp(arg, "TO:", 3) != 0 ||
+			    smtpd_stdio_path(arg + 3, to, sizeof to) != 0 || !*to)
+				rc = reply(&b, "501 5.5.4 syntax: RCPT TO:<address>");
+			else if (has_ctl(to, strlen(to)))
+				rc = reply(&b, "553 5.1.3 bad recipient address");
+			else if (addr_list_add(&rcpts, to) != ERR_OK)
+				rc = reply(&b, "452 4.5.3 too many recipients");
+			else
+				rc = reply(&b, "250 2.1.5 Ok");
+		} else if (strcasecmp(verb, "DATA") == 0) {
+			if (!have_mail || rcpts.n == 0) {
+				rc = reply(&b, "503 5.5.1 need %s first", have_mail ? "RCPT" : "MAIL");
+			} else if (*arg) {
+				rc = reply(&b, "501 5.5.4 DATA takes no parameters");
+			} else {
+				int fd = memfd_create("sealpost-bs", MFD_CLOEXEC);
+				if (fd < 0) {
+					rc = reply(&b, "451 4.3.0 cannot store the message: %s",
+					    strerror(errno));
+				} else if ((rc = reply(&b, "354 End data with <CR><LF>.<CR><LF>")) ==
+				    ERR_OK) {
+					enum err dr = read_data(&b, fd);
+					if (dr == ERR_OK)
+						rc = deliver(&b, sender, &rcpts, fd);
+					else if (dr == ERR_TOOBIG)
+						rc = reply(&b, "554 5.6.0 a data line is longer than %d octets",
+						    BS_DATA_LINE_MAX);
+					else if (dr == ERR_EOF || dr == ERR_TIMEOUT || dr == ERR_IO) {
+						status = dr == ERR_EOF ? EX_USAGE : dr == ERR_TIMEOUT ?
+						    EX_TEMPFAIL : EX_IOERR;
+						close(fd);
+						break;
+					} else
+						rc = reply(&b, "451 4.3.0 cannot store the message");
+					have_mail = false;
+					addr_list_free(&rcpts);
+				}
+				if (fd >= 0)
+					close(fd);
+			}
+		} else if (strcasecmp(verb, "RSET") == 0) {
+			have_mail = false;
+			addr_list_free(&rcpts);
+			rc = reply(&b, "250 2.0.0 Ok");
+		} else if (strcasecmp(verb, "NOOP") == 0) {
+			rc = reply(&b, "250 2.0.0 Ok");
+		} else if (strcasecmp(verb, "VRFY") == 0) {
+			rc = reply(&b, "252 2.5.0 cannot verify, but will accept and attempt delivery");
+		} else if (strcasecmp(verb, "HELP") == 0) {
+			rc = reply(&b, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP QUIT");
+		} else if (strcasecmp(verb, "QUIT") == 0) {
+			(void)reply(&b, "221 2.0.0 Bye");
+			status = EX_OK;
+			break;
+		} else {
+			rc = reply(&b, "502 5.5.2 command not recognized");
+		}
+		if (rc != ERR_OK) {
+			status = EX_IOERR;
+			break;
+		}
+	}
+	addr_list_free(&rcpts);
+	buf_free(&b.line);
+	return status;
+}
