@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <gnutls/gnutls.h>
+
 #include "bounds.h"
 #include "buf.h"
 #include "util.h"
@@ -364,5 +366,32 @@ addr_check_envelope(const char *addr, bool null_ok, bool *utf8, const char **why
 		*why = "invalid domain";
 		return ERR_DATA;
 	}
+	return ERR_OK;
+}
+
+enum err
+addr_alabel(const char *addr, char **out)
+{
+	const char *d = addr_domain(addr);
+	gnutls_datum_t a = { NULL, 0 };
+	bool ascii = true;
+	size_t local;
+
+	*out = NULL;
+	for (const char *p = d ? d : ""; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	if (!d || ascii || *d == '[') {
+		*out = xstrdup(addr);
+		return ERR_OK;
+	}
+	if (gnutls_idna_map(d, (unsigned)strlen(d), &a, 0) != 0)
+		return ERR_DATA;
+	local = (size_t)(d - addr);
+	*out = xmalloc(local + a.size + 1);
+	memcpy(*out, addr, local);
+	memcpy(*out + local, a.data, a.size);
+	(*out)[local + a.size] = '\0';
+	gnutls_free(a.data);
 	return ERR_OK;
 }

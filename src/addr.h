@@ -39,6 +39,12 @@ enum err addr_parse_list(const char *s, size_t len, struct addr_list *out,
 enum err addr_check_envelope(const char *addr, bool null_ok, bool *utf8,
     const char **why) WUR;
 
+/* addr_alabel: a copy of addr whose domain is in A-labels (IDNA2008,
+ * through GnuTLS's libidn2 binding), so a UTF-8 domain needs no SMTPUTF8
+ * (RFC 6531 3.2). An ASCII domain is copied as it is. Errors: ERR_DATA
+ * (the domain is not a valid IDN). */
+enum err addr_alabel(const char *addr, char **out) WUR;
+
 /* addr_domain: pointer to the domain after the last '@', or NULL. */
 const char *addr_domain(const char *addr);
 

@@ -347,6 +347,34 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 		status = EX_USAGE;
 		goto out;
 	}
+	/* IDN domains go out as A-labels (RFC 6531 3.2); only a UTF-8 local
+	 * part then needs SMTPUTF8. */
+	for (size_t i = 0; i < rcpts.n; i++) {
+		char *a = NULL;
+		if (addr_alabel(rcpts.v[i], &a) != ERR_OK) {
+			char clean[MSG_ADDR_MAX + 1];
+			say("recipient <%s>: the domain is not a valid internationalised domain name;"
+			    " nothing was sent", str_sanitize(clean, sizeof clean, rcpts.v[i],
+			    strlen(rcpts.v[i])));
+			status = EX_DATAERR;
+			goto out;
+		}
+		free(rcpts.v[i]);
+		rcpts.v[i] = a;
+	}
+	{
+		char *a = NULL;
+		if (addr_alabel(sender, &a) != ERR_OK) {
+			say("sender: the domain is not a valid internationalised domain name");
+			status = EX_DATAERR;
+			goto out;
+		}
+		free(sender);
+		sender = a;
+		smtputf8 = false;
+		const char *why = NULL;
+		(void)!addr_check_envelope(sender, true, &smtputf8, &why);
+	}
 	for (size_t i = 0; i < rcpts.n; i++) {
 		const char *why = NULL;
 		if (addr_check_envelope(rcpts.v[i], false, &smtputf8, &why) != ERR_OK) {
