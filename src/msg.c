@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "mime.h"
 #include "util.h"
 
 /* A line reader over the caller's input that normalises line ends. */
@@ -149,14 +150,18 @@ out_line(struct out *o, const char *p, size_t n)
 }
 
 static int
-open_anon(const char *dir)
+open_anon(const struct msg_opts *o)
 {
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
+	int fd;
+	if (o->anon_dirfd >= 0)
+		/* No O_EXCL: the queue links this file in on commit. */
+		return openat(o->anon_dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = open(o->tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
 	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 		return fd;
 	/* File systems without O_TMPFILE: a named file, unlinked at once. */
 	char path[4096];
-	if (snprintf(path, sizeof path, "%s/.sealpost-XXXXXX", dir) >= (int)sizeof path) {
+	if (snprintf(path, sizeof path, "%s/.sealpost-XXXXXX", o->tmpdir) >= (int)sizeof path) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -164,6 +169,26 @@ open_anon(const char *dir)
 	if (fd >= 0)
 		unlink(path);
 	return fd;
+}
+
+/* RFC 5322 2.2.3: fold a header line over 998 octets at white space (the
+ * white space starts the continuation line, so unfolding restores it). */
+static enum err
+fold_header_line(struct out *o, const char *p, size_t n)
+{
+	while (n > MSG_LINE_MAX) {
+		size_t cut = MSG_LINE_MAX;
+		while (cut > 1 && p[cut] != ' ' && p[cut] != '\t')
+			cut--;
+		if (cut <= 1)
+			return ERR_DATA;
+		enum err rc = out_line(o, p, cut);
+		if (rc != ERR_OK)
+			return rc;
+		p += cut;
+		n -= cut;
+	}
+	return out_line(o, p, n);
 }
 
 void
@@ -291,8 +316,8 @@ line_error(enum err rc, unsigned long lineno, struct buf *err)
 	case ERR_DATA:
 		return fail(err, ERR_DATA, "message line %lu contains a NUL byte", lineno);
 	case ERR_TOOBIG:
-		return fail(err, ERR_DATA, "message line %lu is longer than %d octets"
-		    " (RFC 5322 2.1.1)", lineno, MSG_LINE_MAX);
+		return fail(err, ERR_DATA, "message line %lu is longer than %d octets, too long"
+		    " even to re-encode", lineno, MIME_LINE_MAX);
 	default:
 		return fail(err, rc, "message line %lu: %s", lineno, err_str(rc));
 	}
@@ -309,21 +334,22 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	size_t nfields = 0, capfields = 0;
 	unsigned long lineno = 0;
 	bool got, in_headers = true, resent = false, has_from = false, has_date = false,
-	    has_msgid = false, body_started = false, dot_end = false;
+	    has_msgid = false, body_started = false, dot_end = false, long_lines = false;
 	enum err rc = ERR_OK;
 
 	memset(m, 0, sizeof *m);
 	m->fd = -1;
 	l->fd = in;
-	buf_init(&l->line, MSG_LINE_MAX);
+	buf_init(&l->line, MIME_LINE_MAX);
 	buf_init(&hdr, MSG_HEADER_MAX);
 	buf_init(&val, MSG_ADDRLIST_MAX);
 	buf_init(&out.b, BODY_CHUNK_SIZE);
 	out.total = 0;
-	out.fd = m->fd = o->out_fd >= 0 ? o->out_fd : open_anon(o->tmpdir);
+	out.fd = m->fd = open_anon(o);
 	if (m->fd < 0) {
-		rc = fail(err, ERR_SPOOL, "cannot create a temporary file in %s: %s",
-		    o->tmpdir, strerror(errno));
+		rc = fail(err, ERR_SPOOL, "cannot create a temporary file%s%s: %s",
+		    o->anon_dirfd >= 0 ? " in the queue" : " in ", o->anon_dirfd >= 0 ? "" : o->tmpdir,
+		    strerror(errno));
 		goto out;
 	}
 
@@ -445,10 +471,25 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	}
 
 	for (size_t i = 0; i < nfields; i++) {
+		const char *p = hdr.data + fields[i].off, *end = p + fields[i].len;
 		if (fields[i].drop)
 			continue;
-		if ((rc = out_line(&out, hdr.data + fields[i].off, fields[i].len)) != ERR_OK)
-			goto spool_err;
+		/* Each physical line of the field, folded if too long. */
+		while (p < end) {
+			const char *cr = memchr(p, '\r', (size_t)(end - p));
+			size_t len = cr ? (size_t)(cr - p) : (size_t)(end - p);
+			rc = fold_header_line(&out, p, len);
+			if (rc == ERR_DATA) {
+				char name[64];
+				str_sanitize(name, sizeof name, hdr.data + fields[i].off, fields[i].namelen);
+				rc = fail(err, ERR_DATA, "%s: header line longer than %d octets without"
+				    " white space to fold at", name, MSG_LINE_MAX);
+				goto out;
+			}
+			if (rc != ERR_OK)
+				goto spool_err;
+			p = cr ? cr + 2 : end;
+		}
 	}
 	{
 		struct buf add;
@@ -498,6 +539,8 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		lineno++;
 		if (o->dot_ends && l->line.len == 1 && l->line.data[0] == '.')
 			break;
+		if (l->line.len > MSG_LINE_MAX)
+			long_lines = true;
 		if ((rc = out_line(&out, buf_str(&l->line), l->line.len)) != ERR_OK)
 			goto spool_err;
 	}
@@ -505,6 +548,28 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		goto spool_err;
 	m->size = out.total;
 	m->eightbit = l->eightbit;
+	if (long_lines) {
+		/* D8: re-encode what is too long, losslessly, into a second file. */
+		const char *why = NULL;
+		uint64_t size = 0;
+		int fd2 = open_anon(o);
+		if (fd2 < 0) {
+			rc = fail(err, ERR_SPOOL, "cannot create a temporary file: %s", strerror(errno));
+			goto out;
+		}
+		rc = mime_reencode(m->fd, fd2, &size, &why);
+		if (rc != ERR_OK) {
+			close(fd2);
+			rc = rc == ERR_DATA || rc == ERR_TOOBIG ? fail(err, ERR_DATA,
+			    "%s; nothing was changed", why ? why : "a line is too long to re-encode") :
+			    fail(err, ERR_SPOOL, "cannot write the re-encoded message: %s",
+			    strerror(errno));
+			goto out;
+		}
+		close(m->fd);
+		m->fd = fd2;
+		m->size = size;
+	}
 	goto out;
 
 spool_err:

@@ -21,8 +21,8 @@ struct msg_opts {
 	const char *hostname;       /* Message-ID domain */
 	enum header_from hfrom;
 	const char *from_addr;      /* the account's from, for header_from */
-	const char *tmpdir;         /* where the anonymous file lives */
-	int out_fd;                 /* an anonymous file to use instead, or -1 */
+	const char *tmpdir;         /* where anonymous files live, when anon_dirfd < 0 */
+	int anon_dirfd;             /* directory for anonymous (linkable) files, or -1 */
 };
 
 struct msg {
@@ -36,11 +36,13 @@ struct msg {
  * o->dot_ends). With o->extract, recipients of To/Cc/Bcc (or Resent-To/
  * Cc/Bcc when Resent- fields exist) are appended to rcpts. Bcc and
  * Resent-Bcc never reach the file. Date, Message-ID and From are added when
- * missing. Errors (detail in err): ERR_IO (stdin unreadable), ERR_DATA
- * (NUL byte, line over 998 octets, bad address header, header block too
- * large), ERR_SPOOL (the file could not be created or written), ERR_TOOBIG
- * (too many recipients). On error nothing is left behind. m->fd is
- * o->out_fd when that was given (msg_close() then closes it too). */
+ * missing. A header line over 998 octets is folded at white space; body
+ * lines over 998 octets make the affected MIME parts quoted-printable
+ * (D8). Errors (detail in err): ERR_IO (stdin unreadable), ERR_DATA (NUL
+ * byte, a long line that cannot be folded or re-encoded, bad address
+ * header, header block too large), ERR_SPOOL (the file could not be
+ * created or written), ERR_TOOBIG (too many recipients). On error nothing
+ * is left behind. */
 enum err msg_read(int in, const struct msg_opts *o, struct msg *m,
     struct addr_list *rcpts, struct buf *err) WUR;
 

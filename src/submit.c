@@ -321,14 +321,8 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			.hfrom = acct->header_from,
 			.from_addr = acct->from,
 			.tmpdir = tmp_dir(),
-			.out_fd = have_spool ? spool_anon(&sp) : -1,
+			.anon_dirfd = have_spool ? sp.tmpfd : -1,
 		};
-		if (have_spool && mo.out_fd < 0) {
-			snprintf(qerrmsg, sizeof qerrmsg, "cannot create a file in %s/tmp: %s", qpath,
-			    strerror(errno));
-			spool_close(&sp);
-			have_spool = false;
-		}
 		buf_reset(&err);
 		if ((rc = msg_read(in_fd, &mo, &msg, &cl_rcpts, &err)) != ERR_OK) {
 			say("%s; nothing was sent", buf_str(&err));

@@ -109,3 +109,29 @@ badcase unknown_long_option_exit_64 64 'x\n' --frobnicate "bob@$MTA_DOMAIN"
 t=stdin_closed_exit_66
 "$bin" -C "$cf" "bob@$MTA_DOMAIN" <&- 2> "$work/err"; rc=$?
 if [ $rc -ne 66 ]; then bad $t "exit $rc, expected 66"; else ok $t; fi
+
+t=long_line_reencoded_quoted_printable
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+python3 -c 'import sys; sys.stdout.write("Subject: '"$tg"'\n\nshort\n" + "y" * 3000 + " tail\n.dot\n")' > "$work/long.txt"
+"$bin" -C "$cf" -i "bob@$MTA_DOMAIN" < "$work/long.txt" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! f=$(wait_mail bob "$tg"); then bad $t "not delivered"
+elif ! python3 - "$f" "$work/long.txt" <<'PY'
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+want = open(sys.argv[2]).read().split("\n\n", 1)[1]
+ok = (m["Content-Transfer-Encoding"] == "quoted-printable" and
+      m.get_payload(decode=True).decode() == want and
+      max(len(l) for l in open(sys.argv[1], "rb").read().split(b"\n")) <= 998)
+sys.exit(0 if ok else 1)
+PY
+then bad $t "not a lossless quoted-printable copy"
+else ok $t; fi
+
+t=long_line_in_base64_part_refused_65
+cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+python3 -c 'import sys; sys.stdout.write("Subject: b\nContent-Transfer-Encoding: base64\n\n" + "QUFB" * 400 + "\n")' |
+	"$bin" -C "$cf" "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 65 ]; then bad $t "exit $rc, expected 65"
+elif ! grep -q 'cannot be re-encoded' "$work/err"; then bad $t "unclear message"
+else ok $t; fi
