@@ -85,6 +85,7 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJS)
 # The full test run, as CI runs it. Each step prints its own summary.
 check: all
 	@$(PKG_CONFIG) --exists cmocka || { echo "cmocka missing: run 'make deps'"; exit 1; }
+	$(MAKE) --no-print-directory check-doc lint
 	$(MAKE) --no-print-directory O=build/test TEST_CPPFLAGS=-DSEALPOST_TEST check-unit
 	$(MAKE) --no-print-directory check-fuzz
 	$(MAKE) --no-print-directory check-fault SEALPOST_BIN=$(CURDIR)/src/sealpost
@@ -135,7 +136,7 @@ lint:
 	  || { echo "lint: banned function used (see STYLE.md 21)"; exit 1; }
 	@echo "lint: ok"
 
-install: all
+install: all install-doc
 	install -D -m 0755 $(O)/sealpost $(DESTDIR)$(SBINDIR)/sealpost
 
 install-sendmail-links:
@@ -144,7 +145,7 @@ install-sendmail-links:
 	ln -sf ../sbin/sealpost $(DESTDIR)$(BINDIR)/mailq
 	ln -sf ../sbin/sealpost $(DESTDIR)$(BINDIR)/newaliases
 
-uninstall:
+uninstall: uninstall-doc
 	rm -f $(DESTDIR)$(SBINDIR)/sealpost
 	for l in $(DESTDIR)$(SBINDIR)/sendmail $(DESTDIR)$(BINDIR)/mailq \
 	  $(DESTDIR)$(BINDIR)/newaliases; do \
@@ -168,3 +169,34 @@ harness-selftest:
 
 clean:
 	rm -rf build src/*.o src/*.d src/sealpost
+
+# --- documentation (doc/, completions/) ---
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+.PHONY: install-doc uninstall-doc check-doc
+
+# Man pages and shell completions. bash-completion loads a file named
+# after the command, so the bash file is installed as "sealpost".
+install-doc:
+	install -D -m 0644 doc/sealpost.8 $(DESTDIR)$(MANDIR)/man8/sealpost.8
+	install -D -m 0644 doc/sealpost.conf.5 $(DESTDIR)$(MANDIR)/man5/sealpost.conf.5
+	install -D -m 0644 completions/sealpost.bash $(DESTDIR)$(BASHCOMPDIR)/sealpost
+	install -D -m 0644 completions/_sealpost $(DESTDIR)$(ZSHCOMPDIR)/_sealpost
+	install -D -m 0644 completions/sealpost.fish $(DESTDIR)$(FISHCOMPDIR)/sealpost.fish
+
+uninstall-doc:
+	rm -f $(DESTDIR)$(MANDIR)/man8/sealpost.8 $(DESTDIR)$(MANDIR)/man5/sealpost.conf.5 \
+	  $(DESTDIR)$(BASHCOMPDIR)/sealpost $(DESTDIR)$(ZSHCOMPDIR)/_sealpost \
+	  $(DESTDIR)$(FISHCOMPDIR)/sealpost.fish
+
+# Both man pages must render without a single groff warning, and the bash
+# completion must parse.
+check-doc:
+	@for p in doc/sealpost.8 doc/sealpost.conf.5; do \
+	  out=$$(groff -man -Tutf8 -ww -z $$p 2>&1) || { echo "$$out"; exit 1; }; \
+	  if [ -n "$$out" ]; then echo "$$p:"; echo "$$out"; exit 1; fi; \
+	done
+	bash -n completions/sealpost.bash
+	@echo "check-doc: ok"

@@ -30,7 +30,7 @@ libbz2-1.0 liblz4-1 liblzma5 libzstd1 zlib1g libunwind8 libstemmer0d"
 
 # swaks needs Net::SSLeay for STARTTLS/SMTPS; it is only a Recommends.
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
-libnet-ssleay-perl"
+libnet-ssleay-perl groff-base"
 
 mode=${1:-test}
 case $mode in
