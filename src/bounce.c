@@ -59,7 +59,7 @@ status_of(const char *reply, bool expired, char *out, size_t cap)
 
 enum err
 bounce_write(int outfd, const struct spool_env *env, const bool *which, int msgfd,
-    const char *hostname, bool expired, uint64_t *size)
+    const char *hostname, bool expired, const char *to, uint64_t *size)
 {
 	struct buf b;
 	char date[64], boundary[40], arrival[64], rnd[33];
@@ -95,7 +95,7 @@ bounce_write(int outfd, const struct spool_env *env, const bool *which, int msgf
 	    "\r\n"
 	    "Your message could not be delivered to the recipients below%s.\r\n"
 	    "\r\n",
-	    hostname, env->sender, date, rnd + 16, hostname, boundary, boundary, hostname,
+	    hostname, to, date, rnd + 16, hostname, boundary, boundary, hostname,
 	    expired ? ": it stayed in the queue too long without being accepted" : "");
 	for (size_t i = 0; rc == ERR_OK && i < env->nrcpts; i++) {
 		char clean[SMTP_TEXT_SHOWN_MAX + 8];
@@ -126,11 +126,38 @@ bounce_write(int outfd, const struct spool_env *env, const bool *which, int msgf
 		if (rc == ERR_OK && *clean)
 			rc = buf_addf(&b, "Diagnostic-Code: smtp; %s\r\n", clean);
 	}
+	bool full = env->dsn_ret && strcmp(env->dsn_ret, "FULL") == 0;
 	if (rc == ERR_OK)
-		rc = buf_addf(&b, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary);
+		rc = buf_addf(&b, "\r\n--%s\r\nContent-Type: %s\r\n\r\n", boundary,
+		    full ? "message/rfc822" : "text/rfc822-headers");
 	if (rc != ERR_OK || (rc = put(outfd, &b, size)) != ERR_OK) {
 		buf_free(&b);
 		return ERR_SPOOL;
+	}
+	if (full) {
+		/* RET=FULL (RFC 3461 4.3): the whole original message. */
+		for (;;) {
+			char chunk[65536];
+			ssize_t n = pread(msgfd, chunk, sizeof chunk, off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				buf_free(&b);
+				return ERR_IO;
+			}
+			if (n == 0)
+				break;
+			if (put_raw(outfd, chunk, (size_t)n, size) != ERR_OK) {
+				buf_free(&b);
+				return ERR_SPOOL;
+			}
+			off += n;
+		}
+		rc = buf_addf(&b, "\r\n--%s--\r\n", boundary);
+		if (rc == ERR_OK)
+			rc = put(outfd, &b, size);
+		buf_free(&b);
+		return rc == ERR_OK ? ERR_OK : ERR_SPOOL;
 	}
 	/* The original header block, up to its blank line; intake bounded it
 	 * to MSG_HEADER_MAX, and every message has one (possibly empty). */

@@ -66,8 +66,6 @@ set_b(struct opts *o, const char *v, struct buf *err)
 		o->mode = MODE_SMTP_STDIO;
 	else if (strcmp(v, "i") == 0)
 		o->mode = MODE_NOOP;
-	else if (strcmp(v, "h") == 0 || strcmp(v, "H") == 0)
-		debug("ignoring -b%s", v);
 	else
 		return usage_err(err, "unsupported mode (only -bm, -bp, -bs, -bi)", v);
 	return ERR_OK;

@@ -171,11 +171,23 @@ reader(char *str, int num, void *stream)
 	 * handler only for keys, so an empty or repeated [section] header
 	 * would otherwise go unnoticed, or be noticed on the wrong line. */
 	const char *t = str;
+	if (p->line == 1 && (unsigned char)t[0] == 0xEF && (unsigned char)t[1] == 0xBB &&
+	    (unsigned char)t[2] == 0xBF)
+		t += 3;     /* a UTF-8 byte-order mark (libinih skips it too) */
+	const char *first = t;
 	while (*t == ' ' || *t == '\t')
 		t++;
-	if (t != str && *t && *t != '\r' && *t != '\n' && *t != '#' && *t != ';') {
+	if (t != first && *t && *t != '\r' && *t != '\n' && *t != '#' && *t != ';') {
 		fail(p, "indented line: continuation lines are not supported");
 		return NULL;
+	}
+	if (*t && *t != '[' && *t != '#' && *t != ';' && *t != '\r' && *t != '\n') {
+		/* libinih also takes "key: value"; INTERFACE.md says key = value. */
+		const char *eq = strchr(t, '='), *colon = strchr(t, ':');
+		if (!eq || (colon && colon < eq)) {
+			fail(p, "expected key = value");
+			return NULL;
+		}
 	}
 	if (*t == '[') {
 		const char *close = strchr(t, ']');

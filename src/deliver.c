@@ -38,32 +38,57 @@ params(struct smtp_params *p, const struct config *cfg, const struct account *a,
 }
 
 static void
-log_attempt(const struct delivery *d, const struct smtp_session *s, const struct result *res,
-    uint64_t start_ms)
+log_line(const struct delivery *d, const struct smtp_session *s, const char *to,
+    const char *status, const char *text, uint64_t ms)
 {
-	struct buf to;
 	char tlsdesc[128] = "none", relay[400];
-	uint64_t ms = now_ms() - start_ms;
-	const char *status = res->cls == RES_OK ? "sent" : res->cls == RES_TEMP ?
-	    "deferred" : "failed";
-
-	buf_init(&to, 64 * 1024);
-	for (size_t i = 0; i < d->rcpts->n; i++)
-		if (buf_addf(&to, "%s<%s>", i ? "," : "", d->rcpts->v[i]) != ERR_OK)
-			break;
 	if (s) {
 		smtp_tls_desc(s, tlsdesc, sizeof tlsdesc);
 		snprintf(relay, sizeof relay, "%s", smtp_peer(s));
 	} else {
 		snprintf(relay, sizeof relay, "%s:%u", d->acct->host, d->acct->port);
 	}
-	log_msg(res->cls == RES_OK ? LOG_INFO : LOG_WARNING,
+	log_msg(strcmp(status, "sent") == 0 ? LOG_INFO : LOG_WARNING,
 	    "%s: from=<%s> to=%s relay=%s tls=%s verified=%s auth=%s size=%llu delay=%llu.%02llu"
-	    " status=%s (%s)", d->queue_id, d->sender, buf_str(&to), relay, tlsdesc,
+	    " status=%s (%s)", d->queue_id, d->sender, to, relay, tlsdesc,
 	    s ? smtp_verified(s) : "none", s ? smtp_auth_mech(s) : "none",
 	    (unsigned long long)d->msg->size, (unsigned long long)(ms / 1000),
-	    (unsigned long long)(ms % 1000 / 10), status, res->text);
-	buf_free(&to);
+	    (unsigned long long)(ms % 1000 / 10), status, text);
+}
+
+/* One line per attempt (INTERFACE.md 6); when a queue run's attempt had
+ * recipients with different fates, one line per fate. */
+static void
+log_attempt(const struct delivery *d, const struct smtp_session *s,
+    const struct smtp_rcpt_result *rr, const struct result *res, uint64_t start_ms)
+{
+	static const char *const status[] = { [RES_OK] = "sent", [RES_TEMP] = "deferred",
+		[RES_PERM] = "failed" };
+	uint64_t ms = now_ms() - start_ms;
+	/* Fates differ only when a queue run sent to some recipients. */
+	bool mixed = false;
+	for (size_t i = 1; d->per_recipient && res->cls == RES_OK && i < d->rcpts->n; i++)
+		if (rr[i].cls != rr[0].cls)
+			mixed = true;
+	for (int cls = RES_OK; cls <= RES_PERM; cls++) {
+		struct buf to;
+		const char *text = res->text;
+		if (!mixed && (enum res)cls != res->cls)
+			continue;
+		buf_init(&to, 64 * 1024);
+		for (size_t i = 0; i < d->rcpts->n; i++) {
+			if (mixed && rr[i].cls != (enum res)cls)
+				continue;
+			if (mixed)
+				text = rr[i].reply;
+			if (buf_addf(&to, "%s<%s>", to.len ? "," : "", d->rcpts->v[i]) != ERR_OK)
+				break;
+		}
+		if (to.len)
+			log_line(d, s, buf_str(&to), status[cls], mixed && cls == RES_OK ?
+			    res->text : text, ms);
+		buf_free(&to);
+	}
 }
 
 enum err
@@ -99,7 +124,7 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 		env.per_recipient = d->per_recipient;
 		rc = smtp_send(s, &env, d->msg->fd, rr, res);
 	}
-	log_attempt(d, s, res, start);
+	log_attempt(d, s, rr, res, start);
 	if (d->on_result)
 		d->on_result(d->arg, rr, res);
 	smtp_close(s);

@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "result.h"
 #include "runq.h"
+#include "secret.h"
 #include "smtpd_stdio.h"
 #include "submit.h"
 #include "util.h"
@@ -116,14 +117,36 @@ main(int argc, char **argv)
 
 	path = config_path(&o, cfgbuf, sizeof cfgbuf);
 	if ((rc = config_load(&cfg, path, &err)) != ERR_OK) {
-		say("%s", buf_str(&err));
-		status = EX_CONFIG;
-		goto out;
+		/* Listing the queue needs no account: without any configuration
+		 * file, mailq shows the default queue. */
+		if (o.mode == MODE_LIST_QUEUE && !o.config_file && access(path, F_OK) != 0) {
+			config_free(&cfg);
+			config_defaults(&cfg);
+		} else {
+			say("%s", buf_str(&err));
+			status = EX_CONFIG;
+			goto out;
+		}
 	}
 	log_setup(cfg.log, cfg.log_path, o.log_tag);
 	if (!cfg.hostname)
 		cfg.hostname = default_hostname();
 	if (o.mode == MODE_CHECK_CONFIG) {
+		/* A password_file is checked (permissions, readable, not empty)
+		 * here too; a password_command is not run: it may have effects. */
+		for (const struct account *a = cfg.accounts; a; a = a->next) {
+			struct buf secret;
+			if (!a->password_file)
+				continue;
+			buf_init(&secret, SECRET_MAX);
+			rc = secret_get(a, cfg.command_timeout_ms, &secret, &err);
+			buf_wipe(&secret);
+			if (rc != ERR_OK) {
+				say("%s", buf_str(&err));
+				status = EX_CONFIG;
+				goto out;
+			}
+		}
 		config_dump(&cfg, stdout);
 		goto out;
 	}
@@ -135,8 +158,11 @@ main(int argc, char **argv)
 		if (!acct) {
 			say("%s", buf_str(&err));
 			status = EX_CONFIG;
-		} else if (acct->mode != ACCT_RELAY || o.probe_domain) {
-			say("--probe: MX mode is not available in this build");
+		} else if (acct->mode != ACCT_RELAY) {
+			say("account %s: mode = mx is not available in this build", acct->name);
+			status = EX_CONFIG;
+		} else if (o.probe_domain) {
+			say("--probe=DOMAIN (MX mode) is not available in this build");
 			status = EX_UNAVAILABLE;
 		} else if (deliver_probe(&cfg, acct, cfg.hostname, stdout, &res) != ERR_OK) {
 			say("probe failed: %s", res.text);

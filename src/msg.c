@@ -494,7 +494,8 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	{
 		struct buf add;
 		buf_init(&add, 2048);
-		if (!has_from || (o->hfrom == HFROM_REPLACE && o->from_addr)) {
+		if ((!has_from && o->hfrom != HFROM_KEEP) ||
+		    (o->hfrom == HFROM_REPLACE && o->from_addr)) {
 			if (make_from(o, &add) == ERR_OK)
 				rc = out_line(&out, add.data, add.len);
 			m->added_from = true;

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -37,7 +38,12 @@ runq_queue_path(const struct config *cfg, char *out, size_t cap, struct buf *err
 		snprintf(out, cap, "%s", cfg->queue_dir);
 		return ERR_OK;
 	}
-	if (access(SYSTEM_SPOOL, W_OK | X_OK) == 0) {
+	/* The system spool only when it is ours: entries are checked to be
+	 * owned by the running user, so a spool shared by several users would
+	 * have their runs quarantine each other's mail. */
+	struct stat st;
+	if (stat(SYSTEM_SPOOL, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    access(SYSTEM_SPOOL, W_OK | X_OK) == 0) {
 		snprintf(out, cap, "%s", SYSTEM_SPOOL);
 		return ERR_OK;
 	}
@@ -73,7 +79,7 @@ set_str(char **field, const char *v)
 /* Queue a bounce for the recipients in which[] of env (D5). */
 static void
 make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *env,
-    const bool *which, int msgfd, bool expired)
+    const bool *which, int msgfd, bool expired, const char *to)
 {
 	struct spool_env b;
 	struct buf err;
@@ -86,7 +92,7 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 		log_msg(LOG_ERR, "%s: cannot create a bounce: %s", env->id, strerror(errno));
 		return;
 	}
-	if (bounce_write(fd, env, which, msgfd, cfg->hostname, expired, &size) != ERR_OK) {
+	if (bounce_write(fd, env, which, msgfd, cfg->hostname, expired, to, &size) != ERR_OK) {
 		log_msg(LOG_ERR, "%s: cannot write a bounce: %s", env->id, strerror(errno));
 		close(fd);
 		return;
@@ -97,11 +103,11 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 	b.is_bounce = true;
 	b.created = b.next_try = (int64_t)time(NULL);
 	b.size = size;
-	spool_env_add_rcpt(&b, env->sender);
+	spool_env_add_rcpt(&b, to);
 	if (spool_commit(sp, fd, &b, &err) != ERR_OK)
 		log_msg(LOG_ERR, "%s: cannot queue a bounce: %s", env->id, buf_str(&err));
 	else
-		log_msg(LOG_INFO, "%s: sender non-delivery notification: %s", env->id, b.id);
+		log_msg(LOG_INFO, "%s: non-delivery notification to <%s>: %s", env->id, to, b.id);
 	close(fd);
 	spool_env_free(&b);
 	buf_free(&err);
@@ -166,12 +172,27 @@ record(struct attempt *a)
 		    env->rcpts[i].reply ? env->rcpts[i].reply : "");
 	}
 	if (any_failed) {
-		/* D5: never bounce a bounce or a null-sender message. */
-		if (env->is_bounce || !*env->sender)
+		const char *admin = a->cfg->admin;
+		if (env->is_bounce || !*env->sender) {
+			/* D5: never bounce a bounce or a null-sender message to its
+			 * sender; keep it as failed, and tell admin once (a double
+			 * bounce), unless it was addressed to admin already. */
 			log_msg(LOG_ERR, "%s: %s could not be delivered; kept as failed (see mailq)",
 			    a->id, env->is_bounce ? "this bounce" : "this null-sender message");
-		else if (a->cfg->bounce)
-			make_bounce(a->cfg, a->sp, env, a->failed_now, a->msgfd, a->expired);
+			bool to_admin = admin && a->cfg->bounce;
+			for (size_t i = 0; to_admin && i < env->nrcpts; i++)
+				if (strcasecmp(env->rcpts[i].addr, admin) == 0)
+					to_admin = false;
+			if (to_admin)
+				make_bounce(a->cfg, a->sp, env, a->failed_now, a->msgfd, a->expired, admin);
+		} else if (env->dsn_notify && !strstr(env->dsn_notify, "FAILURE")) {
+			/* RFC 3461 4.1: the sender asked not to hear about failures. */
+			log_msg(LOG_INFO, "%s: no bounce: the sender asked for NOTIFY=%s", a->id,
+			    env->dsn_notify);
+		} else if (a->cfg->bounce) {
+			make_bounce(a->cfg, a->sp, env, a->failed_now, a->msgfd, a->expired,
+			    env->sender);
+		}
 	}
 	buf_reset(a->err);
 	if (spool_env_pending(env) == 0 && !keep_failed(env)) {
@@ -252,7 +273,7 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 			set_str(&env.rcpts[i].reply, why);
 			a.failed_now[i] = true;
 		}
-		log_msg(LOG_WARNING, "%s: from=<%s> status=expired (%s)", id, env.sender, why);
+		log_msg(LOG_WARNING, "%s: from=<%s> expired: %s", id, env.sender, why);
 		record(&a);
 		goto out;
 	}
@@ -260,7 +281,8 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 	const struct account *acct = env.account ? config_find_account(cfg, env.account) : NULL;
 	if (!acct)
 		acct = config_pick_account(cfg, NULL, env.sender, &err);
-	if (!acct || acct->mode != ACCT_RELAY || secret_get(acct, &secret, &err) != ERR_OK) {
+	if (!acct || acct->mode != ACCT_RELAY ||
+	    secret_get(acct, cfg->command_timeout_ms, &secret, &err) != ERR_OK) {
 		set_str(&env.last_error, acct && acct->mode != ACCT_RELAY ?
 		    "account is in mx mode, which this build cannot deliver" : buf_str(&err));
 		log_msg(LOG_WARNING, "%s: deferred: %s", id, env.last_error);

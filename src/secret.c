@@ -70,12 +70,12 @@ out:
 }
 
 static enum err
-from_command(const char *cmd, struct buf *out, struct buf *err)
+from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *err)
 {
 	int pfd[2], status = 0;
 	pid_t pid;
 	enum err rc = ERR_OK;
-	struct deadline dl = deadline_after_ms(SECRET_CMD_TIMEOUT_MS);
+	struct deadline dl = deadline_after_ms(timeout_ms);
 	bool timed_out = false;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
@@ -129,11 +129,26 @@ from_command(const char *cmd, struct buf *out, struct buf *err)
 	close(pfd[0]);
 	if (rc != ERR_OK)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* The command may close stdout and linger: its exit is awaited under
+	 * the same deadline, then it is killed. */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (w == 0 && deadline_expired(&dl)) {
+			kill(pid, SIGKILL);
+			timed_out = true;
+			rc = ERR_CONFIG;
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (w == 0)
+			poll(NULL, 0, 10);
+	}
 	if (timed_out) {
-		errf(err, "password_command: no output within %d s; killed it",
-		    SECRET_CMD_TIMEOUT_MS / 1000);
+		errf(err, "password_command: did not finish within %llu s; killed it",
+		    (unsigned long long)(timeout_ms / 1000));
 		return ERR_CONFIG;
 	}
 	if (rc != ERR_OK)
@@ -151,7 +166,7 @@ from_command(const char *cmd, struct buf *out, struct buf *err)
 }
 
 enum err
-secret_get(const struct account *a, struct buf *out, struct buf *err)
+secret_get(const struct account *a, uint64_t timeout_ms, struct buf *out, struct buf *err)
 {
 	enum err rc = ERR_OK;
 	if (a->password)
@@ -159,7 +174,8 @@ secret_get(const struct account *a, struct buf *out, struct buf *err)
 	else if (a->password_file)
 		rc = from_file(a->password_file, out, err);
 	else if (a->password_command)
-		rc = from_command(a->password_command, out, err);
+		rc = from_command(a->password_command, timeout_ms < SECRET_CMD_TIMEOUT_MS ?
+		    timeout_ms : SECRET_CMD_TIMEOUT_MS, out, err);
 	else
 		return ERR_OK;
 	if (rc != ERR_OK) {

@@ -4,6 +4,8 @@
 #ifndef SEALPOST_SECRET_H
 #define SEALPOST_SECRET_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "config.h"
 #include "err.h"
@@ -12,10 +14,12 @@
  * account's secret; out stays empty when the account has none. The caller
  * must buf_wipe(out). A password_file must be a regular file not readable or
  * writable by other users (D9); a password_command runs as /bin/sh -c with
- * stdin from /dev/null, stdout read until its first line, under a deadline;
+ * stdin from /dev/null, stdout read until its first line, the whole run
+ * under min(timeout_ms, SECRET_CMD_TIMEOUT_MS);
  * a non-zero exit, a signal, a timeout or empty output is an error.
  * Errors: ERR_CONFIG (unsafe or unreadable file, command failed), with the
  * reason in err. The secret itself never appears in err. */
-enum err secret_get(const struct account *a, struct buf *out, struct buf *err) WUR;
+enum err secret_get(const struct account *a, uint64_t timeout_ms, struct buf *out,
+    struct buf *err) WUR;
 
 #endif

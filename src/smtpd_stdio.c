@@ -264,7 +264,8 @@ smtpd_stdio_run(const struct config *cfg, const struct opts *o, int in, int out)
 	for (;;) {
 		enum err rc;
 		b.dl = deadline_after_ms(b.timeout_ms);
-		rc = bs_getline(&b, SMTP_CMD_LINE_MAX - 2);
+		/* 512 octets with CRLF; the CR is still on the line here. */
+		rc = bs_getline(&b, SMTP_CMD_LINE_MAX - 1);
 		if (rc == ERR_TOOBIG) {
 			rc = reply(&b, "500 5.5.6 line too long");
 			if (rc != ERR_OK)

@@ -292,7 +292,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	}
 	/* Secrets before intake: a configuration error must not cost the
 	 * caller a read of its message. */
-	if ((rc = secret_get(acct, &secret, &err)) != ERR_OK) {
+	if ((rc = secret_get(acct, cfg->command_timeout_ms, &secret, &err)) != ERR_OK) {
 		say("%s", buf_str(&err));
 		status = EX_CONFIG;
 		goto out;
@@ -333,7 +333,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	}
 	if ((rc = resolve_rcpts(cfg, &cl_rcpts, &rcpts, &err)) != ERR_OK) {
 		say("%s; nothing was sent", buf_str(&err));
-		status = rc == ERR_USAGE ? EX_NOUSER : exit_for(rc);
+		status = rc == ERR_USAGE ? EX_NOUSER : rc == ERR_TOOBIG ? EX_USAGE : exit_for(rc);
 		goto out;
 	}
 	if (rcpts.n == 0) {
@@ -386,6 +386,9 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	fill_env(&env, queue_id, sender, acct->name, &rcpts, &msg, smtputf8, dsn_notify,
 	    dsn_ret, o->envid);
 
+	if (o->background && !have_spool)
+		say("warning: -odb needs the queue (%s); delivering in the foreground",
+		    cfg->queue ? qerrmsg : "queue = no");
 	/* -odb: commit first, then deliver from a detached child that
 	 * inherits the entry's lock. */
 	if (o->background && have_spool) {

@@ -173,8 +173,11 @@ describe_failure(struct tls_session *t, struct buf *err)
 	unsigned status = gnutls_session_get_verify_cert_status(t->s);
 	gnutls_datum_t out = { NULL, 0 };
 	if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) == 0) {
-		errf(err, "certificate of %s not verified: %.*s", t->name,
-		    (int)out.size, (const char *)out.data);
+		int n = (int)out.size;
+		while (n > 0 && (out.data[n - 1] == ' ' || out.data[n - 1] == '\0'))
+			n--;
+		errf(err, "certificate of %s not verified: %.*s", t->name, n,
+		    (const char *)out.data);
 		gnutls_free(out.data);
 	} else {
 		errf(err, "certificate of %s not verified (status 0x%x)", t->name, status);

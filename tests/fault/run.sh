@@ -16,6 +16,8 @@
 #   #! limit N                     sealpost must finish within N seconds (default 20)
 #   #! stderr: REGEX               sealpost's stderr must match (grep -E)
 #   #! any-received yes            do not compare what the server received
+#   #! data: REGEX / data-lacks: REGEX   the message data received must (not) match
+#   #! stdin: TEXT                 the message (printf format) instead of the default
 set -u
 bin=${1:?usage: run.sh SEALPOST [scenario...]}
 shift
@@ -76,7 +78,8 @@ for scn in "${scenarios[@]}"; do
 	done > "$d/config"
 	chmod 600 "$d/config"
 	# shellcheck disable=SC2046
-	printf 'Subject: fault test\n\nline one\n.leading dot\n' | \
+	input=$(hdr stdin)
+	printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}" | \
 		timeout "$((limit + 5))" "$bin" -C "$d/config" $(hdr args) bob@example.test \
 		> "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
@@ -106,6 +109,12 @@ for scn in "${scenarios[@]}"; do
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/stderr" && problems+=("stderr does not match /$re/")
 	done < <(hdr stderr)
+	while IFS= read -r re; do
+		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data does not match /$re/")
+	done < <(hdr data)
+	while IFS= read -r re; do
+		[ -n "$re" ] && grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data matches /$re/")
+	done < <(hdr data-lacks)
 	if [ ${#problems[@]} -eq 0 ]; then
 		pass=$((pass + 1)); echo "ok   $name"
 	else

@@ -105,6 +105,7 @@ badcase bad_recipient_exit_65 65 'x\n' "bob@@$MTA_DOMAIN"
 badcase no_recipients_exit_64 64 'x\n'
 badcase t_without_recipients_exit_64 64 'Subject: none\n\nbody\n' -t
 badcase daemon_mode_exit_64 64 'x\n' -bd
+badcase host_status_mode_exit_64 64 'x\n' -bh
 badcase unknown_long_option_exit_64 64 'x\n' --frobnicate "bob@$MTA_DOMAIN"
 t=stdin_closed_exit_66
 "$bin" -C "$cf" "bob@$MTA_DOMAIN" <&- 2> "$work/err"; rc=$?
@@ -135,3 +136,4 @@ python3 -c 'import sys; sys.stdout.write("Subject: b\nContent-Transfer-Encoding:
 if [ $rc -ne 65 ]; then bad $t "exit $rc, expected 65"
 elif ! grep -q 'cannot be re-encoded' "$work/err"; then bad $t "unclear message"
 else ok $t; fi
+

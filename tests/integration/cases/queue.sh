@@ -186,3 +186,44 @@ if mount -t tmpfs -o size=256k,mode=0700 tmpfs "$q" 2>/dev/null; then
 else
 	bad $t "cannot mount a small tmpfs (needs root)"
 fi
+
+t=notify_never_suppresses_bounce
+newtag; q="$work/q-$t"
+down=$(QDIR=$q LIFETIME=1s config $t-down 1 implicit)
+up=$(QDIR=$q LIFETIME=1s config $t-up "$MTA_SMTPS_PORT" implicit)
+sample "$tg" | "$bin" -C "$down" -N never -i "bob@$MTA_DOMAIN" 2> "$work/err"
+sleep 1.2
+"$bin" -C "$up" -q 2>> "$work/err"
+if ! no_mail alice "$tg"; then bad $t "a bounce was sent despite -N never"
+elif [ "$(entries "$q")" != 0 ]; then bad $t "entry left"
+else ok $t; fi
+
+t=ret_full_bounce_carries_whole_message
+newtag; q="$work/q-$t"
+down=$(QDIR=$q LIFETIME=1s config $t-down 1 implicit)
+up=$(QDIR=$q LIFETIME=1s config $t-up "$MTA_SMTPS_PORT" implicit)
+sample "$tg" | "$bin" -C "$down" -R full -i "bob@$MTA_DOMAIN" 2> "$work/err"
+sleep 1.2
+"$bin" -C "$up" -q 2>> "$work/err"
+if ! f=$(wait_mail alice "$tg"); then bad $t "no bounce"
+elif ! grep -q '^Content-Type: message/rfc822' "$f" || ! grep -q '^\.\.two dots' "$f"; then
+	bad $t "the bounce does not carry the whole message"
+else ok $t; fi
+
+t=double_bounce_goes_to_admin
+newtag; q="$work/q-$t"
+down=$(QDIR=$q LIFETIME=1s G="admin = carol@$MTA_DOMAIN" config $t-down 1 implicit)
+up=$(QDIR=$q LIFETIME=1s G="admin = carol@$MTA_DOMAIN" config $t-up "$MTA_SMTPS_PORT" implicit)
+sample "$tg" | "$bin" -C "$down" -f '<>' -i "bob@$MTA_DOMAIN" 2> "$work/err"
+sleep 1.2
+"$bin" -C "$up" -q 2>> "$work/err"
+"$bin" -C "$up" -bp > "$work/mailq" 2>&1
+if ! f=$(wait_mail carol "$tg"); then bad $t "admin got no notice"
+elif ! grep -q 'failed permanently' "$work/mailq"; then bad $t "the failed message is not kept"
+else ok $t; fi
+
+t=mailq_without_any_configuration
+q="$work/q-$t"; mkdir -p "$q"
+XDG_CONFIG_HOME=$work/none XDG_STATE_HOME=$work/state-$t HOME=$work "$bin" -bp > "$work/err" 2>&1; rc=$?
+if [ $rc -ne 0 ] || ! grep -q 'Mail queue is empty' "$work/err"; then bad $t "exit $rc"
+else ok $t; fi
