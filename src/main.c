@@ -24,6 +24,7 @@
 #include "log.h"
 #include "msg.h"
 #include "result.h"
+#include "privs.h"
 #include "runq.h"
 #include "secret.h"
 #include "smtpd_stdio.h"
@@ -38,21 +39,35 @@
 #endif
 
 /* The configuration file: -C, else the user's own, else the system's. */
+/* The configuration file: -C, else the user's own, else the system's.
+ * With the set-group-ID privilege, a file the caller chose (-C, or one in
+ * the caller's home) is read only after the privilege is dropped for good:
+ * the group must never lend its access to a caller-named file. */
 static const char *
 config_path(const struct opts *o, char *buf, size_t cap)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	struct stat st;
-	if (o->config_file)
+	if (o->config_file) {
+		privs_drop();
 		return o->config_file;
+	}
+	if (privs_held()) {
+		/* The environment was cleared; ask the password database. */
+		struct passwd *pw = getpwuid(getuid());
+		xdg = NULL;
+		home = pw ? pw->pw_dir : NULL;
+	}
 	if (xdg && *xdg == '/')
 		snprintf(buf, cap, "%s/sealpost/config", xdg);
 	else if (home && *home == '/')
 		snprintf(buf, cap, "%s/.config/sealpost/config", home);
 	else
 		buf[0] = '\0';
-	if (buf[0] && stat(buf, &st) == 0)
+	if (buf[0] && stat(buf, &st) == 0) {
+		privs_drop();
 		return buf;
+	}
 	return SYSCONFDIR "/sealpost.conf";
 }
 
@@ -91,7 +106,7 @@ main(int argc, char **argv)
 	int status = EX_OK;
 	enum err rc;
 
-	umask(077);
+	privs_init();
 	config_defaults(&cfg);
 	buf_init(&err, 8192);
 
@@ -178,6 +193,9 @@ main(int argc, char **argv)
 		status = runq_run(&cfg, o.mode == MODE_FLUSH);
 		break;
 	case MODE_SMTP_STDIO:
+		/* The SMTP dialogue is caller input parsed as it arrives: -bs runs
+		 * without the group (and so with the caller's own queue). */
+		privs_drop();
 		status = smtpd_stdio_run(&cfg, &o, STDIN_FILENO, STDOUT_FILENO);
 		break;
 	default:

@@ -149,13 +149,14 @@ out_line(struct out *o, const char *p, size_t n)
 	return ERR_OK;
 }
 
-static int
-open_anon(const struct msg_opts *o)
+int
+msg_anon(const struct msg_opts *o)
 {
 	int fd;
 	if (o->anon_dirfd >= 0)
 		/* No O_EXCL: the queue links this file in on commit. */
-		return openat(o->anon_dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		return openat(o->anon_dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+		    o->anon_mode ? o->anon_mode : 0600);
 	fd = open(o->tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
 	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 		return fd;
@@ -345,7 +346,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	buf_init(&val, MSG_ADDRLIST_MAX);
 	buf_init(&out.b, BODY_CHUNK_SIZE);
 	out.total = 0;
-	out.fd = m->fd = open_anon(o);
+	out.fd = m->fd = o->fds[0] >= 0 ? o->fds[0] : msg_anon(o);
 	if (m->fd < 0) {
 		rc = fail(err, ERR_SPOOL, "cannot create a temporary file%s%s: %s",
 		    o->anon_dirfd >= 0 ? " in the queue" : " in ", o->anon_dirfd >= 0 ? "" : o->tmpdir,
@@ -553,7 +554,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		/* D8: re-encode what is too long, losslessly, into a second file. */
 		const char *why = NULL;
 		uint64_t size = 0;
-		int fd2 = open_anon(o);
+		int fd2 = o->fds[1] >= 0 ? o->fds[1] : msg_anon(o);
 		if (fd2 < 0) {
 			rc = fail(err, ERR_SPOOL, "cannot create a temporary file: %s", strerror(errno));
 			goto out;

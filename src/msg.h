@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -23,6 +24,10 @@ struct msg_opts {
 	const char *from_addr;      /* the account's from, for header_from */
 	const char *tmpdir;         /* where anonymous files live, when anon_dirfd < 0 */
 	int anon_dirfd;             /* directory for anonymous (linkable) files, or -1 */
+	mode_t anon_mode;           /* their mode there (0: 0600) */
+	int fds[2];                 /* files to use instead of creating them (both
+	                             * given, or both -1): the first for intake,
+	                             * the second for a re-encoded copy */
 };
 
 struct msg {
@@ -47,6 +52,11 @@ enum err msg_read(int in, const struct msg_opts *o, struct msg *m,
     struct addr_list *rcpts, struct buf *err) WUR;
 
 void msg_close(struct msg *m);
+
+/* msg_anon: an anonymous file where msg_read() would create one (for a
+ * caller that must create files before giving up a privilege). -1 and
+ * errno on failure. */
+int msg_anon(const struct msg_opts *o);
 
 /* msg_date: an RFC 5322 date-time for now, in local time. */
 void msg_date(char *out, size_t cap);

@@ -24,10 +24,14 @@
 #include "deliver.h"
 #include "log.h"
 #include "msg.h"
+#include "privs.h"
 #include "secret.h"
 #include "util.h"
 
-#define SYSTEM_SPOOL "/var/spool/sealpost"
+#ifndef SPOOLDIR
+#define SPOOLDIR "/var/spool/sealpost"
+#endif
+#define SYSTEM_SPOOL SPOOLDIR
 #define ORPHAN_AGE_S 3600
 
 enum err
@@ -36,6 +40,11 @@ runq_queue_path(const struct config *cfg, char *out, size_t cap, struct buf *err
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	if (cfg->queue_dir) {
 		snprintf(out, cap, "%s", cfg->queue_dir);
+		return ERR_OK;
+	}
+	/* System mode: the group's spool, never a path from the environment. */
+	if (privs_held()) {
+		snprintf(out, cap, "%s", SYSTEM_SPOOL);
 		return ERR_OK;
 	}
 	/* The system spool only when it is ours: entries are checked to be
@@ -422,7 +431,14 @@ runq_list(const struct config *cfg, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		struct spool_env env;
 		char age[32], next[32];
+		uid_t owner;
 		buf_reset(&err);
+		/* In a shared (system) queue a user sees only their own entries. */
+		if (getuid() != 0 && (spool_owner(&sp, ids[i], &owner) != ERR_OK ||
+		    owner != getuid())) {
+			free(ids[i]);
+			continue;
+		}
 		if (spool_read_env(&sp, ids[i], &env, &err) != ERR_OK) {
 			fprintf(out, "%s  (unreadable: %s)\n", ids[i], buf_str(&err));
 			free(ids[i]);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "privs.h"
 #include "util.h"
 
 #define ENV_MAX (4 * 1024 * 1024)
@@ -351,7 +352,8 @@ spool_open(struct spool *sp, const char *path, struct buf *err)
 	struct stat st;
 	sp->dirfd = sp->qfd = sp->tmpfd = -1;
 	sp->path = xstrdup(path);
-	if (mkdir_p(path) != 0) {
+	sp->shared = privs_held();
+	if (!sp->shared && mkdir_p(path) != 0) {
 		errf(err, "queue directory %s: %s", path, strerror(errno));
 		return ERR_SPOOL;
 	}
@@ -365,8 +367,14 @@ spool_open(struct spool *sp, const char *path, struct buf *err)
 		    " (chmod o-rwx %s)", path, path);
 		return ERR_SPOOL;
 	}
-	if ((sp->qfd = mkdir_at(sp->dirfd, "q", 0700)) < 0 ||
-	    (sp->tmpfd = mkdir_at(sp->dirfd, "tmp", 0700)) < 0) {
+	if (sp->shared && st.st_gid != privs_gid()) {
+		errf(err, "queue directory %s does not belong to sealpost's group (make"
+		    " install-perms)", path);
+		return ERR_SPOOL;
+	}
+	mode_t dmode = sp->shared ? 02770 : 0700;
+	if ((sp->qfd = mkdir_at(sp->dirfd, "q", dmode)) < 0 ||
+	    (sp->tmpfd = mkdir_at(sp->dirfd, "tmp", dmode)) < 0) {
 		errf(err, "queue directory %s: %s", path, strerror(errno));
 		return ERR_SPOOL;
 	}
@@ -388,7 +396,7 @@ int
 spool_anon(const struct spool *sp)
 {
 	/* No O_EXCL: the file must stay linkable for spool_commit(). */
-	return openat(sp->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	return openat(sp->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, sp->shared ? 0640 : 0600);
 }
 
 static enum err
@@ -413,7 +421,7 @@ write_atomic(struct spool *sp, const char *final, const char *text, size_t len,
 	random_hex(rnd, 8);
 	snprintf(tmpname, sizeof tmpname, "%s.%s", final, rnd);
 	fd = openat(sp->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	    sp->shared ? 0640 : 0600);
 	if (fd < 0) {
 		errf(err, "cannot create %s/tmp/%s: %s", sp->path, tmpname, strerror(errno));
 		return ERR_SPOOL;
@@ -504,8 +512,16 @@ open_checked(struct spool *sp, const char *name, int flags, int *fdp, struct sta
 		errf(err, "cannot open %s/q/%s: %s", sp->path, name, strerror(errno));
 		return ERR_SPOOL;
 	}
-	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
-	    st->st_uid != geteuid()) {
+	if (fstat(fd, st) != 0) {
+		errf(err, "cannot stat %s/q/%s: %s", sp->path, name, strerror(errno));
+		close(fd);
+		return ERR_SPOOL;
+	}
+	/* Ours in a private queue; the group's, and closed to others, in a
+	 * shared one. */
+	bool owner_ok = sp->shared ? st->st_gid == privs_gid() && !(st->st_mode & 0007) :
+	    st->st_uid == geteuid();
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || !owner_ok) {
 		errf(err, "%s is not a regular file with one link owned by us", name);
 		close(fd);
 		return ERR_DATA;
@@ -582,6 +598,18 @@ spool_read_env(struct spool *sp, const char *id, struct spool_env *env, struct b
 }
 
 enum err
+spool_owner(struct spool *sp, const char *id, uid_t *owner)
+{
+	char name[SPOOL_ID_LEN + 8];
+	struct stat st;
+	snprintf(name, sizeof name, "%.16s.msg", id);
+	if (fstatat(sp->qfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? ERR_EOF : ERR_SPOOL;
+	*owner = st.st_uid;
+	return ERR_OK;
+}
+
+enum err
 spool_remove(struct spool *sp, const char *id, struct buf *err)
 {
 	char name[SPOOL_ID_LEN + 8];
@@ -602,7 +630,7 @@ spool_remove(struct spool *sp, const char *id, struct buf *err)
 void
 spool_quarantine(struct spool *sp, const char *id, const char *why)
 {
-	int cfd = mkdir_at(sp->dirfd, "corrupt", 0700);
+	int cfd = mkdir_at(sp->dirfd, "corrupt", sp->shared ? 02770 : 0700);
 	const char *ext[] = { ".env", ".msg" };
 	(void)why;
 	if (cfd < 0)

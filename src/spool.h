@@ -50,11 +50,15 @@ struct spool {
 	int dirfd;              /* the queue directory */
 	int qfd, tmpfd;         /* q/ and tmp/ */
 	char *path;
+	bool shared;            /* system mode: group-owned, files 0640 */
 };
 
 /* spool_open: open (creating with mode 0700 when missing) the queue at
  * path and its subdirectories. Refuses a queue directory that others can
- * write or read. Errors: ERR_SPOOL with the reason in err. */
+ * write or read. With the set-group-ID privilege the queue is shared: it
+ * must exist (make install-perms) and belong to the group; files are 0640
+ * and each entry must belong to the group rather than to us. Errors:
+ * ERR_SPOOL with the reason in err. */
 enum err spool_open(struct spool *sp, const char *path, struct buf *err) WUR;
 void spool_close(struct spool *sp);
 
@@ -95,6 +99,10 @@ enum err spool_read_env(struct spool *sp, const char *id, struct spool_env *env,
 enum err spool_parse_env(const char *text, size_t len, struct spool_env *env,
     const char **why) WUR;
 enum err spool_format_env(const struct spool_env *env, struct buf *out) WUR;
+
+/* spool_owner: the user who submitted entry id (its message file's owner).
+ * Errors: ERR_EOF (gone), ERR_SPOOL. */
+enum err spool_owner(struct spool *sp, const char *id, uid_t *owner) WUR;
 
 /* spool_remove: delete the entry (envelope first, then message), fsync q/. */
 enum err spool_remove(struct spool *sp, const char *id, struct buf *err) WUR;

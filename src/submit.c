@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <syslog.h>
 #include <time.h>
@@ -23,6 +26,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "msg.h"
+#include "privs.h"
 #include "result.h"
 #include "runq.h"
 #include "secret.h"
@@ -180,6 +184,149 @@ fill_env(struct spool_env *env, const char *id, const char *sender, const char *
 		spool_env_add_rcpt(env, rcpts->v[i]);
 }
 
+/* Intake with the set-group-ID privilege held: the message is the
+ * caller's, so it is parsed in a child that gave the group up for good
+ * (ARCHITECTURE.md). The parent creates the files first (in the group's
+ * queue) and takes back only a bounded report: status, size, 8-bit flag,
+ * which file holds the result, recipients found by -t, and the error. */
+struct intake_report {
+	int32_t rc;
+	uint8_t eightbit, which;
+	uint64_t size;
+	uint32_t nrcpts, errlen;
+};
+
+static bool
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		c += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static bool
+read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+	while (n > 0) {
+		ssize_t r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		c += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+static enum err
+intake_unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
+    struct buf *err)
+{
+	int pfd[2], status = 0;
+	pid_t pid;
+	struct intake_report rep;
+	enum err rc = ERR_OK;
+
+	mo->fds[0] = msg_anon(mo);
+	mo->fds[1] = msg_anon(mo);
+	if (mo->fds[0] < 0 || mo->fds[1] < 0 || pipe2(pfd, O_CLOEXEC) != 0) {
+		errf(err, "cannot create the intake files: %s", strerror(errno));
+		rc = ERR_SPOOL;
+		goto out;
+	}
+	if ((pid = fork()) < 0) {
+		errf(err, "cannot fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		rc = ERR_SPOOL;
+		goto out;
+	}
+	if (pid == 0) {
+		struct addr_list found;
+		struct msg cm;
+		struct buf cerr;
+		close(pfd[0]);
+		privs_drop();
+		addr_list_init(&found);
+		buf_init(&cerr, 4096);
+		memset(&rep, 0, sizeof rep);
+		rep.rc = (int32_t)msg_read(in, mo, &cm, &found, &cerr);
+		if (rep.rc == ERR_OK) {
+			rep.size = cm.size;
+			rep.eightbit = cm.eightbit;
+			rep.which = cm.fd == mo->fds[1];
+		}
+		rep.nrcpts = (uint32_t)found.n;
+		rep.errlen = (uint32_t)cerr.len;
+		bool ok = write_all(pfd[1], &rep, sizeof rep) &&
+		    write_all(pfd[1], buf_str(&cerr), cerr.len);
+		for (size_t i = 0; ok && i < found.n; i++) {
+			uint32_t len = (uint32_t)strlen(found.v[i]);
+			ok = write_all(pfd[1], &len, sizeof len) && write_all(pfd[1], found.v[i], len);
+		}
+		_exit(ok ? 0 : 1);
+	}
+	close(pfd[1]);
+	/* The child is the caller's now: believe nothing beyond the bounds. */
+	if (!read_all(pfd[0], &rep, sizeof rep) || rep.errlen > 8192 ||
+	    rep.nrcpts > SMTP_RCPT_MAX || rep.which > 1) {
+		rc = ERR_INTERNAL;
+	} else {
+		char text[8193];
+		if (!read_all(pfd[0], text, rep.errlen)) {
+			rc = ERR_INTERNAL;
+		} else {
+			text[rep.errlen] = '\0';
+			errf(err, "%s", text);
+		}
+		for (uint32_t i = 0; rc == ERR_OK && i < rep.nrcpts; i++) {
+			char addr[MSG_ADDR_MAX + 1];
+			uint32_t len;
+			if (!read_all(pfd[0], &len, sizeof len) || len > MSG_ADDR_MAX ||
+			    !read_all(pfd[0], addr, len)) {
+				rc = ERR_INTERNAL;
+				break;
+			}
+			addr[len] = '\0';
+			if (addr_list_add(rcpts, addr) != ERR_OK)
+				rc = ERR_TOOBIG;
+		}
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == ERR_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		rc = ERR_INTERNAL;
+	if (rc == ERR_INTERNAL) {
+		errf(err, "the message intake process failed");
+		goto out;
+	}
+	if (rc == ERR_OK && rep.rc != ERR_OK)
+		rc = (enum err)rep.rc;
+	if (rc == ERR_OK) {
+		m->fd = mo->fds[rep.which];
+		mo->fds[rep.which] = -1;
+		m->size = rep.size;
+		m->eightbit = rep.eightbit;
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (mo->fds[i] >= 0)
+			close(mo->fds[i]);
+	mo->fds[0] = mo->fds[1] = -1;
+	return rc;
+}
+
 int
 submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 {
@@ -322,9 +469,18 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			.from_addr = acct->from,
 			.tmpdir = tmp_dir(),
 			.anon_dirfd = have_spool ? sp.tmpfd : -1,
+			.anon_mode = have_spool && sp.shared ? 0640 : 0600,
+			.fds = { -1, -1 },
 		};
 		buf_reset(&err);
-		if ((rc = msg_read(in_fd, &mo, &msg, &cl_rcpts, &err)) != ERR_OK) {
+		if (in_fd == STDIN_FILENO && privs_stdin_closed()) {
+			say("standard input is closed: there is no message to read");
+			status = EX_NOINPUT;
+			goto out;
+		}
+		rc = privs_held() ? intake_unprivileged(in_fd, &mo, &msg, &cl_rcpts, &err) :
+		    msg_read(in_fd, &mo, &msg, &cl_rcpts, &err);
+		if (rc != ERR_OK) {
 			say("%s; nothing was sent", buf_str(&err));
 			status = rc == ERR_IO ? EX_NOINPUT : rc == ERR_SPOOL ? EX_CANTCREAT :
 			    rc == ERR_TOOBIG ? EX_USAGE : EX_DATAERR;
