@@ -190,7 +190,7 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **w
 	struct scan sc = { s, len, 0, NULL };
 	struct buf plain, angle;
 	enum err rc = ERR_OK;
-	bool in_group = false, have_angle = false;
+	bool in_group = false, have_angle = false, adjacent = false, last_word = false;
 	size_t words = 0;
 
 	*why = NULL;
@@ -213,8 +213,7 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **w
 			if (have_angle && angle.len == 0) {
 				/* "<>" stands for no address (e.g. a null sender). */
 			} else if (a->len > 0) {
-				if (!have_angle && words > 1 && !memchr(a->data, '@', a->len) &&
-				    memchr(a->data, '"', a->len) == NULL) {
+				if (!have_angle && adjacent) {
 					/* "John Smith" with no address is not an address. */
 					sc.why = "display name without an address";
 					rc = ERR_DATA;
@@ -228,6 +227,7 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **w
 			buf_reset(&plain);
 			buf_reset(&angle);
 			have_angle = false;
+			adjacent = last_word = false;
 			words = 0;
 			if (c == ';') {
 				if (!in_group) {
@@ -262,6 +262,7 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **w
 			}
 			in_group = true;
 			buf_reset(&plain);
+			adjacent = last_word = false;
 			words = 0;
 			sc.i++;
 			continue;
@@ -273,6 +274,12 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **w
 		}
 		if ((rc = take_word(&sc, &plain)) != ERR_OK)
 			break;
+		{
+			bool is_word = c != '.' && c != '@';
+			if (is_word && last_word)
+				adjacent = true;
+			last_word = is_word;
+		}
 		words++;
 	}
 	if (rc == ERR_OK && in_group) {
@@ -292,7 +299,7 @@ valid_domain(const char *d, bool *utf8)
 	if (len == 0 || len > 255)
 		return false;
 	if (d[0] == '[')
-		return d[len - 1] == ']' && len > 2;
+		return d[len - 1] == ']' && len > 2 && strcspn(d + 1, " []<>\"\\") == len - 2;
 	if (d[0] == '.' || d[len - 1] == '.')
 		return false;
 	for (const char *p = d; *p; p++) {

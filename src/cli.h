@@ -35,8 +35,9 @@ struct opts {
 };
 
 /* cli_parse: parse argv (progname is basename(argv[0]): "mailq" and
- * "newaliases" preset the mode). Warnings for ignored options go to
- * stderr under -v. Errors: ERR_USAGE with the reason in err. */
+ * "newaliases" preset the mode). An unknown single-letter flag is ignored
+ * with a warning on stderr (D10); known ignored options are mentioned only
+ * under -v. Errors: ERR_USAGE with the reason in err. */
 enum err cli_parse(int argc, char **argv, const char *progname, struct opts *o,
     struct buf *err) WUR;
 

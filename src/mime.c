@@ -167,8 +167,9 @@ get_boundary(const char *ct, char *out)
 		p += 8;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (*p++ != '=')
+		if (*p != '=')
 			continue;
+		p++;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		size_t n = 0;
@@ -262,6 +263,11 @@ walk(int infd, struct walk *w)
 			continue;
 		}
 		if (state == S_HEADERS) {
+			if (n > MSG_LINE_MAX) {
+				w->why = "a MIME header line over 998 octets";
+				rc = ERR_DATA;
+				break;
+			}
 			if (n > 0) {
 				if ((hdr.len && buf_addc(&hdr, '\n') != ERR_OK) ||
 				    buf_add(&hdr, l, n) != ERR_OK) {
@@ -353,7 +359,12 @@ walk(int infd, struct walk *w)
 	}
 	if (rc == ERR_OK && state == S_HEADERS && hdr.len) {
 		/* Headers without a body (no blank line at the end). */
-		rc = emit(w, hdr.data, hdr.len, true);
+		for (const char *p = hdr.data, *end = hdr.data + hdr.len; p < end && rc == ERR_OK; ) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
+			size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
+			rc = emit(w, p, len, true);
+			p = eol ? eol + 1 : end;
+		}
 	}
 	if (rc == ERR_OK)
 		rc = flush_out(w);

@@ -217,7 +217,7 @@ field_is(const char *hdr, const struct field *f, const char *name)
 }
 
 /* A header field's value, unfolded (CRLF removed before WSP). */
-static void
+static bool
 field_value(const char *hdr, const struct field *f, struct buf *out)
 {
 	const char *v = hdr + f->off + f->namelen + 1;
@@ -229,8 +229,9 @@ field_value(const char *hdr, const struct field *f, struct buf *out)
 			continue;
 		}
 		if (buf_addc(out, v[i]) != ERR_OK)
-			return;
+			return false;
 	}
+	return true;
 }
 
 static bool
@@ -282,15 +283,18 @@ make_from(const struct msg_opts *o, struct buf *b)
 				name = gecos;
 		}
 	}
-	if (rc == ERR_OK && name && *name) {
+	char md[300];
+	if (!addr) {
+		snprintf(md, sizeof md, "MAILER-DAEMON@%s", o->hostname);
+		addr = md;
+	}
+	if (rc == ERR_OK && name && *name && strlen(name) < 900) {
 		rc = add_display_name(b, name);
 		if (rc == ERR_OK)
-			rc = buf_addf(b, " <%s>", addr ? addr : "MAILER-DAEMON");
+			rc = buf_addf(b, " <%s>", addr);
 	} else if (rc == ERR_OK) {
-		rc = buf_adds(b, addr ? addr : "MAILER-DAEMON");
+		rc = buf_adds(b, addr);
 	}
-	if (rc == ERR_OK && !addr)
-		rc = buf_addf(b, "%s%s", strchr(buf_str(b), '@') ? "" : "@", o->hostname);
 	return rc;
 }
 
@@ -346,7 +350,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	buf_init(&val, MSG_ADDRLIST_MAX);
 	buf_init(&out.b, BODY_CHUNK_SIZE);
 	out.total = 0;
-	out.fd = m->fd = o->fds[0] >= 0 ? o->fds[0] : msg_anon(o);
+	out.fd = m->fd = o->use_fds ? o->fds[0] : msg_anon(o);
 	if (m->fd < 0) {
 		rc = fail(err, ERR_SPOOL, "cannot create a temporary file%s%s: %s",
 		    o->anon_dirfd >= 0 ? " in the queue" : " in ", o->anon_dirfd >= 0 ? "" : o->tmpdir,
@@ -454,7 +458,10 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		     field_is(hdr.data, &cmp, "Bcc")));
 		if (want) {
 			const char *why = NULL;
-			field_value(hdr.data, f, &val);
+			if (!field_value(hdr.data, f, &val)) {
+				rc = fail(err, ERR_DATA, "address header too long");
+				goto out;
+			}
 			rc = addr_parse_list(val.data ? val.data : "", val.len, rcpts, &why);
 			if (rc != ERR_OK) {
 				char name[64];
@@ -526,6 +533,8 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	/* The line that ended the header block without being blank is the
 	 * first body line. */
 	if (!in_headers && !body_started && !dot_end && l->line.len > 0) {
+		if (l->line.len > MSG_LINE_MAX)
+			long_lines = true;
 		if ((rc = out_line(&out, l->line.data, l->line.len)) != ERR_OK)
 			goto spool_err;
 	}
@@ -554,7 +563,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		/* D8: re-encode what is too long, losslessly, into a second file. */
 		const char *why = NULL;
 		uint64_t size = 0;
-		int fd2 = o->fds[1] >= 0 ? o->fds[1] : msg_anon(o);
+		int fd2 = o->use_fds ? o->fds[1] : msg_anon(o);
 		if (fd2 < 0) {
 			rc = fail(err, ERR_SPOOL, "cannot create a temporary file: %s", strerror(errno));
 			goto out;

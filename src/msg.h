@@ -25,9 +25,10 @@ struct msg_opts {
 	const char *tmpdir;         /* where anonymous files live, when anon_dirfd < 0 */
 	int anon_dirfd;             /* directory for anonymous (linkable) files, or -1 */
 	mode_t anon_mode;           /* their mode there (0: 0600) */
-	int fds[2];                 /* files to use instead of creating them (both
-	                             * given, or both -1): the first for intake,
-	                             * the second for a re-encoded copy */
+	bool use_fds;               /* use fds[] instead of creating files (a zeroed
+	                             * struct creates its own) */
+	int fds[2];                 /* the first for intake, the second for a
+	                             * re-encoded copy */
 };
 
 struct msg {

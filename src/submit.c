@@ -237,6 +237,7 @@ intake_unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list
 	struct intake_report rep;
 	enum err rc = ERR_OK;
 
+	mo->use_fds = true;
 	mo->fds[0] = msg_anon(mo);
 	mo->fds[1] = msg_anon(mo);
 	if (mo->fds[0] < 0 || mo->fds[1] < 0 || pipe2(pfd, O_CLOEXEC) != 0) {
@@ -324,6 +325,7 @@ out:
 		if (mo->fds[i] >= 0)
 			close(mo->fds[i]);
 	mo->fds[0] = mo->fds[1] = -1;
+	mo->use_fds = false;
 	return rc;
 }
 
@@ -470,7 +472,6 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			.tmpdir = tmp_dir(),
 			.anon_dirfd = have_spool ? sp.tmpfd : -1,
 			.anon_mode = have_spool && sp.shared ? 0640 : 0600,
-			.fds = { -1, -1 },
 		};
 		buf_reset(&err);
 		if (in_fd == STDIN_FILENO && privs_stdin_closed()) {

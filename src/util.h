@@ -35,7 +35,7 @@ enum err parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out) WUR;
 enum err parse_bool(const char *s, bool *out) WUR;
 
 /* str_sanitize: copy at most cap-1 bytes of untrusted text (len bytes of s)
- * into out, replacing every control byte, DEL and C1 with '?', so server
+ * into out, replacing every control byte except TAB, DEL and C1 with '?', so server
  * text cannot drive a terminal or forge log lines (R-REPLY-5). Returns out. */
 char *str_sanitize(char *out, size_t cap, const char *s, size_t len);
 

@@ -98,6 +98,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.hfrom = flags & 8 ? HFROM_REPLACE : HFROM_ADD;
 	o.from_addr = flags & 16 ? "account@example.com" : NULL;
 	o.tmpdir = "/tmp";
+	o.anon_dirfd = -1;
+	o.fds[0] = o.fds[1] = -1;
 
 	fd = memfd_create("fuzz-msg", MFD_CLOEXEC);
 	if (fd < 0)

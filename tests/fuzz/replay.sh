@@ -105,6 +105,7 @@ for bin in "$@"; do
 		scratch=$(mktemp -d "${TMPDIR:-/tmp}/sealpost-fuzz-$name.XXXXXX") || exit 1
 		cp "$corpus"/* "$scratch"/ 2>/dev/null
 		mkdir -p "$crash_dir"
+		started=$(date +%s)
 		if "$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
 		    -print_final_stats=1 -artifact_prefix="$crash_dir/$name-" \
 		    "$scratch" >"$log" 2>&1; then
@@ -113,11 +114,12 @@ for bin in "$@"; do
 			result=FAILED
 			ok=0
 		fi
+		elapsed=$(($(date +%s) - started))
 		execs=$(final_stat number_of_executed_units)
 		rate=$(final_stat average_exec_per_sec)
 		grown=$(find "$scratch" -type f | wc -l | tr -d ' ')
-		echo "$target: fuzzed ${seconds}s: ${execs:-?} execs (${rate:-?}/s)," \
-		    "corpus $count -> $grown: $result"
+		echo "$target: fuzzed ${elapsed}s of ${seconds}s: ${execs:-?} execs" \
+		    "(${rate:-?}/s), corpus $count -> $grown: $result"
 		if [ "$result" = FAILED ]; then
 			grep -E 'ERROR|SUMMARY|runtime error|Test unit written|artifact_prefix' "$log" |
 			    head -n 20 | sed 's/^/    /'

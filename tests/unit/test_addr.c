@@ -24,18 +24,21 @@ expect_list(const char *s, const char *const *want, size_t n)
 	const char *why = NULL;
 	enum err rc;
 	addr_list_init(&l);
+	bool ok;
 	rc = addr_parse_list(s, strlen(s), &l, &why);
-	if (rc != ERR_OK)
-		fail_msg("\"%s\": %s (%s)", s, err_str(rc), why ? why : "?");
-	if (l.n != n) {
+	ok = rc == ERR_OK && l.n == n;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = strcmp(l.v[i], want[i]) == 0;
+	if (!ok) {
+		print_error("\"%s\": %s (%s)\n", s, err_str(rc), why ? why : "-");
 		for (size_t i = 0; i < l.n; i++)
 			print_error("  got [%zu] \"%s\"\n", i, l.v[i]);
-		fail_msg("\"%s\": %zu addresses, want %zu", s, l.n, n);
+		for (size_t i = 0; i < n; i++)
+			print_error("  want [%zu] \"%s\"\n", i, want[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(l.v[i], want[i]) != 0)
-			fail_msg("\"%s\": [%zu] is \"%s\", want \"%s\"", s, i, l.v[i], want[i]);
 	addr_list_free(&l);
+	if (!ok)
+		fail_msg("\"%s\": not the expected addresses", s);
 }
 
 #define LIST(s, ...) \
@@ -58,14 +61,14 @@ expect_bad_len(const char *s, size_t len)
 	enum err rc;
 	addr_list_init(&l);
 	rc = addr_parse_list(s, len, &l, &why);
-	if (rc != ERR_DATA) {
+	if (rc != ERR_DATA)
 		for (size_t i = 0; i < l.n; i++)
 			print_error("  got [%zu] \"%s\"\n", i, l.v[i]);
+	addr_list_free(&l);
+	if (rc != ERR_DATA)
 		fail_msg("\"%s\": want ERR_DATA, got %s", s, err_str(rc));
-	}
 	if (!why)
 		fail_msg("\"%s\": no reason given", s);
-	addr_list_free(&l);
 }
 
 static void

@@ -46,8 +46,13 @@ parse_ok(struct config *cfg, const char *text)
 {
 	struct buf err;
 	enum err rc = parse(cfg, text, &err);
-	if (rc != ERR_OK)
-		fail_msg("config refused: %s (%s)", buf_str(&err), err_str(rc));
+	if (rc != ERR_OK) {
+		char msg[4096];
+		snprintf(msg, sizeof msg, "%s", buf_str(&err));
+		buf_free(&err);
+		config_free(cfg);
+		fail_msg("config refused: %s (%s)", msg, err_str(rc));
+	}
 	buf_free(&err);
 }
 
@@ -64,16 +69,18 @@ expect_error_len(const char *text, size_t len, const char *prefix, const char *n
 {
 	struct config cfg;
 	struct buf err;
+	char msg[4096];
 	enum err rc = parse_n(&cfg, text, len, &err);
-	if (rc != ERR_CONFIG)
-		fail_msg("expected ERR_CONFIG with \"%s\", got %s (%s) for:\n%s", prefix,
-		    err_str(rc), buf_str(&err), text);
-	if (strncmp(buf_str(&err), prefix, strlen(prefix)) != 0)
-		fail_msg("expected message starting \"%s\", got \"%s\"", prefix, buf_str(&err));
-	if (needle && !strstr(buf_str(&err), needle))
-		fail_msg("expected \"%s\" in \"%s\"", needle, buf_str(&err));
+	snprintf(msg, sizeof msg, "%s", buf_str(&err));
 	buf_free(&err);
 	config_free(&cfg);
+	if (rc != ERR_CONFIG)
+		fail_msg("expected ERR_CONFIG with \"%s\", got %s (%s) for:\n%s", prefix,
+		    err_str(rc), msg, text);
+	if (strncmp(msg, prefix, strlen(prefix)) != 0)
+		fail_msg("expected message starting \"%s\", got \"%s\"", prefix, msg);
+	if (needle && !strstr(msg, needle))
+		fail_msg("expected \"%s\" in \"%s\"", needle, msg);
 }
 
 static void
