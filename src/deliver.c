@@ -102,7 +102,20 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 
 	memset(res, 0, sizeof *res);
 	params(&p, d->cfg, d->acct, d->helo, d->secret);
-	rc = smtp_open(&s, &p, res);
+	if (d->cache && d->cache->s && d->cache->acct != d->acct)
+		deliver_cache_close(d->cache);
+	bool reused = false;
+again:
+	if (d->cache && d->cache->s) {
+		/* Same destination: the next message on the open connection. */
+		s = d->cache->s;
+		d->cache->s = NULL;
+		smtp_renew(s, &p.session_dl);
+		reused = true;
+		rc = ERR_OK;
+	} else {
+		rc = smtp_open(&s, &p, res);
+	}
 	if (rc != ERR_OK) {
 		/* Nobody was asked: each recipient shares the session's fate. */
 		for (size_t i = 0; i < d->rcpts->n; i++) {
@@ -123,12 +136,36 @@ deliver_relay(const struct delivery *d, struct smtp_rcpt_result *rr, struct resu
 		env.dsn_envid = d->dsn_envid;
 		env.per_recipient = d->per_recipient;
 		rc = smtp_send(s, &env, d->msg->fd, rr, res);
+		/* The server may have closed an idle connection we kept: if it
+		 * broke before the message went out, start over on a new one. */
+		if (reused && rc != ERR_OK && !smtp_reusable(s) && res->at <= STAGE_DATA) {
+			smtp_close(s);
+			s = NULL;
+			reused = false;
+			memset(res, 0, sizeof *res);
+			goto again;
+		}
+		if (reused)
+			d->cache->reused++;
 	}
 	log_attempt(d, s, rr, res, start);
 	if (d->on_result)
 		d->on_result(d->arg, rr, res);
-	smtp_close(s);
+	if (d->cache && smtp_reusable(s)) {
+		d->cache->s = s;
+		d->cache->acct = d->acct;
+	} else {
+		smtp_close(s);
+	}
 	return res->cls == RES_OK ? ERR_OK : (rc != ERR_OK ? rc : ERR_INTERNAL);
+}
+
+void
+deliver_cache_close(struct deliver_cache *c)
+{
+	smtp_close(c->s);
+	c->s = NULL;
+	c->acct = NULL;
 }
 
 enum err

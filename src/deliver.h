@@ -12,6 +12,17 @@
 #include "result.h"
 #include "smtp.h"
 
+/* An open session kept between deliveries of a queue run (one connection
+ * per destination, reused across messages). */
+struct deliver_cache {
+	struct smtp_session *s;
+	const struct account *acct;
+	unsigned reused;
+};
+
+/* deliver_cache_close: QUIT and close the cached session, if any. */
+void deliver_cache_close(struct deliver_cache *c);
+
 struct delivery {
 	const struct config *cfg;
 	const struct account *acct;
@@ -30,6 +41,7 @@ struct delivery {
 	void (*on_result)(void *arg, const struct smtp_rcpt_result *rr,
 	    const struct result *res);
 	void *arg;
+	struct deliver_cache *cache;    /* NULL: open and close a session */
 };
 
 /* deliver_relay: send d->msg to every recipient through the account's

@@ -244,7 +244,8 @@ on_result(void *arg, const struct smtp_rcpt_result *rr, const struct result *res
 }
 
 void
-runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush)
+runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush,
+    struct deliver_cache *cache)
 {
 	struct spool_env env;
 	struct buf err, secret;
@@ -317,7 +318,7 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 			.rcpts = &rcpts, .msg = &m, .smtputf8 = env.smtputf8,
 			.dsn_notify = env.dsn_notify, .dsn_ret = env.dsn_ret,
 			.dsn_envid = env.dsn_envid, .per_recipient = true,
-			.on_result = on_result, .arg = &a,
+			.on_result = on_result, .arg = &a, .cache = cache,
 		};
 		(void)deliver_relay(&d, rr, &res);
 		if (!a.recorded)
@@ -358,6 +359,8 @@ runq_run(const struct config *cfg, bool flush)
 		return 73;
 	}
 	spool_cleanup_orphans(&sp, ORPHAN_AGE_S);
+	/* One connection per destination, reused across entries. */
+	struct deliver_cache cache = { 0 };
 	/* Two passes: bounces created in the first are sent in the second;
 	 * nothing seen in the first is attempted again. */
 	char **seen = NULL;
@@ -377,7 +380,7 @@ runq_run(const struct config *cfg, bool flush)
 			}
 			rc = spool_lock(&sp, ids[i], &fd, &err);
 			if (rc == ERR_OK) {
-				runq_attempt(cfg, &sp, ids[i], fd, flush);
+				runq_attempt(cfg, &sp, ids[i], fd, flush, &cache);
 				close(fd);
 			} else if (rc == ERR_DATA) {
 				log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s",
@@ -399,6 +402,9 @@ runq_run(const struct config *cfg, bool flush)
 	for (size_t i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);
+	if (cache.reused)
+		log_msg(LOG_INFO, "queue run: %u deliveries reused an open connection", cache.reused);
+	deliver_cache_close(&cache);
 	spool_close(&sp);
 	buf_free(&err);
 	return status;
@@ -509,7 +515,7 @@ runq_spawn(const struct config *cfg, const char *id, int lockfd)
 		buf_init(&err, 1024);
 		if (runq_queue_path(cfg, path, sizeof path, &err) == ERR_OK &&
 		    spool_open(&sp, path, &err) == ERR_OK) {
-			runq_attempt(cfg, &sp, id, lockfd, true);
+			runq_attempt(cfg, &sp, id, lockfd, true, NULL);
 			spool_close(&sp);
 		}
 		close(lockfd);

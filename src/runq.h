@@ -34,9 +34,12 @@ int runq_list(const struct config *cfg, FILE *out);
  * lockfd and returns at once. */
 void runq_spawn(const struct config *cfg, const char *id, int lockfd);
 
+struct deliver_cache;
+
 /* runq_attempt: one attempt of the locked entry id (msgfd holds its lock).
- * Used by runq_run() and -odb children. */
+ * Used by runq_run() and -odb children. cache (or NULL) keeps the
+ * connection open for the next entry to the same destination. */
 void runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd,
-    bool flush);
+    bool flush, struct deliver_cache *cache);
 
 #endif

@@ -49,6 +49,7 @@ static enum err
 fail_io(struct smtp_session *s, enum stage at, enum err e, const char *what)
 {
 	char tlserr[160];
+	s->broken = true;
 	const char *why = e == ERR_TIMEOUT ? "timed out" : e == ERR_EOF ?
 	    "connection closed by server" : e == ERR_TOOBIG ? "line too long" :
 	    e == ERR_PROTO ? "malformed line (bare CR or LF, or NUL)" :
@@ -79,7 +80,7 @@ smtp_write_cmd(struct smtp_session *s, enum stage at, const char *line, uint64_t
 {
 	struct deadline dl = smtp_deadline(s, rfc_ms);
 	enum err rc;
-	if (conn_pending(&s->conn) != 0)
+	if (conn_pending(&s->conn) != 0 && (s->broken = true))
 		return fail(s, RES_TEMP, at, ERR_PROTO, "%s sent %zu bytes nobody asked for"
 		    " before %s (out of step, or an injection attempt)", s->peer,
 		    conn_pending(&s->conn), stage_str(at));
@@ -105,9 +106,11 @@ smtp_read_reply(struct smtp_session *s, enum stage at, size_t maxline, uint64_t 
 			return fail_io(s, at, rc, "waiting for the reply");
 		trace_recv(s->line.data, s->line.len);
 		rc = reply_feed_line(&s->reply, s->line.data, s->line.len, &done, &why);
-		if (rc != ERR_OK)
+		if (rc != ERR_OK) {
+			s->broken = true;
 			return fail(s, RES_TEMP, at, ERR_PROTO, "%s: bad reply to %s: %s",
 			    s->peer, stage_str(at), why);
+		}
 	}
 	reply_summary(&s->reply, s->last, sizeof s->last);
 	return ERR_OK;
@@ -213,7 +216,8 @@ smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
 	enum err rc = ERR_OK;
 
 	*sp = NULL;
-	s->p = p;
+	s->params = *p;
+	s->p = &s->params;
 	s->res = res;
 	conn_init(&s->conn, fd);
 	reply_init(&s->reply);
@@ -261,6 +265,8 @@ smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
 	}
 	if (p->user && (rc = auth_run(s)) != ERR_OK)
 		goto out;
+	/* Authenticated once per session: keep no pointer to the secret. */
+	s->params.secret = NULL;
 	*sp = s;
 	s = NULL;
 out:
@@ -357,7 +363,7 @@ group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, siz
 	struct buf cmd;
 	enum err rc = ERR_OK;
 
-	if (conn_pending(&s->conn) != 0)
+	if (conn_pending(&s->conn) != 0 && (s->broken = true))
 		return fail(s, RES_TEMP, STAGE_MAIL, ERR_PROTO, "%s sent %zu bytes nobody asked"
 		    " for (out of step, or an injection attempt)", s->peer, conn_pending(&s->conn));
 	buf_reset(&s->out);
@@ -617,6 +623,18 @@ smtp_close(struct smtp_session *s)
 	struct deadline dl = deadline_after_ms(TIMEOUT_TLS_BYE_MS);
 	conn_close(&s->conn, &dl);
 	session_free(s);
+}
+
+void
+smtp_renew(struct smtp_session *s, const struct deadline *dl)
+{
+	s->params.session_dl = *dl;
+}
+
+bool
+smtp_reusable(const struct smtp_session *s)
+{
+	return s && !s->broken && s->conn.fd >= 0;
 }
 
 const char *

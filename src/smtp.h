@@ -72,6 +72,14 @@ enum err smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params
 enum err smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
     struct smtp_rcpt_result *rr, struct result *res) WUR;
 
+/* smtp_reusable: the session is in step and connected, so another
+ * smtp_send() may follow (after RES_OK, or a refusal answered in order). */
+bool smtp_reusable(const struct smtp_session *s);
+
+/* smtp_renew: a new whole-delivery deadline for the next smtp_send() on
+ * a reused session. */
+void smtp_renew(struct smtp_session *s, const struct deadline *dl);
+
 /* smtp_close: QUIT (short wait), close_notify, close, free. NULL is fine. */
 void smtp_close(struct smtp_session *s);
 

@@ -14,11 +14,13 @@ struct smtp_session {
 	struct tls_session tls;
 	bool tls_on;
 	bool helo_only;             /* the server did not take EHLO */
+	bool broken;                /* out of step or I/O failed: not reusable */
 	struct ehlo_caps caps;
 	struct smtp_reply reply;
 	struct buf line;
 	struct buf out;
-	const struct smtp_params *p;
+	const struct smtp_params *p;    /* = &params */
+	struct smtp_params params;      /* our copy: the session outlives the caller's */
 	char helo[300];
 	char peer[NET_PEER_MAX + 300];
 	char auth_mech[48];

@@ -227,3 +227,22 @@ q="$work/q-$t"; mkdir -p "$q"
 XDG_CONFIG_HOME=$work/none XDG_STATE_HOME=$work/state-$t HOME=$work "$bin" -bp > "$work/err" 2>&1; rc=$?
 if [ $rc -ne 0 ] || ! grep -q 'Mail queue is empty' "$work/err"; then bad $t "exit $rc"
 else ok $t; fi
+
+t=queue_run_reuses_one_connection
+q="$work/q-$t"
+down=$(QDIR=$q config $t-down 1 implicit)
+up=$(QDIR=$q config $t-up "$MTA_SMTPS_PORT" implicit)
+base="sealpost-reuse-$$"
+for i in 1 2 3 4; do
+	printf 'Subject: %s-%d\n\nbody\n' "$base" "$i" | "$bin" -C "$down" "bob@$MTA_DOMAIN" 2>/dev/null
+done
+: > "$work/sealpost.log"
+"$bin" -C "$up" --flush 2> "$work/err"; rc=$?
+for _ in $(seq 100); do [ "$(grep -l "Subject: $base-" "$MTA_MAILDIR_BASE"/bob/new/* 2>/dev/null | wc -l)" -ge 4 ] && break; sleep 0.1; done
+got=$(grep -l "Subject: $base-" "$MTA_MAILDIR_BASE"/bob/new/* 2>/dev/null | wc -l)
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ "$got" != 4 ]; then bad $t "$got of 4 delivered"
+elif ! grep -q 'queue run: 3 deliveries reused an open connection' "$work/sealpost.log"; then
+	cp "$work/sealpost.log" "$work/err"; bad $t "the connection was not reused"
+elif [ "$(grep -c 'status=sent' "$work/sealpost.log")" != 4 ]; then bad $t "not one log line per message"
+else ok $t; fi
