@@ -58,7 +58,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all install-perms check-system check check-deps check-unit check-fuzz check-fault check-integration check-asan \
+.PHONY: all install-perms check-system bench check check-deps check-unit check-fuzz check-fault check-integration check-asan \
 	fuzz fuzz-bin lint install install-sendmail-links uninstall clean deps demo \
 	harness-selftest
 
@@ -182,6 +182,12 @@ demo:
 	sh tests/deps.sh demo
 	$(MAKE) --no-print-directory all
 	bash tests/demo.sh $(CURDIR)/src/sealpost
+
+# sealpost vs msmtp on the same local server, as ratios (not a test).
+bench:
+	sh tests/deps.sh bench
+	$(MAKE) --no-print-directory all
+	bash tests/bench/run.sh $(CURDIR)/src/sealpost
 
 harness-selftest:
 	bash tests/harness/mta.sh selftest

@@ -4,6 +4,7 @@
 #   tests/deps.sh build   compiler and libraries to build sealpost
 #   tests/deps.sh test    build + unit/real-server test tools (default)
 #   tests/deps.sh demo    build + what tests/harness/mta.sh needs
+#   tests/deps.sh bench   build + harness + msmtp (make bench)
 #   tests/deps.sh all     everything above
 #
 # For test/demo/all it also fetches and unpacks postfix and dovecot-core
@@ -30,15 +31,16 @@ libbz2-1.0 liblz4-1 liblzma5 libzstd1 zlib1g libunwind8 libstemmer0d"
 
 # swaks needs Net::SSLeay for STARTTLS/SMTPS; it is only a Recommends.
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
-libnet-ssleay-perl groff-base"
+libnet-ssleay-perl groff-base time"
 
 mode=${1:-test}
 case $mode in
     build) want=$BUILD_PKGS ;;
     test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
     demo)  want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
-    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
-    *) echo "usage: $0 [build|test|demo|all]" >&2; exit 2 ;;
+    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS msmtp" ;;
+    bench) want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS msmtp time" ;;
+    *) echo "usage: $0 [build|test|demo|bench|all]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" != 0 ]; then
@@ -68,5 +70,5 @@ if [ -n "$missing" ]; then
 fi
 
 case $mode in
-    test|demo|all) MTA_QUIET=1 "$HERE/harness/mta.sh" fetch ;;
+    test|demo|bench|all) MTA_QUIET=1 "$HERE/harness/mta.sh" fetch ;;
 esac
