@@ -19,6 +19,7 @@ conn_init(struct conn *c, int fd)
 	c->rpos = c->rlen = 0;
 	c->bytes_out = 0;
 	c->tls_error = 0;
+	c->dead = false;
 }
 
 const char *
@@ -105,8 +106,23 @@ fill(struct conn *c, const struct deadline *dl)
 	}
 }
 
+static enum err
+conn_getline1(struct conn *c, struct buf *line, size_t max, const struct deadline *dl);
+
 enum err
 conn_getline(struct conn *c, struct buf *line, size_t max, const struct deadline *dl)
+{
+	enum err rc;
+	if (c->dead)
+		return ERR_IO;
+	rc = conn_getline1(c, line, max, dl);
+	if (rc == ERR_TIMEOUT || rc == ERR_IO || rc == ERR_EOF || rc == ERR_TLS)
+		c->dead = true;
+	return rc;
+}
+
+static enum err
+conn_getline1(struct conn *c, struct buf *line, size_t max, const struct deadline *dl)
 {
 	enum err rc;
 	buf_reset(line);
@@ -145,8 +161,22 @@ conn_getline(struct conn *c, struct buf *line, size_t max, const struct deadline
 	}
 }
 
+static enum err
+conn_write1(struct conn *c, const void *p, size_t n, const struct deadline *dl);
+
 enum err
 conn_write(struct conn *c, const void *p, size_t n, const struct deadline *dl)
+{
+	enum err rc;
+	if (c->dead)
+		return ERR_IO;
+	if ((rc = conn_write1(c, p, n, dl)) != ERR_OK)
+		c->dead = true;
+	return rc;
+}
+
+static enum err
+conn_write1(struct conn *c, const void *p, size_t n, const struct deadline *dl)
 {
 	const char *s = p;
 	enum err rc;
@@ -214,7 +244,7 @@ conn_close(struct conn *c, const struct deadline *dl)
 {
 	if (c->fd < 0)
 		return;
-	if (c->tls)
+	if (c->tls && !c->dead)
 		tls_bye(c->tls, c->fd, dl);
 	close(c->fd);
 	c->fd = -1;

@@ -21,6 +21,9 @@ struct conn {
 	size_t rpos, rlen;
 	unsigned long long bytes_out;
 	int tls_error;              /* the last fatal GnuTLS error, or 0 */
+	bool dead;                  /* a read or write failed or timed out: GnuTLS may
+	                             * hold a half-sent record pointing into a buffer
+	                             * that is gone, so nothing more goes out */
 };
 
 /* conn_tls_error: text for the last fatal TLS error (with the alert the
@@ -38,7 +41,9 @@ enum err conn_getline(struct conn *c, struct buf *line, size_t max,
     const struct deadline *dl) WUR;
 
 /* conn_write: write all n bytes before dl. Errors: ERR_TIMEOUT, ERR_IO,
- * ERR_EOF, ERR_TLS. */
+ * ERR_EOF, ERR_TLS; after any of them (or a failed read) the connection is
+ * dead: further reads and writes return ERR_IO, and conn_close() sends no
+ * close_notify. */
 enum err conn_write(struct conn *c, const void *p, size_t n,
     const struct deadline *dl) WUR;
 

@@ -617,7 +617,8 @@ smtp_close(struct smtp_session *s)
 	keep = s->res;
 	s->res = &scratch;
 	memset(&scratch, 0, sizeof scratch);
-	if (s->conn.fd >= 0 && smtp_write_cmd(s, STAGE_QUIT, "QUIT", TIMEOUT_QUIT_MS) == ERR_OK)
+	if (s->conn.fd >= 0 && !s->conn.dead &&
+	    smtp_write_cmd(s, STAGE_QUIT, "QUIT", TIMEOUT_QUIT_MS) == ERR_OK)
 		(void)!smtp_read_reply(s, STAGE_QUIT, SMTP_REPLY_LINE_MAX, TIMEOUT_QUIT_MS);
 	s->res = keep;
 	struct deadline dl = deadline_after_ms(TIMEOUT_TLS_BYE_MS);

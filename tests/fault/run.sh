@@ -18,6 +18,8 @@
 #   #! any-received yes            do not compare what the server received
 #   #! data: REGEX / data-lacks: REGEX   the message data received must (not) match
 #   #! stdin: TEXT                 the message (printf format) instead of the default
+#   #! stdin-bytes: N              a message with an N-byte body instead
+#   #! queue-entries: N            entries in the queue afterwards
 set -u
 bin=${1:?usage: run.sh SEALPOST [scenario...]}
 shift
@@ -79,7 +81,14 @@ for scn in "${scenarios[@]}"; do
 	chmod 600 "$d/config"
 	# shellcheck disable=SC2046
 	input=$(hdr stdin)
-	printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}" | \
+	nbytes=$(hdr stdin-bytes)
+	{
+		if [ -n "$nbytes" ]; then
+			printf 'Subject: big\n\n'; head -c "$nbytes" /dev/zero | tr '\0' 'x' | fold -w 76
+		else
+			printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}"
+		fi
+	} | \
 		timeout "$((limit + 5))" "$bin" -C "$d/config" $(hdr args) bob@example.test \
 		> "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
@@ -112,6 +121,11 @@ for scn in "${scenarios[@]}"; do
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data does not match /$re/")
 	done < <(hdr data)
+	want_q=$(hdr queue-entries)
+	if [ -n "$want_q" ]; then
+		got_q=$(find "$d/queue/q" -name '*.env' 2>/dev/null | wc -l)
+		[ "$got_q" = "$want_q" ] || problems+=("$got_q queue entries, expected $want_q")
+	fi
 	while IFS= read -r re; do
 		[ -n "$re" ] && grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data matches /$re/")
 	done < <(hdr data-lacks)
