@@ -146,18 +146,22 @@ smtpd_stdio_path(const char *arg, char *out, size_t cap)
 			q = !q;
 		else if (*gt == '>' && !q)
 			break;
+		else if (*gt == '<' && !q)
+			return -1;      /* a second '<' is never part of a path */
 	}
 	if (*gt != '>' || (size_t)(gt - lt - 1) >= cap)
 		return -1;
 	if (gt[1] != '\0' && gt[1] != ' ')
 		return -1;
 	const char *p = lt + 1;
-	/* Drop an obsolete source route "@a,@b:". */
+	/* Drop an obsolete source route "@a,@b:" (domain characters only). */
 	if (*p == '@') {
-		const char *colon = memchr(p, ':', (size_t)(gt - p));
-		if (!colon)
+		const char *r = p;
+		while (r < gt && (isalnum((unsigned char)*r) || strchr("@,.-[]", *r)))
+			r++;
+		if (r == gt || *r != ':')
 			return -1;
-		p = colon + 1;
+		p = r + 1;
 	}
 	memcpy(out, p, (size_t)(gt - p));
 	out[gt - p] = '\0';
