@@ -636,23 +636,17 @@ config_load(struct config *cfg, const char *path, struct buf *err)
 		rc = ERR_CONFIG;
 		goto out;
 	}
-	for (;;) {
-		char chunk[8192];
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errf(err, "%s: %s", path, strerror(errno));
-			rc = ERR_CONFIG;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(&text, chunk, (size_t)n) != ERR_OK) {
-			errf(err, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
-			rc = ERR_CONFIG;
-			goto out;
-		}
+	switch (read_all_bounded(fd, &text)) {
+	case ERR_OK:
+		break;
+	case ERR_TOOBIG:
+		errf(err, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+		rc = ERR_CONFIG;
+		goto out;
+	default:
+		errf(err, "%s: %s", path, strerror(errno));
+		rc = ERR_CONFIG;
+		goto out;
 	}
 	if ((rc = config_parse_mem(cfg, path, buf_str(&text), text.len, err)) != ERR_OK)
 		goto out;

@@ -40,16 +40,8 @@ conn_tls_error(const struct conn *c, char *out, size_t cap)
 static enum err
 wait_fd(int fd, short events, const struct deadline *dl)
 {
-	struct pollfd p = { .fd = fd, .events = events };
-	for (;;) {
-		int left = deadline_left_ms(dl);
-		int r = left ? poll(&p, 1, left) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return ERR_IO;
-		return r == 0 ? ERR_TIMEOUT : ERR_OK;
-	}
+	int r = deadline_poll(fd, events, dl);
+	return r < 0 ? ERR_IO : r == 0 ? ERR_TIMEOUT : ERR_OK;
 }
 
 /* Fill rbuf with at least one more byte. */

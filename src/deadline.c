@@ -2,7 +2,9 @@
 /* deadline.c: monotonic deadlines (skarnet's tain_t idea, in milliseconds). */
 #include "deadline.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <poll.h>
 
 #include "util.h"
 
@@ -62,4 +64,17 @@ bool
 deadline_expired(const struct deadline *dl)
 {
 	return deadline_left_ms(dl) == 0;
+}
+
+int
+deadline_poll(int fd, short events, const struct deadline *dl)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	for (;;) {
+		int left = deadline_left_ms(dl);
+		int r = left ? poll(&p, 1, left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? -1 : r > 0;
+	}
 }

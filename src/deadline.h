@@ -19,6 +19,10 @@ struct deadline deadline_min(struct deadline a, struct deadline b);
  * directly usable as a poll() timeout. */
 int deadline_left_ms(const struct deadline *dl);
 bool deadline_expired(const struct deadline *dl);
+/* deadline_poll: wait until fd is ready for events or dl passes, retrying
+ * after signals. Returns 1 ready, 0 timed out, -1 error (errno set). */
+int deadline_poll(int fd, short events, const struct deadline *dl);
+
 /* now_ms: CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);
 

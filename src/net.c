@@ -74,18 +74,11 @@ try_one(const struct addrinfo *ai, const struct deadline *dl, int *fdp, int *err
 			close(fd);
 			return ERR_CONNECT;
 		}
-		for (;;) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			int left = deadline_left_ms(dl);
-			int r = left ? poll(&p, 1, left) : 0;
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				*err_no = r == 0 ? ETIMEDOUT : errno;
-				close(fd);
-				return r == 0 ? ERR_TIMEOUT : ERR_CONNECT;
-			}
-			break;
+		int r = deadline_poll(fd, POLLOUT, dl);
+		if (r <= 0) {
+			*err_no = r == 0 ? ETIMEDOUT : errno;
+			close(fd);
+			return r == 0 ? ERR_TIMEOUT : ERR_CONNECT;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
 			*err_no = soerr ? soerr : errno;

@@ -335,6 +335,17 @@ out_noenv:
 	buf_free(&err);
 }
 
+/* The queue for a run or a listing; says why on stderr when it cannot. */
+static enum err
+open_queue(const struct config *cfg, struct spool *sp, char *path, size_t cap, struct buf *err)
+{
+	if (runq_queue_path(cfg, path, cap, err) != ERR_OK || spool_open(sp, path, err) != ERR_OK) {
+		say("%s", buf_str(err));
+		return ERR_SPOOL;
+	}
+	return ERR_OK;
+}
+
 static int
 cmp_id(const void *a, const void *b)
 {
@@ -352,9 +363,7 @@ runq_run(const struct config *cfg, bool flush)
 	int status = 0;
 
 	buf_init(&err, 4096);
-	if (runq_queue_path(cfg, path, sizeof path, &err) != ERR_OK ||
-	    spool_open(&sp, path, &err) != ERR_OK) {
-		say("%s", buf_str(&err));
+	if (open_queue(cfg, &sp, path, sizeof path, &err) != ERR_OK) {
 		buf_free(&err);
 		return 73;
 	}
@@ -422,9 +431,7 @@ runq_list(const struct config *cfg, FILE *out)
 	int64_t now = (int64_t)time(NULL);
 
 	buf_init(&err, 4096);
-	if (runq_queue_path(cfg, path, sizeof path, &err) != ERR_OK ||
-	    spool_open(&sp, path, &err) != ERR_OK) {
-		say("%s", buf_str(&err));
+	if (open_queue(cfg, &sp, path, sizeof path, &err) != ERR_OK) {
 		buf_free(&err);
 		return 73;
 	}

@@ -46,11 +46,7 @@ static enum err
 bs_fill(struct bs *b)
 {
 	for (;;) {
-		struct pollfd p = { .fd = b->in, .events = POLLIN };
-		int left = deadline_left_ms(&b->dl);
-		int r = left ? poll(&p, 1, left) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
+		int r = deadline_poll(b->in, POLLIN, &b->dl);
 		if (r == 0)
 			return ERR_TIMEOUT;
 		if (r < 0)

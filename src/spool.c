@@ -565,23 +565,17 @@ spool_read_env(struct spool *sp, const char *id, struct spool_env *env, struct b
 	if ((rc = open_checked(sp, name, O_RDONLY, &fd, &st, err)) != ERR_OK)
 		return rc;
 	buf_init(&text, ENV_MAX);
-	for (;;) {
-		char chunk[8192];
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errf(err, "cannot read %s: %s", name, strerror(errno));
-			rc = ERR_SPOOL;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(&text, chunk, (size_t)n) != ERR_OK) {
-			errf(err, "%s is larger than %d bytes", name, ENV_MAX);
-			rc = ERR_DATA;
-			break;
-		}
+	switch (read_all_bounded(fd, &text)) {
+	case ERR_OK:
+		break;
+	case ERR_TOOBIG:
+		errf(err, "%s is larger than %d bytes", name, ENV_MAX);
+		rc = ERR_DATA;
+		break;
+	default:
+		errf(err, "cannot read %s: %s", name, strerror(errno));
+		rc = ERR_SPOOL;
+		break;
 	}
 	close(fd);
 	if (rc == ERR_OK && spool_parse_env(buf_str(&text), text.len, env, &why) != ERR_OK) {

@@ -188,17 +188,8 @@ describe_failure(struct tls_session *t, struct buf *err)
 static enum err
 wait_dir(gnutls_session_t s, int fd, const struct deadline *dl)
 {
-	struct pollfd p = { .fd = fd };
-	p.events = gnutls_record_get_direction(s) ? POLLOUT : POLLIN;
-	for (;;) {
-		int left = deadline_left_ms(dl);
-		int r = left ? poll(&p, 1, left) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return ERR_IO;
-		return r == 0 ? ERR_TIMEOUT : ERR_OK;
-	}
+	int r = deadline_poll(fd, gnutls_record_get_direction(s) ? POLLOUT : POLLIN, dl);
+	return r < 0 ? ERR_IO : r == 0 ? ERR_TIMEOUT : ERR_OK;
 }
 
 enum err
