@@ -24,6 +24,7 @@ static bool redacting;
 static bool syslog_open;
 static int log_fd = -1;
 static char last_said[2048];
+static bool quiet;
 
 void
 log_setup(enum log_target t, const char *path, const char *tag)
@@ -61,7 +62,14 @@ say(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_said, sizeof last_said, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "sealpost: %s\n", last_said);
+	if (!quiet)
+		fprintf(stderr, "sealpost: %s\n", last_said);
+}
+
+void
+log_quiet(bool q)
+{
+	quiet = q;
 }
 
 const char *

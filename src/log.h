@@ -21,6 +21,9 @@ int log_verbose(void);
 
 /* say: a message for the user on stderr, "sealpost: " prefixed. */
 void say(const char *fmt, ...) PRINTF(1, 2);
+/* log_quiet: stop say() from writing to stderr (it still records the
+ * text): for fuzzing, where stderr carries the sanitizers' reports. */
+void log_quiet(bool quiet);
 /* log_last_said: the text of the last say(), without the prefix ("" if
  * none): a reason to pass on, e.g. in a -bs reply. */
 const char *log_last_said(void);
