@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,6 +51,11 @@ static enum err
 fill(struct conn *c, const struct deadline *dl)
 {
 	enum err rc;
+	int one = 1;
+	/* We are about to wait for the peer: acknowledge at once rather than
+	 * let delayed ACKs stall its next segment (ARCHITECTURE.md). Linux
+	 * clears the flag by itself, so it is set before each wait. */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 	if (c->rpos > 0) {
 		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
 		c->rlen -= c->rpos;
