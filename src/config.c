@@ -830,3 +830,11 @@ config_free(struct config *cfg)
 	free(cfg->queue_dir); free(cfg->log_path); free(cfg->dns_server);
 	config_defaults(cfg);
 }
+
+void
+config_wipe_secrets(const struct config *cfg)
+{
+	for (struct account *a = cfg->accounts; a; a = a->next)
+		if (a->password)
+			wipe(a->password, strlen(a->password));
+}

@@ -110,6 +110,10 @@ void config_dump(const struct config *cfg, FILE *out);
 
 void config_free(struct config *cfg);
 
+/* config_wipe_secrets: overwrite every inline password in memory (for a
+ * process that must keep no secret, such as the intake child). */
+void config_wipe_secrets(const struct config *cfg);
+
 const char *tls_policy_str(enum tls_policy p);
 
 #endif

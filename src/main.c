@@ -130,6 +130,10 @@ main(int argc, char **argv)
 		break;
 	}
 
+	/* --check-config prints the file: with the group's privilege, only
+	 * root may see the system configuration that way. */
+	if (o.mode == MODE_CHECK_CONFIG && privs_held() && getuid() != 0)
+		privs_drop();
 	path = config_path(&o, cfgbuf, sizeof cfgbuf);
 	if ((rc = config_load(&cfg, path, &err)) != ERR_OK) {
 		/* Listing the queue needs no account: without any configuration

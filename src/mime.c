@@ -335,7 +335,7 @@ walk(int infd, struct walk *w)
 				w->long_leaf[leaf - 1] = true;
 			if (qp) {
 				struct buf enc;
-				buf_init(&enc, n * 3 + n / 20 + 16);
+				buf_init(&enc, 4 * n + 16);    /* 3n escaped + soft breaks */
 				rc = qp_encode_line(l, n, &enc);
 				if (rc == ERR_OK)
 					rc = emit(w, enc.data, enc.len, false);

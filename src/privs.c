@@ -6,6 +6,7 @@
 #include "privs.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@ privs_init(void)
 			_exit(71);      /* EX_OSERR: no /dev/null, nothing sane to do */
 	}
 	(void)setrlimit(RLIMIT_CORE, &no_core);
+	/* A peer that closes while we write must be an error we handle (and
+	 * queue), never a signal that kills us. */
+	signal(SIGPIPE, SIG_IGN);
 
 	held = getegid() != getgid();
 	if (!held) {

@@ -86,10 +86,11 @@ set_str(char **field, const char *v)
 }
 
 /* Queue a bounce for the recipients in which[] of env (D5). */
-static void
+static enum err
 make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *env,
     const bool *which, int msgfd, bool expired, const char *to)
 {
+	enum err rc = ERR_SPOOL;
 	struct spool_env b;
 	struct buf err;
 	uint64_t size = 0;
@@ -99,12 +100,14 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 	spool_env_init(&b);
 	if (fd < 0) {
 		log_msg(LOG_ERR, "%s: cannot create a bounce: %s", env->id, strerror(errno));
-		return;
+		buf_free(&err);
+		return ERR_SPOOL;
 	}
 	if (bounce_write(fd, env, which, msgfd, cfg->hostname, expired, to, &size) != ERR_OK) {
 		log_msg(LOG_ERR, "%s: cannot write a bounce: %s", env->id, strerror(errno));
 		close(fd);
-		return;
+		buf_free(&err);
+		return ERR_SPOOL;
 	}
 	spool_new_id(b.id);
 	b.sender = xstrdup("");
@@ -113,13 +116,16 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 	b.created = b.next_try = (int64_t)time(NULL);
 	b.size = size;
 	spool_env_add_rcpt(&b, to);
-	if (spool_commit(sp, fd, &b, &err) != ERR_OK)
+	if (spool_commit(sp, fd, &b, &err) != ERR_OK) {
 		log_msg(LOG_ERR, "%s: cannot queue a bounce: %s", env->id, buf_str(&err));
-	else
+	} else {
 		log_msg(LOG_INFO, "%s: non-delivery notification to <%s>: %s", env->id, to, b.id);
+		rc = ERR_OK;
+	}
 	close(fd);
 	spool_env_free(&b);
 	buf_free(&err);
+	return rc;
 }
 
 static void
@@ -193,14 +199,19 @@ record(struct attempt *a)
 				if (strcasecmp(env->rcpts[i].addr, admin) == 0)
 					to_admin = false;
 			if (to_admin)
-				make_bounce(a->cfg, a->sp, env, a->failed_now, a->msgfd, a->expired, admin);
+				(void)make_bounce(a->cfg, a->sp, env, a->failed_now, a->msgfd, a->expired,
+				    admin);
 		} else if (env->dsn_notify && !strstr(env->dsn_notify, "FAILURE")) {
 			/* RFC 3461 4.1: the sender asked not to hear about failures. */
 			log_msg(LOG_INFO, "%s: no bounce: the sender asked for NOTIFY=%s", a->id,
 			    env->dsn_notify);
-		} else if (a->cfg->bounce) {
-			make_bounce(a->cfg, a->sp, env, a->failed_now, a->msgfd, a->expired,
-			    env->sender);
+		} else if (a->cfg->bounce && make_bounce(a->cfg, a->sp, env, a->failed_now,
+		    a->msgfd, a->expired, env->sender) != ERR_OK) {
+			/* No bounce, no forgetting: the failures are attempted again
+			 * (and bounced) by a later run. */
+			for (size_t i = 0; i < env->nrcpts; i++)
+				if (a->failed_now[i])
+					env->rcpts[i].state = RCPT_PENDING;
 		}
 	}
 	buf_reset(a->err);
@@ -301,11 +312,17 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 		goto out;
 	}
 	for (size_t i = 0; i < env.nrcpts; i++) {
+		size_t before = rcpts.n;
 		if (env.rcpts[i].state != RCPT_PENDING)
 			continue;
-		a.map[rcpts.n] = i;
 		if (addr_list_add(&rcpts, env.rcpts[i].addr) != ERR_OK)
 			break;
+		if (rcpts.n == before) {
+			/* A duplicate of one already listed: it is that one's. */
+			env.rcpts[i].state = RCPT_DONE;
+			continue;
+		}
+		a.map[before] = i;
 	}
 	a.nres = rcpts.n;
 	{

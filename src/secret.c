@@ -91,6 +91,7 @@ from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
+		signal(SIGPIPE, SIG_DFL);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0)
 			_exit(127);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);

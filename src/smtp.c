@@ -222,7 +222,8 @@ smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
 	conn_init(&s->conn, fd);
 	reply_init(&s->reply);
 	buf_init(&s->line, SMTP_AUTH_LINE_MAX + 2);
-	buf_init(&s->out, SMTP_AUTH_LINE_MAX + 64);
+	/* An AUTH line, or a pipelined group of up to 100 commands. */
+	buf_init(&s->out, 100 * 2 * SMTP_CMD_LINE_MAX + SMTP_AUTH_LINE_MAX);
 	buf_init(&s->ehlo_text, SMTP_REPLY_TOTAL_MAX);
 	buf_init(&err, 1024);
 	if (!s->peer[0])
@@ -533,6 +534,12 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 		if ((rc = group(s, env, i, n, with_mail, rr, &mail)) != ERR_OK)
 			goto out;
 		if (with_mail && mail.code / 100 != 2) {
+			/* The pipelined RCPT replies (typically 503 "need MAIL") say
+			 * nothing about the recipients: each takes MAIL's fate. */
+			for (size_t k = i; k < i + n; k++) {
+				rr[k].cls = RES_TEMP;
+				rr[k].code = 0;
+			}
 			/* Show the MAIL reply, not the last RCPT's. */
 			reply_reset(&s->reply);
 			s->reply.code = mail.code;

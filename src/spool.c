@@ -480,6 +480,9 @@ spool_commit(struct spool *sp, int msgfd, const struct spool_env *env, struct bu
 	char proc[64], name[SPOOL_ID_LEN + 8];
 	enum err rc;
 
+	/* Orphan cleanup judges age by mtime: an intake file that waited long
+	 * for a slow attempt must not look like a crash leftover. */
+	(void)futimens(msgfd, NULL);
 	if ((rc = fsync_err(msgfd, "message", err)) != ERR_OK)
 		return rc;
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", msgfd);

@@ -230,7 +230,7 @@ read_all(int fd, void *p, size_t n)
 
 static enum err
 intake_unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
-    struct buf *err)
+    struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp)
 {
 	int pfd[2], status = 0;
 	pid_t pid;
@@ -258,6 +258,12 @@ intake_unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list
 		struct buf cerr;
 		close(pfd[0]);
 		privs_drop();
+		/* This child parses the caller's bytes: if a parser bug let the
+		 * caller take it over, there must be nothing here to steal. */
+		buf_wipe(secret);
+		config_wipe_secrets(cfg);
+		if (sp)
+			spool_close(sp);
 		addr_list_init(&found);
 		buf_init(&cerr, 4096);
 		memset(&rep, 0, sizeof rep);
@@ -479,7 +485,8 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			status = EX_NOINPUT;
 			goto out;
 		}
-		rc = privs_held() ? intake_unprivileged(in_fd, &mo, &msg, &cl_rcpts, &err) :
+		rc = privs_held() ? intake_unprivileged(in_fd, &mo, &msg, &cl_rcpts, &err, cfg,
+		    &secret, have_spool ? &sp : NULL) :
 		    msg_read(in_fd, &mo, &msg, &cl_rcpts, &err);
 		if (rc != ERR_OK) {
 			say("%s; nothing was sent", buf_str(&err));
@@ -500,6 +507,8 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	}
 	/* IDN domains go out as A-labels (RFC 6531 3.2); only a UTF-8 local
 	 * part then needs SMTPUTF8. */
+	struct addr_list alabels;
+	addr_list_init(&alabels);
 	for (size_t i = 0; i < rcpts.n; i++) {
 		char *a = NULL;
 		if (addr_alabel(rcpts.v[i], &a) != ERR_OK) {
@@ -508,11 +517,21 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			    " nothing was sent", str_sanitize(clean, sizeof clean, rcpts.v[i],
 			    strlen(rcpts.v[i])));
 			status = EX_DATAERR;
+			addr_list_free(&alabels);
 			goto out;
 		}
-		free(rcpts.v[i]);
-		rcpts.v[i] = a;
+		/* u@bücher.example and u@xn--bcher-kva.example are one recipient. */
+		rc = addr_list_add(&alabels, a);
+		free(a);
+		if (rc != ERR_OK) {
+			say("more than %d recipients", SMTP_RCPT_MAX);
+			status = EX_USAGE;
+			addr_list_free(&alabels);
+			goto out;
+		}
 	}
+	addr_list_free(&rcpts);
+	rcpts = alabels;
 	{
 		char *a = NULL;
 		if (addr_alabel(sender, &a) != ERR_OK) {

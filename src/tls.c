@@ -132,7 +132,7 @@ tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 			return ERR_CONFIG;
 		}
 	}
-	if ((r = gnutls_init(&t->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0) {
+	if ((r = gnutls_init(&t->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) < 0) {
 		errf(err, "TLS session: %s", gnutls_strerror(r));
 		return ERR_TLS;
 	}

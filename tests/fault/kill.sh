@@ -177,5 +177,29 @@ sleep 0.5; kill -9 $p; wait $p 2>/dev/null
 if [ "$(entries)" != 1 ]; then bad $t "$(entries) entries, expected 1"
 else ok $t; fi
 
+t=queue_run_mail_451_with_pipelined_503_stays_queued
+# With PIPELINING a refused MAIL makes the server answer RCPT with 503;
+# that says nothing about the recipient: the entry must stay, unbounced.
+queue_one
+serve $t 'S: 220 mx ESMTP
+C: EHLO .*
+S: 250-mx
+S: 250-PIPELINING
+S: 250 AUTH PLAIN
+C: AUTH PLAIN .*
+S: 235 ok
+C: MAIL FROM:.*
+C: RCPT TO:.*
+S: 451 4.3.0 try later
+S: 503 5.5.1 need MAIL
+C: RSET
+S: 250 ok
+C: QUIT
+S: 221 bye'
+"$bin" -C "$(config $t "$port")" --flush 2>/dev/null
+if [ "$(entries)" != 1 ]; then bad $t "$(entries) entries: the message was bounced or lost"
+elif grep -q 'pending' "$work"/queue/q/*.env && ! grep -q 'failed' "$work"/queue/q/*.env; then ok $t
+else bad $t "the recipient is not pending"; fi
+
 echo "kill tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -88,6 +88,12 @@ elif as sp-bob sh -c "echo x >> '$f'" 2>/dev/null; then bad $t "bob changed alic
 elif as sp-bob cat "$work/etc/sealpost.conf" > /dev/null 2>&1; then bad $t "bob can read the configuration"
 else ok $t; fi
 
+t=check_config_shows_system_config_only_to_root
+as sp-bob "$bin" --check-config > "$work/err" 2>&1; rc=$?
+if [ $rc -ne 78 ] || grep -q "$MTA_USER" "$work/err"; then bad $t "exit $rc; a user saw the configuration"
+elif ! "$bin" --check-config > /dev/null 2>&1; then bad $t "root cannot check it"
+else ok $t; fi
+
 t=owner_sees_own_entry
 as sp-alice "$bin" -bp > "$work/bp" 2>&1
 if ! grep -q "$id" "$work/bp"; then cp "$work/bp" "$work/err"; bad $t "alice does not see her entry"

@@ -137,3 +137,17 @@ if [ $rc -ne 65 ]; then bad $t "exit $rc, expected 65"
 elif ! grep -q 'cannot be re-encoded' "$work/err"; then bad $t "unclear message"
 else ok $t; fi
 
+
+t=long_non_ascii_line_reencoded
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+python3 -c 'import sys; sys.stdout.buffer.write(("Subject: '"$tg"'\nContent-Type: text/plain; charset=utf-8\n\n" + "\u6f22\u5b57" * 400 + "\n").encode())' > "$work/cjk.txt"
+"$bin" -C "$cf" "bob@$MTA_DOMAIN" < "$work/cjk.txt" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! f=$(wait_mail bob "$tg"); then bad $t "not delivered"
+elif ! python3 - "$f" <<'PY'
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+sys.exit(0 if m.get_payload(decode=True).decode() == "\u6f22\u5b57" * 400 + "\n" else 1)
+PY
+then bad $t "not a lossless copy"
+else ok $t; fi
