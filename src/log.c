@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "privs.h"
 #include "util.h"
 
 static enum log_target target = LOG_TARGET_SYSLOG;
@@ -111,8 +112,9 @@ log_msg(int prio, const char *fmt, ...)
 		return;
 	case LOG_TARGET_FILE:
 		if (log_fd < 0) {
+			/* In system mode every user of the group appends to it. */
 			log_fd = open(target_path, O_WRONLY | O_APPEND | O_CREAT |
-			    O_CLOEXEC | O_NOFOLLOW, 0600);
+			    O_CLOEXEC | O_NOFOLLOW, privs_held() ? 0660 : 0600);
 			if (log_fd < 0) {
 				say("cannot open log file %s: %s; logging to stderr",
 				    target_path, strerror(errno));

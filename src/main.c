@@ -194,6 +194,12 @@ main(int argc, char **argv)
 		break;
 	case MODE_RUN_QUEUE:
 	case MODE_FLUSH:
+		/* A user running the shared queue must not watch other users'
+		 * envelopes go by: no transcript unless root. */
+		if (privs_held() && getuid() != 0 && o.verbose) {
+			say("-v is ignored for a run of the shared queue (root only)");
+			log_set_verbose(0);
+		}
 		status = runq_run(&cfg, o.mode == MODE_FLUSH);
 		break;
 	case MODE_SMTP_STDIO:

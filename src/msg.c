@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "bounds.h"
 #include "mime.h"
 #include "util.h"
@@ -245,24 +247,53 @@ header_name_ok(const char *s, size_t n)
 	return true;
 }
 
+/* A display name with non-ASCII octets (from -F or GECOS, taken as UTF-8)
+ * goes out as RFC 2047 encoded words, each at most 75 octets on a line of
+ * its own, split only between whole UTF-8 characters: a header stays 7-bit
+ * whatever the server offers. Base64 by GnuTLS. */
+static enum err
+add_encoded_words(struct buf *b, const char *name)
+{
+	size_t len = strlen(name), off = 0;
+	while (off < len) {
+		size_t n = len - off > 45 ? 45 : len - off;
+		while (n > 1 && off + n < len && ((unsigned char)name[off + n] & 0xC0) == 0x80)
+			n--;
+		gnutls_datum_t raw = { (unsigned char *)(uintptr_t)(name + off), (unsigned)n };
+		gnutls_datum_t enc = { NULL, 0 };
+		if (gnutls_base64_encode2(&raw, &enc) != 0)
+			return ERR_INTERNAL;
+		enum err rc = buf_addf(b, "%s=?UTF-8?B?%.*s?=", off ? "\r\n " : "", (int)enc.size,
+		    (const char *)enc.data);
+		gnutls_free(enc.data);
+		if (rc != ERR_OK)
+			return rc;
+		off += n;
+	}
+	return ERR_OK;
+}
+
 /* Quote a display name unless it is plain words (RFC 5322 3.2.5). */
 static enum err
 add_display_name(struct buf *b, const char *name)
 {
 	bool plain = true;
-	for (const char *p = name; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr(" !#$%&'*+-/=?^_`{|}~", *p) &&
-		    (unsigned char)*p < 0x80)
+	for (const char *p = name; *p; p++) {
+		if ((unsigned char)*p >= 0x80)
+			return add_encoded_words(b, name);
+		if (!isalnum((unsigned char)*p) && !strchr(" !#$%&'*+-/=?^_`{|}~", *p))
 			plain = false;
+	}
 	if (plain)
 		return buf_adds(b, name);
 	if (buf_addc(b, '"') != ERR_OK)
 		return ERR_TOOBIG;
-	for (const char *p = name; *p; p++)
-		if ((*p == '"' || *p == '\\') ? buf_addc(b, '\\') != ERR_OK : false)
+	for (const char *p = name; *p; p++) {
+		if ((*p == '"' || *p == '\\') && buf_addc(b, '\\') != ERR_OK)
 			return ERR_TOOBIG;
-		else if (buf_addc(b, *p) != ERR_OK)
+		if (buf_addc(b, *p) != ERR_OK)
 			return ERR_TOOBIG;
+	}
 	return buf_addc(b, '"');
 }
 
