@@ -212,10 +212,15 @@ struct field {
 	bool drop;
 };
 
+/* Is field f named name? Blanks before the colon (obsolete syntax) are
+ * not part of the name. */
 static bool
 field_is(const char *hdr, const struct field *f, const char *name)
 {
-	return f->namelen == strlen(name) && strncasecmp(hdr + f->off, name, f->namelen) == 0;
+	size_t nl = f->namelen;
+	while (nl > 0 && (hdr[f->off + nl - 1] == ' ' || hdr[f->off + nl - 1] == '\t'))
+		nl--;
+	return nl == strlen(name) && strncasecmp(hdr + f->off, name, nl) == 0;
 }
 
 /* A header field's value, unfolded (CRLF removed before WSP). */
@@ -458,35 +463,24 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 
 	/* Look at the fields: -t, Bcc, what is missing. */
 	for (size_t i = 0; i < nfields; i++) {
-		struct field *f = &fields[i];
-		/* Measure the name without trailing WSP for comparisons. */
-		size_t nl = f->namelen;
-		while (nl > 0 && (hdr.data[f->off + nl - 1] == ' ' || hdr.data[f->off + nl - 1] == '\t'))
-			nl--;
-		struct field cmp = *f;
-		cmp.namelen = nl;
-		if (nl > 7 && strncasecmp(hdr.data + f->off, "Resent-", 7) == 0)
+		const struct field *f = &fields[i];
+		if (f->namelen > 7 && strncasecmp(hdr.data + f->off, "Resent-", 7) == 0)
 			resent = true;
-		if (field_is(hdr.data, &cmp, "From"))
+		if (field_is(hdr.data, f, "From"))
 			has_from = true;
-		else if (field_is(hdr.data, &cmp, "Date"))
+		else if (field_is(hdr.data, f, "Date"))
 			has_date = true;
-		else if (field_is(hdr.data, &cmp, "Message-ID"))
+		else if (field_is(hdr.data, f, "Message-ID"))
 			has_msgid = true;
 	}
 	for (size_t i = 0; i < nfields; i++) {
 		struct field *f = &fields[i];
-		size_t nl = f->namelen;
-		while (nl > 0 && (hdr.data[f->off + nl - 1] == ' ' || hdr.data[f->off + nl - 1] == '\t'))
-			nl--;
-		struct field cmp = *f;
-		cmp.namelen = nl;
-		bool is_bcc = field_is(hdr.data, &cmp, "Bcc") || field_is(hdr.data, &cmp, "Resent-Bcc");
+		bool is_bcc = field_is(hdr.data, f, "Bcc") || field_is(hdr.data, f, "Resent-Bcc");
 		bool want = o->extract && (resent ?
-		    (field_is(hdr.data, &cmp, "Resent-To") || field_is(hdr.data, &cmp, "Resent-Cc") ||
-		     field_is(hdr.data, &cmp, "Resent-Bcc")) :
-		    (field_is(hdr.data, &cmp, "To") || field_is(hdr.data, &cmp, "Cc") ||
-		     field_is(hdr.data, &cmp, "Bcc")));
+		    (field_is(hdr.data, f, "Resent-To") || field_is(hdr.data, f, "Resent-Cc") ||
+		     field_is(hdr.data, f, "Resent-Bcc")) :
+		    (field_is(hdr.data, f, "To") || field_is(hdr.data, f, "Cc") ||
+		     field_is(hdr.data, f, "Bcc")));
 		if (want) {
 			const char *why = NULL;
 			if (!field_value(hdr.data, f, &val)) {
@@ -496,7 +490,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 			rc = addr_parse_list(val.data ? val.data : "", val.len, rcpts, &why);
 			if (rc != ERR_OK) {
 				char name[64];
-				str_sanitize(name, sizeof name, hdr.data + f->off, nl);
+				str_sanitize(name, sizeof name, hdr.data + f->off, f->namelen);
 				rc = fail(err, rc == ERR_TOOBIG ? ERR_TOOBIG : ERR_DATA,
 				    "%s: header: %s", name, why ? why : "cannot parse the address list");
 				goto out;
@@ -505,7 +499,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		/* R-MSG-7: Bcc never leaves, with or without -t. */
 		if (is_bcc)
 			f->drop = true;
-		if (o->hfrom == HFROM_REPLACE && o->from_addr && field_is(hdr.data, &cmp, "From"))
+		if (o->hfrom == HFROM_REPLACE && o->from_addr && field_is(hdr.data, f, "From"))
 			f->drop = true;
 	}
 
