@@ -17,15 +17,8 @@
 static enum err
 put_raw(int fd, const char *p, size_t len, uint64_t *size)
 {
-	size_t off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ERR_SPOOL;
-		off += (size_t)n;
-	}
+	if (write_all(fd, p, len) != ERR_OK)
+		return ERR_SPOOL;
 	*size += len;
 	return ERR_OK;
 }

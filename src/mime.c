@@ -83,15 +83,8 @@ struct walk {
 static enum err
 flush_out(struct walk *w)
 {
-	size_t off = 0;
-	while (off < w->out.len) {
-		ssize_t n = write(w->outfd, w->out.data + off, w->out.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ERR_SPOOL;
-		off += (size_t)n;
-	}
+	if (write_all(w->outfd, buf_str(&w->out), w->out.len) != ERR_OK)
+		return ERR_SPOOL;
 	w->size += w->out.len;
 	buf_reset(&w->out);
 	return ERR_OK;
@@ -106,17 +99,8 @@ emit(struct walk *w, const char *p, size_t n, bool crlf)
 		return ERR_SPOOL;
 	if (n + 2 > w->out.max - w->out.len) {
 		/* A long line copied as it is (not being re-encoded). */
-		size_t off = 0;
-		if (flush_out(w) != ERR_OK)
+		if (flush_out(w) != ERR_OK || write_all(w->outfd, p, n) != ERR_OK)
 			return ERR_SPOOL;
-		while (off < n) {
-			ssize_t k = write(w->outfd, p + off, n - off);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0)
-				return ERR_SPOOL;
-			off += (size_t)k;
-		}
 		w->size += n;
 		return crlf ? emit(w, "", 0, true) : ERR_OK;
 	}

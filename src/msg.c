@@ -109,15 +109,8 @@ struct out {
 static enum err
 out_flush(struct out *o)
 {
-	size_t off = 0;
-	while (off < o->b.len) {
-		ssize_t n = write(o->fd, o->b.data + off, o->b.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ERR_SPOOL;
-		off += (size_t)n;
-	}
+	if (write_all(o->fd, buf_str(&o->b), o->b.len) != ERR_OK)
+		return ERR_SPOOL;
 	buf_reset(&o->b);
 	return ERR_OK;
 }

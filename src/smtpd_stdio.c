@@ -113,15 +113,7 @@ reply(struct bs *b, const char *fmt, ...)
 		n = (int)sizeof text - 3;
 	text[n++] = '\r';
 	text[n++] = '\n';
-	for (size_t off = 0; off < (size_t)n;) {
-		ssize_t w = write(b->out, text + off, (size_t)n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return ERR_IO;
-		off += (size_t)w;
-	}
-	return ERR_OK;
+	return write_all(b->out, text, (size_t)n);
 }
 
 int

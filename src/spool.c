@@ -416,7 +416,6 @@ write_atomic(struct spool *sp, const char *final, const char *text, size_t len,
 {
 	char tmpname[64];
 	char rnd[17];
-	size_t off = 0;
 	int fd;
 	random_hex(rnd, 8);
 	snprintf(tmpname, sizeof tmpname, "%s.%s", final, rnd);
@@ -426,15 +425,9 @@ write_atomic(struct spool *sp, const char *final, const char *text, size_t len,
 		errf(err, "cannot create %s/tmp/%s: %s", sp->path, tmpname, strerror(errno));
 		return ERR_SPOOL;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errf(err, "cannot write %s/tmp/%s: %s", sp->path, tmpname, strerror(errno));
-			goto fail;
-		}
-		off += (size_t)n;
+	if (write_all(fd, text, len) != ERR_OK) {
+		errf(err, "cannot write %s/tmp/%s: %s", sp->path, tmpname, strerror(errno));
+		goto fail;
 	}
 	if (fsync_err(fd, "envelope", err) != ERR_OK)
 		goto fail;

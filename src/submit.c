@@ -197,22 +197,6 @@ struct intake_report {
 };
 
 static bool
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		c += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
-static bool
 read_all(int fd, void *p, size_t n)
 {
 	char *c = p;
@@ -275,11 +259,12 @@ intake_unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list
 		}
 		rep.nrcpts = (uint32_t)found.n;
 		rep.errlen = (uint32_t)cerr.len;
-		bool ok = write_all(pfd[1], &rep, sizeof rep) &&
-		    write_all(pfd[1], buf_str(&cerr), cerr.len);
+		bool ok = write_all(pfd[1], &rep, sizeof rep) == ERR_OK &&
+		    write_all(pfd[1], buf_str(&cerr), cerr.len) == ERR_OK;
 		for (size_t i = 0; ok && i < found.n; i++) {
 			uint32_t len = (uint32_t)strlen(found.v[i]);
-			ok = write_all(pfd[1], &len, sizeof len) && write_all(pfd[1], found.v[i], len);
+			ok = write_all(pfd[1], &len, sizeof len) == ERR_OK &&
+			    write_all(pfd[1], found.v[i], len) == ERR_OK;
 		}
 		_exit(ok ? 0 : 1);
 	}

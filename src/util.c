@@ -245,3 +245,19 @@ read_all_bounded(int fd, struct buf *b)
 			return ERR_TOOBIG;
 	}
 }
+
+enum err
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return ERR_IO;
+		c += w;
+		n -= (size_t)w;
+	}
+	return ERR_OK;
+}

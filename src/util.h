@@ -53,6 +53,10 @@ struct buf;
  * within b's max. Errors: ERR_IO (errno set), ERR_TOOBIG. */
 enum err read_all_bounded(int fd, struct buf *b) WUR;
 
+/* write_all: write all n bytes of p to fd, retrying after signals.
+ * Errors: ERR_IO (errno set). */
+enum err write_all(int fd, const void *p, size_t n) WUR;
+
 /* wipe: clear n bytes of secret memory in a way the compiler keeps. */
 void wipe(void *p, size_t n);
 

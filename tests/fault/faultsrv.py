@@ -51,20 +51,26 @@ class Conn:
     def send(self, data):
         self.sock.sendall(data)
 
-    def readline(self, timeout=IDLE):
+    def fill_until(self, done, timeout):
+        """Receive until done(buffer) holds; False on timeout, error or EOF."""
         end = time.monotonic() + timeout
-        while b"\n" not in self.buf:
+        while not done(self.buf):
             left = end - time.monotonic()
             if left <= 0:
-                return None
+                return False
             self.sock.settimeout(left)
             try:
                 chunk = self.sock.recv(65536)
             except (socket.timeout, ssl.SSLError, OSError):
-                return None
+                return False
             if not chunk:
-                return None
+                return False
             self.buf += chunk
+        return True
+
+    def readline(self, timeout=IDLE):
+        if not self.fill_until(lambda b: b"\n" in b, timeout):
+            return None
         line, _, self.buf = self.buf.partition(b"\n")
         text = line.rstrip(b"\r").decode("utf-8", "replace")
         self.log.write(text + "\n")
@@ -72,19 +78,8 @@ class Conn:
         return text
 
     def read_data(self):
-        end = time.monotonic() + 60
-        while b"\r\n.\r\n" not in self.buf and not self.buf.startswith(b".\r\n"):
-            left = end - time.monotonic()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except (socket.timeout, ssl.SSLError, OSError):
-                return None
-            if not chunk:
-                return None
-            self.buf += chunk
+        if not self.fill_until(lambda b: b"\r\n.\r\n" in b or b.startswith(b".\r\n"), 60):
+            return None
         if self.buf.startswith(b".\r\n"):
             data, self.buf = b"", self.buf[3:]
         else:
