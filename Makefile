@@ -113,7 +113,8 @@ check-integration:
 
 # The set-group-ID system mode with two real users (needs root).
 check-system:
-	@bash tests/system/run.sh
+	@# One system-mode run at a time per machine: it shares users and a group.
+	@flock /tmp/sealpost-system.lock bash tests/system/run.sh
 
 # The scripted hostile-server scenarios and the kill -9 tests (tests/fault).
 check-fault:

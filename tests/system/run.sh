@@ -151,5 +151,13 @@ if [ -z "$gid_eff" ]; then bad $t "the process was gone before it could be check
 elif [ "$gid_eff" = "$gid" ]; then bad $t "-bs kept the group while parsing the caller's input"
 else ok $t; fi
 
+# Further cases, one file per concern, share this script's set-up
+# (as, ok, bad, bin, work, system_config, MTA_*).
+for c in "$here"/cases/*.sh; do
+	[ -f "$c" ] || continue
+	# shellcheck disable=SC1090
+	. "$c"
+done
+
 echo "system mode: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
