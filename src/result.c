@@ -45,7 +45,9 @@ result_exitcode(const struct result *r, bool queued)
 	case RES_TEMP:
 		if (queued)
 			return EX_OK;
-		return r->err == ERR_AUTH ? EX_NOPERM : EX_TEMPFAIL;
+		/* Not queued: say what an administrator must fix. */
+		return r->err == ERR_AUTH ? EX_NOPERM : r->err == ERR_CONFIG ? EX_CONFIG :
+		    EX_TEMPFAIL;
 	case RES_PERM:
 		break;
 	}

@@ -34,7 +34,8 @@ void result_set(struct result *r, enum res cls, enum stage at, enum err e,
 
 /* result_exitcode: the exit status for r. queued tells whether a temporary
  * failure was durably queued (then 0). Without a queue, a temporary failure
- * is 75, or 77 when authentication was rejected. */
+ * is 75, or 77 when authentication was rejected, or 78 when a local
+ * configuration error (CA file, client key, secret) stopped it. */
 int result_exitcode(const struct result *r, bool queued);
 
 #endif

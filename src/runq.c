@@ -78,6 +78,39 @@ backoff_s(const struct config *cfg, unsigned attempts)
 	return d ? (int64_t)d : 1;
 }
 
+/* The most wall-clock time one attempt may add to an entry's time in the
+ * queue: twice the retry delay it was waiting out, and at least a day
+ * (a daily cron run counts in full). A clock that jumps forward by years
+ * costs an entry at most this much of its lifetime. */
+static int64_t
+step_max_s(const struct config *cfg, unsigned attempts)
+{
+	int64_t m = 2 * backoff_s(cfg, attempts);
+	return m > 86400 ? m : 86400;
+}
+
+/* Due: the retry time has come, or lies further ahead than any delay we
+ * ever set (the clock went back since it was set). */
+static bool
+is_due(const struct config *cfg, const struct spool_env *env, int64_t now)
+{
+	return env->next_try <= now || env->next_try - now > backoff_s(cfg, env->attempts);
+}
+
+/* Account for the time since the last attempt (see struct spool_env). */
+static void
+count_time(const struct config *cfg, struct spool_env *env, int64_t now)
+{
+	int64_t since = env->last_try > 0 ? env->last_try : env->created;
+	int64_t step = now - since, cap = step_max_s(cfg, env->attempts);
+	if (step < 0)
+		step = 0;
+	if (step > cap)
+		step = cap;
+	env->queued_for += step;
+	env->last_try = now;
+}
+
 static void
 set_str(char **field, const char *v)
 {
@@ -109,11 +142,22 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 		buf_free(&err);
 		return ERR_SPOOL;
 	}
+	/* The bounce belongs to whoever the message belonged to, not to
+	 * whoever ran the queue: its owner sees and runs it. */
+	b.owner = env->owner;
+	if (env->owner >= 0 && geteuid() == 0 && (uid_t)env->owner != 0 &&
+	    fchown(fd, (uid_t)env->owner, (gid_t)-1) != 0) {
+		log_msg(LOG_ERR, "%s: cannot give the bounce to uid %lld: %s", env->id,
+		    (long long)env->owner, strerror(errno));
+		close(fd);
+		buf_free(&err);
+		return ERR_SPOOL;
+	}
 	spool_new_id(b.id);
 	b.sender = xstrdup("");
 	b.account = env->account ? xstrdup(env->account) : NULL;
 	b.is_bounce = true;
-	b.created = b.next_try = (int64_t)time(NULL);
+	b.created = b.next_try = b.last_try = (int64_t)time(NULL);
 	b.size = size;
 	spool_env_add_rcpt(&b, to);
 	if (spool_commit(sp, fd, &b, &err) != ERR_OK) {
@@ -276,9 +320,10 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 	}
 	if (rc != ERR_OK)
 		goto out_noenv;
-	if (spool_env_pending(&env) == 0 || (!flush && env.next_try > a.now))
+	if (spool_env_pending(&env) == 0 || (!flush && !is_due(cfg, &env, a.now)))
 		goto out;
-	a.expired = a.now - env.created >= (int64_t)(cfg->queue_lifetime_ms / 1000);
+	count_time(cfg, &env, a.now);
+	a.expired = env.queued_for >= (int64_t)(cfg->queue_lifetime_ms / 1000);
 	a.failed_now = xcalloc(env.nrcpts, sizeof *a.failed_now);
 	a.map = xcalloc(env.nrcpts, sizeof *a.map);
 
@@ -363,6 +408,15 @@ open_queue(const struct config *cfg, struct spool *sp, char *path, size_t cap, s
 	return ERR_OK;
 }
 
+/* Whether entry id was submitted by the calling user (its message file is
+ * theirs: only sealpost, acting for them, can have created it). */
+static bool
+owned_by_caller(struct spool *sp, const char *id)
+{
+	uid_t owner;
+	return spool_owner(sp, id, &owner) == ERR_OK && owner == getuid();
+}
+
 static int
 cmp_id(const void *a, const void *b)
 {
@@ -385,6 +439,10 @@ runq_run(const struct config *cfg, bool flush)
 		return 73;
 	}
 	spool_cleanup_orphans(&sp, ORPHAN_AGE_S);
+	/* In the shared queue an ordinary user's run is for their own mail
+	 * only: stopping it (SIGSTOP while it holds a lock) can then delay
+	 * nobody else's. Root, the systemd timer, runs everything. */
+	bool own_only = sp.shared && getuid() != 0;
 	/* One connection per destination, reused across entries. */
 	struct deliver_cache cache = { 0 };
 	/* Two passes: bounces created in the first are sent in the second;
@@ -400,8 +458,10 @@ runq_run(const struct config *cfg, bool flush)
 		for (size_t i = 0; i < n; i++) {
 			int fd = -1;
 			enum err rc;
-			if (pass == 1 && bsearch(&ids[i], seen, nseen, sizeof *seen, cmp_id)) {
-				free(ids[i]);
+			if ((pass == 1 && bsearch(&ids[i], seen, nseen, sizeof *seen, cmp_id)) ||
+			    (own_only && !owned_by_caller(&sp, ids[i]))) {
+				if (pass == 1)
+					free(ids[i]);
 				continue;
 			}
 			rc = spool_lock(&sp, ids[i], &fd, &err);
@@ -461,11 +521,9 @@ runq_list(const struct config *cfg, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		struct spool_env env;
 		char age[32], next[32];
-		uid_t owner;
 		buf_reset(&err);
 		/* In a shared (system) queue a user sees only their own entries. */
-		if (getuid() != 0 && (spool_owner(&sp, ids[i], &owner) != ERR_OK ||
-		    owner != getuid())) {
+		if (getuid() != 0 && !owned_by_caller(&sp, ids[i])) {
 			free(ids[i]);
 			continue;
 		}

@@ -234,7 +234,10 @@ smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
 		net_local_literal(fd, s->helo, sizeof s->helo);
 
 	if ((rc = tls_init(&s->tls, &p->tlsp, &err)) != ERR_OK) {
-		fail(s, rc == ERR_CONFIG ? RES_PERM : RES_TEMP, STAGE_TLS, rc, "%s", buf_str(&err));
+		/* A local set-up error (CA file, client key, priority string,
+		 * memory) is never the recipient's refusal: temporary (D16),
+		 * with the error kept so an unqueued caller still sees 78. */
+		fail(s, RES_TEMP, STAGE_TLS, rc, "local TLS set-up: %s", buf_str(&err));
 		goto out;
 	}
 	if (p->tls == TLS_MODE_IMPLICIT) {
@@ -387,7 +390,7 @@ group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, siz
 		trace_send(cmd.data, cmd.len);
 		if (buf_add(&s->out, cmd.data, cmd.len) != ERR_OK ||
 		    buf_add(&s->out, "\r\n", 2) != ERR_OK)
-			rc = fail(s, RES_PERM, STAGE_RCPT, ERR_INTERNAL, "command group too long");
+			rc = fail(s, RES_TEMP, STAGE_RCPT, ERR_INTERNAL, "command group too long");
 	}
 	buf_free(&cmd);
 	if (rc != ERR_OK)

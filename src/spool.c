@@ -11,6 +11,7 @@
  *   created: UNIXTIME        next-try: UNIXTIME      attempts: N
  *   size: BYTES              sender: ADDR (empty for <>)
  *   account: NAME            notify: ...   ret: ...   envid: ...  (optional)
+ *   owner: UID   last-try: UNIXTIME   queued-for: SECONDS            (optional)
  *   flags: [8bit] [smtputf8] [bounce]                               (optional)
  *   last-error: TEXT                                                (optional)
  *   rcpt: pending|done|failed ADDR     (one per recipient, each optionally
@@ -41,6 +42,7 @@ void
 spool_env_init(struct spool_env *env)
 {
 	memset(env, 0, sizeof *env);
+	env->owner = -1;
 }
 
 void
@@ -127,6 +129,12 @@ spool_format_env(const struct spool_env *env, struct buf *out)
 	if (rc == ERR_OK) rc = add_kv(out, "notify", env->dsn_notify);
 	if (rc == ERR_OK) rc = add_kv(out, "ret", env->dsn_ret);
 	if (rc == ERR_OK) rc = add_kv(out, "envid", env->dsn_envid);
+	if (rc == ERR_OK && env->owner >= 0)
+		rc = buf_addf(out, "owner: %lld\n", (long long)env->owner);
+	if (rc == ERR_OK && env->last_try > 0)
+		rc = buf_addf(out, "last-try: %lld\n", (long long)env->last_try);
+	if (rc == ERR_OK && env->queued_for > 0)
+		rc = buf_addf(out, "queued-for: %lld\n", (long long)env->queued_for);
 	if (rc == ERR_OK && (env->eightbit || env->smtputf8 || env->is_bounce))
 		rc = buf_addf(out, "flags:%s%s%s\n", env->eightbit ? " 8bit" : "",
 		    env->smtputf8 ? " smtputf8" : "", env->is_bounce ? " bounce" : "");
@@ -159,10 +167,11 @@ spool_parse_env(const char *text, size_t len, struct spool_env *env, const char 
 	unsigned seen = 0;
 	bool ended = false;
 	enum { K_MAGIC, K_ID, K_CREATED, K_NEXT, K_ATTEMPTS, K_SIZE, K_SENDER, K_ACCOUNT,
-		K_NOTIFY, K_RET, K_ENVID, K_FLAGS, K_LASTERR, K_NKEYS };
+		K_NOTIFY, K_RET, K_ENVID, K_FLAGS, K_LASTERR, K_OWNER, K_LASTTRY, K_QUEUEDFOR,
+		K_NKEYS };
 	static const char *const scalar[K_NKEYS] = { "sealpost-envelope", "id", "created",
 		"next-try", "attempts", "size", "sender", "account", "notify", "ret", "envid",
-		"flags", "last-error" };
+		"flags", "last-error", "owner", "last-try", "queued-for" };
 
 	*why = NULL;
 	spool_env_init(env);
@@ -258,6 +267,14 @@ spool_parse_env(const char *text, size_t len, struct spool_env *env, const char 
 			break;
 		}
 		case K_LASTERR: env->last_error = val; val = NULL; break;
+		case K_OWNER: {
+			unsigned long u;
+			ok = parse_uint(val, 0x7fffffffUL, &u) == ERR_OK;
+			env->owner = (int64_t)u;
+			break;
+		}
+		case K_LASTTRY: ok = parse_i64(val, &env->last_try); break;
+		case K_QUEUEDFOR: ok = parse_i64(val, &env->queued_for); break;
 		default:
 			if (strcmp(key, "rcpt") == 0) {
 				char *sp = strchr(val, ' ');
@@ -699,10 +716,15 @@ spool_cleanup_orphans(struct spool *sp, int64_t max_age)
 				 * commit did not finish, so nobody was told
 				 * "queued". */
 				char env[300];
+				struct stat est;
 				if (len < 5 || strcmp(de->d_name + len - 4, ".msg") != 0)
 					continue;
 				snprintf(env, sizeof env, "%.*s.env", (int)(len - 4), de->d_name);
-				if (faccessat(dirs[i], env, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				/* Only "no such file" means missing: any other
+				 * error (a permission, a resource) leaves the
+				 * entry alone. */
+				if (fstatat(dirs[i], env, &est, AT_SYMLINK_NOFOLLOW) == 0 ||
+				    errno != ENOENT)
 					continue;
 			}
 			(void)unlinkat(dirs[i], de->d_name, 0);

@@ -39,6 +39,13 @@ struct spool_env {
 	bool is_bounce;         /* a bounce we generated: never bounced itself */
 	int64_t created;        /* unix time */
 	int64_t next_try;       /* unix time */
+	/* Time in the queue as sealpost has seen it pass: each attempt adds
+	 * the wall-clock time since the previous one, clamped (runq.c), so
+	 * a clock that jumps neither expires an entry at once nor freezes
+	 * it. Expiry is judged on this, not on created. */
+	int64_t last_try;       /* unix time of the last attempt (0: created) */
+	int64_t queued_for;     /* seconds */
+	int64_t owner;          /* uid of the submitting user; -1: unknown */
 	unsigned attempts;
 	uint64_t size;
 	char *last_error;

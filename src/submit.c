@@ -178,7 +178,8 @@ fill_env(struct spool_env *env, const char *id, const char *sender, const char *
 	env->dsn_envid = envid ? xstrdup(envid) : NULL;
 	env->eightbit = m->eightbit;
 	env->smtputf8 = smtputf8;
-	env->created = env->next_try = (int64_t)time(NULL);
+	env->created = env->next_try = env->last_try = (int64_t)time(NULL);
+	env->owner = (int64_t)getuid();
 	env->size = m->size;
 	for (size_t i = 0; i < rcpts->n; i++)
 		spool_env_add_rcpt(env, rcpts->v[i]);
@@ -242,6 +243,7 @@ intake_unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list
 		struct buf cerr;
 		close(pfd[0]);
 		privs_drop();
+		log_close();
 		/* This child parses the caller's bytes: if a parser bug let the
 		 * caller take it over, there must be nothing here to steal. */
 		buf_wipe(secret);
@@ -331,7 +333,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	const struct account *acct = NULL;
 	char qpath[PATH_MAX], queue_id[SPOOL_ID_LEN + 1], dsn_notify_buf[32];
 	const char *dsn_notify = NULL, *dsn_ret = NULL;
-	char *sender = NULL, qerrmsg[PATH_MAX + 1024] = "";
+	char *sender = NULL, qerrmsg[PATH_MAX + 1024] = "", secret_why[1024] = "";
 	bool have_spool = false, smtputf8 = false;
 	int status = EX_OK;
 	enum err rc;
@@ -430,12 +432,17 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 		status = EX_USAGE;
 		goto out;
 	}
-	/* Secrets before intake: a configuration error must not cost the
-	 * caller a read of its message. */
+	/* Secrets before intake. Without a queue, a failure is reported
+	 * before the caller's message is read (78). With one, it is a local
+	 * failure like any other (D16): the message is taken, queued with
+	 * the reason, and a later run delivers it once the secret is there. */
 	if ((rc = secret_get(acct, cfg->command_timeout_ms, &secret, &err)) != ERR_OK) {
-		say("%s", buf_str(&err));
-		status = EX_CONFIG;
-		goto out;
+		if (!cfg->queue) {
+			say("%s", buf_str(&err));
+			status = EX_CONFIG;
+			goto out;
+		}
+		snprintf(secret_why, sizeof secret_why, "%s", buf_str(&err));
 	}
 
 	/* The queue, so intake lands in its file system. If it cannot be
@@ -575,7 +582,18 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 		struct result res;
 		bool queued = false;
 
-		(void)deliver_relay(&d, rr, &res);
+		if (secret_why[0]) {
+			/* No attempt without the credentials: deferred as is. */
+			result_set(&res, RES_TEMP, STAGE_CONFIG, ERR_CONFIG, "%s", secret_why);
+			for (size_t i = 0; i < rcpts.n; i++) {
+				rr[i].cls = RES_TEMP;
+				snprintf(rr[i].reply, sizeof rr[i].reply, "%s", secret_why);
+			}
+			log_msg(LOG_WARNING, "%s: from=<%s> deferred: %s", queue_id, sender,
+			    secret_why);
+		} else {
+			(void)deliver_relay(&d, rr, &res);
+		}
 		buf_wipe(&secret);
 		if (res.cls == RES_TEMP && have_spool) {
 			/* Durable before we say yes (ARCHITECTURE.md lifecycle 2). */

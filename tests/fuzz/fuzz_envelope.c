@@ -17,7 +17,8 @@ same(const struct spool_env *a, const struct spool_env *b)
 	if (strcmp(a->id, b->id) || strcmp(a->sender, b->sender) || a->nrcpts != b->nrcpts ||
 	    a->created != b->created || a->next_try != b->next_try ||
 	    a->attempts != b->attempts || a->size != b->size || a->eightbit != b->eightbit ||
-	    a->smtputf8 != b->smtputf8 || a->is_bounce != b->is_bounce)
+	    a->smtputf8 != b->smtputf8 || a->is_bounce != b->is_bounce ||
+	    a->owner != b->owner || a->last_try != b->last_try || a->queued_for != b->queued_for)
 		abort();
 	for (size_t i = 0; i < a->nrcpts; i++)
 		if (strcmp(a->rcpts[i].addr, b->rcpts[i].addr) ||
