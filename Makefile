@@ -152,6 +152,10 @@ install: all install-doc
 # set-group-ID $(SEALPOST_GROUP), the queue and the configuration belong to
 # that group and are closed to other users. Needs root; run after install.
 SEALPOST_GROUP ?= sealpost
+# The log file for `log = $(LOGFILE)` in system mode: root's, appendable by
+# the group (a set-group-ID process writes it as the group), closed to
+# others. sealpost never creates it there.
+LOGFILE ?= /var/log/sealpost.log
 install-perms:
 	getent group $(SEALPOST_GROUP) >/dev/null || groupadd --system $(SEALPOST_GROUP)
 	chown root:$(SEALPOST_GROUP) $(DESTDIR)$(SBINDIR)/sealpost
@@ -161,6 +165,10 @@ install-perms:
 	if [ -f $(DESTDIR)$(SYSCONFDIR)/sealpost.conf ]; then \
 	  chown root:$(SEALPOST_GROUP) $(DESTDIR)$(SYSCONFDIR)/sealpost.conf && \
 	  chmod 0640 $(DESTDIR)$(SYSCONFDIR)/sealpost.conf; fi
+	[ -f $(DESTDIR)$(LOGFILE) ] || install -D -m 0660 -o root -g $(SEALPOST_GROUP) \
+	  /dev/null $(DESTDIR)$(LOGFILE)
+	chown root:$(SEALPOST_GROUP) $(DESTDIR)$(LOGFILE)
+	chmod 0660 $(DESTDIR)$(LOGFILE)
 
 install-sendmail-links:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)

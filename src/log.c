@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +21,8 @@
 
 static enum log_target target = LOG_TARGET_SYSLOG;
 static const char *target_path;
-static const char *ident = "sealpost";
+static char ident[LOG_TAG_MAX + 1] = "sealpost";
+static bool shared;             /* system mode: the group's log file */
 static int verbose;
 static bool redacting;
 static bool syslog_open;
@@ -27,13 +30,83 @@ static int log_fd = -1;
 static char last_said[2048];
 static bool quiet;
 
+/* The -L tag comes from the caller: in a shared log it must not be able
+ * to pass for another program or forge a line. Letters, digits and
+ * ._-/ only; anything else becomes '_'. */
+static void
+set_ident(const char *tag)
+{
+	size_t n = 0;
+	for (; tag[n] && n < LOG_TAG_MAX; n++) {
+		unsigned char c = (unsigned char)tag[n];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '/';
+		ident[n] = ok ? (char)c : '_';
+	}
+	ident[n] = '\0';
+	if (n == 0)
+		snprintf(ident, sizeof ident, "sealpost");
+}
+
+/* System mode: the log file is the group's, created by the administrator
+ * (make install-perms) as root:GROUP 0660. It is opened here, while the
+ * group is held, never created, and refused unless it is exactly that:
+ * then syslog is used, never the caller's stderr. */
+static void
+open_shared_file(void)
+{
+	struct stat st;
+	log_fd = open(target_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	const char *why = log_fd < 0 ? strerror(errno) : fstat(log_fd, &st) != 0 ?
+	    strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file" :
+	    st.st_uid != 0 || st.st_gid != privs_gid() || (st.st_mode & 0007) ?
+	    "not owned by root and the group, or open to other users" : NULL;
+	if (!why)
+		return;
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+	target = LOG_TARGET_SYSLOG;
+	say("log file %s: %s; logging to syslog (make install-perms creates it)",
+	    target_path, why);
+}
+
 void
 log_setup(enum log_target t, const char *path, const char *tag)
 {
 	target = t;
 	target_path = path;
 	if (tag)
-		ident = tag;
+		set_ident(tag);
+	shared = privs_held();
+	if (shared && target == LOG_TARGET_FILE)
+		open_shared_file();
+}
+
+void
+log_close(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+	if (target == LOG_TARGET_FILE)
+		target = shared ? LOG_TARGET_SYSLOG : LOG_TARGET_NONE;
+}
+
+/* One log line: no line breaks or other controls from server replies,
+ * addresses or tags may get in (a forged line is worse than none). */
+static void
+escape_line(char *out, size_t cap, const char *in)
+{
+	size_t o = 0;
+	for (const unsigned char *c = (const unsigned char *)in; *c && o + 5 < cap; c++) {
+		if (*c < 0x20 || *c == 0x7F) {
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", *c);
+			continue;
+		}
+		out[o++] = (char)*c;
+	}
+	out[o] = '\0';
 }
 
 void
@@ -93,12 +166,13 @@ debug(const char *fmt, ...)
 void
 log_msg(int prio, const char *fmt, ...)
 {
-	char line[4096];
+	char raw[4096], line[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	escape_line(line, sizeof line, raw);
 
 	switch (target) {
 	case LOG_TARGET_NONE:
@@ -111,10 +185,9 @@ log_msg(int prio, const char *fmt, ...)
 		syslog(prio, "%s", line);
 		return;
 	case LOG_TARGET_FILE:
-		if (log_fd < 0) {
-			/* In system mode every user of the group appends to it. */
+		if (log_fd < 0 && !shared) {
 			log_fd = open(target_path, O_WRONLY | O_APPEND | O_CREAT |
-			    O_CLOEXEC | O_NOFOLLOW, privs_held() ? 0660 : 0600);
+			    O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 			if (log_fd < 0) {
 				say("cannot open log file %s: %s; logging to stderr",
 				    target_path, strerror(errno));
@@ -122,6 +195,7 @@ log_msg(int prio, const char *fmt, ...)
 				break;
 			}
 		}
+
 		{
 			char stamp[64];
 			time_t now = time(NULL);

@@ -11,10 +11,18 @@
 
 enum log_target { LOG_TARGET_SYSLOG, LOG_TARGET_STDERR, LOG_TARGET_NONE, LOG_TARGET_FILE };
 
-/* log_setup: choose where log_msg() writes. path is used for LOG_TARGET_FILE
- * (opened O_APPEND on first use; failure falls back to stderr with a
- * warning). tag is the syslog ident. Both strings must stay valid. */
+/* log_setup: choose where log_msg() writes. path is used for LOG_TARGET_FILE:
+ * per user, opened O_APPEND on first use (created 0600; failure falls back
+ * to stderr with a warning); with the set-group-ID privilege, opened now,
+ * never created, and used only if it is root:GROUP and closed to others,
+ * else syslog. tag is the syslog ident (-L), sanitised and cut to
+ * LOG_TAG_MAX. path must stay valid. Every line logged has its control
+ * characters escaped as \xNN. */
 void log_setup(enum log_target t, const char *path, const char *tag);
+/* log_close: close a log file (a process about to parse caller input keeps
+ * no descriptor of the shared log); later lines go to syslog if it was the
+ * group's file, else nowhere. */
+void log_close(void);
 /* log_set_verbose: 0 quiet, 1 transcript (-v), 2 debug (-vv). */
 void log_set_verbose(int level);
 int log_verbose(void);

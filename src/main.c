@@ -38,7 +38,6 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-/* The configuration file: -C, else the user's own, else the system's. */
 /* The configuration file: -C, else the user's own, else the system's.
  * With the set-group-ID privilege, a file the caller chose (-C, or one in
  * the caller's home) is read only after the privilege is dropped for good:
@@ -47,7 +46,6 @@ static const char *
 config_path(const struct opts *o, char *buf, size_t cap)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	struct stat st;
 	if (o->config_file) {
 		privs_drop();
 		return o->config_file;
@@ -64,7 +62,10 @@ config_path(const struct opts *o, char *buf, size_t cap)
 		snprintf(buf, cap, "%s/.config/sealpost/config", home);
 	else
 		buf[0] = '\0';
-	if (buf[0] && stat(buf, &st) == 0) {
+	/* access() asks with the caller's real ids: whether the caller has a
+	 * file of their own must not be answered with the group's rights
+	 * (a link into the queue would otherwise tell what exists there). */
+	if (buf[0] && access(buf, F_OK) == 0) {
 		privs_drop();
 		return buf;
 	}

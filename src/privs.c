@@ -37,11 +37,26 @@ privs_init(void)
 			_exit(71);      /* EX_OSERR: no /dev/null, nothing sane to do */
 	}
 	(void)setrlimit(RLIMIT_CORE, &no_core);
-	/* A peer that closes while we write must be an error we handle (and
-	 * queue), never a signal that kills us. */
-	signal(SIGPIPE, SIG_IGN);
-
 	held = getegid() != getgid();
+	if (held) {
+		/* Nothing the caller left open or set up reaches the group's
+		 * process: descriptors above 2 are closed, every signal gets
+		 * its default action and none stays blocked. */
+		sigset_t none;
+		if (close_range(3, ~0U, 0) != 0)
+			for (int fd = 3; fd < 1024; fd++)
+				(void)close(fd);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				(void)signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	/* A peer that closes while we write, or a file-size limit, must be an
+	 * error we handle (and queue), never a signal that kills us. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+
 	if (!held) {
 		umask(077);
 		return;
@@ -86,6 +101,9 @@ privs_drop(void)
 			fatalx("the set-group-ID privilege is still held");
 		held = false;
 		umask(077);
+		/* The kernel resets dumpability on a credential change as
+		 * fs.suid_dumpable says; ours does not depend on that. */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		fatalx("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));

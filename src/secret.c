@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -91,10 +92,22 @@ from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
+		gid_t g = getegid();
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0)
 			_exit(127);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		/* System mode: the group becomes the real group too, so the
+		 * shell (dash, bash) does not drop it and the command can read
+		 * what only the group may. Its ids then differ from the
+		 * caller's, so the caller cannot ptrace it or read its
+		 * environment. The command's text goes there, not into argv,
+		 * which any local user can read in ps. */
+		if (setresgid(g, g, g) != 0 ||
+		    setenv("SEALPOST_PASSWORD_COMMAND", cmd, 1) != 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", "c=$SEALPOST_PASSWORD_COMMAND;"
+		    " unset SEALPOST_PASSWORD_COMMAND; eval \"$c\"", (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
