@@ -23,7 +23,8 @@
 #include "util.h"
 
 enum ktype { K_STR, K_PORT, K_DURATION, K_BOOL, K_TLSMODE, K_HFROM, K_MODE,
-	K_POLICY, K_PINS, K_TLSVER, K_MECHS, K_GLOBS, K_LOG, K_TRUSTAD, K_SECRET };
+	K_POLICY, K_PINS, K_TLSVER, K_MECHS, K_GLOBS, K_LOG, K_TRUSTAD, K_SECRET,
+	K_FROVR, K_USERS };
 
 struct key {
 	const char *name;
@@ -73,6 +74,8 @@ static const struct key account_keys[] = {
 	A("from", K_STR, from),
 	A("match_from", K_GLOBS, match_from),
 	A("header_from", K_HFROM, header_from),
+	A("from_override", K_FROVR, from_override),
+	A("allow_users", K_USERS, allow_users),
 	A("mx_port", K_PORT, mx_port),
 	A("tls_policy", K_POLICY, tls_policy),
 	A("mta_sts", K_BOOL, mta_sts),
@@ -236,6 +239,27 @@ valid_pin(const char *s)
 	return hex == 64;
 }
 
+/* allow_users: "*", or a user or @group name in the portable character
+ * set (POSIX 3.437; a trailing '$' as Samba machine accounts have). */
+static bool
+user_word_ok(const char *s, size_t n)
+{
+	if (n == 1 && s[0] == '*')
+		return true;
+	if (s[0] == '@') {
+		s++;
+		n--;
+	}
+	if (n == 0 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isalnum(c) && c != '.' && c != '_' && c != '-' && !(c == '$' && i == n - 1))
+			return false;
+	}
+	return true;
+}
+
 /* Store one value. Returns 1 (libinih's success) or 0 via fail(). */
 static int
 set_value(struct parse *p, const struct key *k, void *base, const char *key,
@@ -361,6 +385,27 @@ set_value(struct parse *p, const struct key *k, void *base, const char *key,
 			return fail(p, "tls_fingerprint: empty value");
 		return 1;
 	}
+	case K_FROVR: {
+		/* yes | no | a glob list (repeatable, like match_from). */
+		static const struct key globs = { "from_override", K_GLOBS,
+		    offsetof(struct account, from_override_globs) };
+		struct account *a = base;
+		if (parse_bool(value, &b) == ERR_OK) {
+			if (a->from_override_line)
+				return fail(p, "from_override is set twice in [%s]", p->section);
+			a->from_override = b ? FROVR_YES : FROVR_NO;
+		} else {
+			if (a->from_override_line && a->from_override != FROVR_GLOBS)
+				return fail(p, "from_override: yes or no cannot be combined"
+				    " with a glob list");
+			if (!set_value(p, &globs, base, key, value))
+				return 0;
+			a->from_override = FROVR_GLOBS;
+		}
+		a->from_override_line = p->line;
+		return 1;
+	}
+	case K_USERS:
 	case K_MECHS:
 	case K_GLOBS: {
 		/* Whitespace- or comma-separated words, kept ' '-separated. */
@@ -386,6 +431,11 @@ set_value(struct parse *p, const struct key *k, void *base, const char *key,
 					return fail(p, "%s: \"%.*s\" is not a SASL mechanism name",
 					    key, (int)n, s);
 				}
+			}
+			if (k->type == K_USERS && !user_word_ok(s, n)) {
+				buf_free(&out);
+				return fail(p, "%s: \"%.*s\" is not a user name, @group or *",
+				    key, (int)n, s);
 			}
 			if ((out.len && buf_addc(&out, ' ') != ERR_OK) ||
 			    buf_add(&out, s, n) != ERR_OK) {
@@ -516,7 +566,8 @@ handler(void *user, const char *section, const char *name, const char *raw)
 		const struct key *k = &p->keys[i];
 		if (strcmp(k->name, name) != 0)
 			continue;
-		bool repeatable = k->type == K_PINS || k->type == K_GLOBS;
+		bool repeatable = k->type == K_PINS || k->type == K_GLOBS ||
+		    k->type == K_USERS || k->type == K_FROVR;   /* K_FROVR checks itself */
 		if (!repeatable && (p->seen[i / 32] & (1u << (i % 32))))
 			return fail(p, "%s is set twice in [%s]", name, p->section);
 		p->seen[i / 32] |= 1u << (i % 32);
@@ -547,6 +598,12 @@ validate(struct config *cfg, const char *name, struct buf *err)
 		if (!!a->tls_cert_file != !!a->tls_key_file) {
 			errf(err, "%s:%u: account %s: tls_cert_file and tls_key_file"
 			    " go together", name, a->line, a->name);
+			return ERR_CONFIG;
+		}
+		if (a->from_override != FROVR_YES && !a->from) {
+			errf(err, "%s:%u: account %s: from_override = %s needs from (the sender"
+			    " it enforces)", name, a->from_override_line, a->name,
+			    a->from_override == FROVR_NO ? "no" : "a glob list");
 			return ERR_CONFIG;
 		}
 		if (a->port == 0)
@@ -677,8 +734,8 @@ config_find_account(const struct config *cfg, const char *name)
 	return NULL;
 }
 
-static bool
-globs_match(const char *globs, const char *s)
+bool
+config_globs_match(const char *globs, const char *s)
 {
 	char pat[CONFIG_LINE_MAX * 4];
 	while (*globs) {
@@ -709,7 +766,7 @@ config_pick_account(const struct config *cfg, const char *name, const char *send
 	}
 	if (sender && *sender)
 		for (a = cfg->accounts; a; a = a->next)
-			if (a->match_from && globs_match(a->match_from, sender))
+			if (a->match_from && config_globs_match(a->match_from, sender))
 				return a;
 	if (!(a = config_find_account(cfg, "default")))
 		errf(err, "%s: no [account default], and no account's match_from"
@@ -783,6 +840,9 @@ config_dump(const struct config *cfg, FILE *out)
 		dump_str(out, "match_from", a->match_from);
 		fprintf(out, "header_from = %s\n", a->header_from == HFROM_ADD ? "add" :
 		    a->header_from == HFROM_REPLACE ? "replace" : "keep");
+		fprintf(out, "from_override = %s\nallow_users = %s\n",
+		    a->from_override == FROVR_YES ? "yes" : a->from_override == FROVR_NO ? "no" :
+		    a->from_override_globs, a->allow_users ? a->allow_users : "*");
 	}
 	for (const struct domain_policy *d = cfg->domains; d; d = d->next) {
 		fprintf(out, "\n[domain %s]\ntls_policy = %s\n", d->name, tls_policy_str(d->policy));
@@ -810,6 +870,7 @@ config_free(struct config *cfg)
 		free(a->tls_cert_file); free(a->tls_key_file); free(a->tls_priority);
 		free(a->user); free(a->password_file); free(a->password_command);
 		free(a->auth_mechanisms); free(a->from); free(a->match_from);
+		free(a->from_override_globs); free(a->allow_users);
 		free(a->mta_sts_ca_file);
 		free(a);
 	}

@@ -21,6 +21,7 @@ enum tls_policy {
 	POLICY_FINGERPRINT,
 };
 enum trust_ad { TRUST_AD_AUTO, TRUST_AD_YES, TRUST_AD_NO };
+enum from_override { FROVR_YES, FROVR_NO, FROVR_GLOBS };
 
 struct account {
 	char *name;
@@ -44,6 +45,10 @@ struct account {
 	char *from;
 	char *match_from;               /* ' '-separated globs */
 	enum header_from header_from;
+	enum from_override from_override;
+	char *from_override_globs;      /* ' '-separated, for FROVR_GLOBS */
+	unsigned from_override_line;    /* where it was set; 0: the default */
+	char *allow_users;              /* ' '-separated names, @groups, *; NULL: * */
 	unsigned mx_port;
 	enum tls_policy tls_policy;
 	bool mta_sts;
@@ -68,6 +73,7 @@ struct alias {
 
 struct config {
 	char *path;
+	bool system;                    /* read with the set-group-ID privilege */
 	char *hostname, *maildomain, *admin;
 	bool queue;
 	char *queue_dir;
@@ -104,6 +110,10 @@ struct account *config_find_account(const struct config *cfg, const char *name);
  * match_from matches sender, else "default". NULL with a message in err. */
 struct account *config_pick_account(const struct config *cfg, const char *name,
     const char *sender, struct buf *err);
+
+/* config_globs_match: does s match one of the ' '-separated globs
+ * (fnmatch, case-insensitive)? */
+bool config_globs_match(const char *globs, const char *s);
 
 /* config_dump: the effective settings, secrets redacted (--check-config). */
 void config_dump(const struct config *cfg, FILE *out);

@@ -148,6 +148,8 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Still privileged here means the system's file: system mode. */
+	cfg.system = privs_held();
 	log_setup(cfg.log, cfg.log_path, o.log_tag);
 	if (!cfg.hostname)
 		cfg.hostname = default_hostname();

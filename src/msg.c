@@ -496,6 +496,9 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 			f->drop = true;
 	}
 
+	/* Trace fields go on top (RFC 5322 3.6.7), ahead of the caller's. */
+	if (o->trace && (rc = out_line(&out, o->trace, strlen(o->trace))) != ERR_OK)
+		goto spool_err;
 	for (size_t i = 0; i < nfields; i++) {
 		const char *p = hdr.data + fields[i].off, *end = p + fields[i].len;
 		if (fields[i].drop)

@@ -22,6 +22,8 @@ struct msg_opts {
 	const char *hostname;       /* Message-ID domain */
 	enum header_from hfrom;
 	const char *from_addr;      /* the account's from, for header_from */
+	const char *trace;          /* header lines written first (CRLF between
+	                             * them, none at the end), or NULL */
 	const char *tmpdir;         /* where anonymous files live, when anon_dirfd < 0 */
 	int anon_dirfd;             /* directory for anonymous (linkable) files, or -1 */
 	mode_t anon_mode;           /* their mode there (0: 0600) */

@@ -30,6 +30,7 @@
 #include "result.h"
 #include "runq.h"
 #include "secret.h"
+#include "sender.h"
 #include "spool.h"
 #include "util.h"
 
@@ -333,7 +334,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	const struct account *acct = NULL;
 	char qpath[PATH_MAX], queue_id[SPOOL_ID_LEN + 1], dsn_notify_buf[32];
 	const char *dsn_notify = NULL, *dsn_ret = NULL;
-	char *sender = NULL, qerrmsg[PATH_MAX + 1024] = "", secret_why[1024] = "";
+	char *sender = NULL, *trace = NULL, qerrmsg[PATH_MAX + 1024] = "", secret_why[1024] = "";
 	bool have_spool = false, smtputf8 = false;
 	int status = EX_OK;
 	enum err rc;
@@ -371,6 +372,17 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 		} else {
 			struct passwd *pw = getpwuid(getuid());
 			sender = qualify(cfg, pw && pw->pw_name ? pw->pw_name : "nobody");
+		}
+	}
+	/* Who may use this account, with which sender (sender.c). */
+	{
+		char *from_q = acct->from ? qualify(cfg, acct->from) : NULL;
+		rc = sender_enforce(cfg, acct, o, from_q, &sender, &trace, &err);
+		free(from_q);
+		if (rc != ERR_OK) {
+			say("%s; nothing was sent", buf_str(&err));
+			status = rc == ERR_AUTH ? EX_NOPERM : EX_SOFTWARE;
+			goto out;
 		}
 	}
 	{
@@ -467,6 +479,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			.hostname = cfg->hostname,
 			.hfrom = acct->header_from,
 			.from_addr = acct->from,
+			.trace = trace,
 			.tmpdir = tmp_dir(),
 			.anon_dirfd = have_spool ? sp.tmpfd : -1,
 			.anon_mode = have_spool && sp.shared ? 0640 : 0600,
@@ -658,5 +671,6 @@ out:
 	addr_list_free(&cl_rcpts);
 	addr_list_free(&rcpts);
 	free(sender);
+	free(trace);
 	return status;
 }
