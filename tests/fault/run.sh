@@ -20,6 +20,12 @@
 #   #! stdin: TEXT                 the message (printf format) instead of the default
 #   #! stdin-bytes: N              a message with an N-byte body instead
 #   #! queue-entries: N            entries in the queue afterwards
+#
+# Every scenario runs with -vv and "log = FILE". faultsrv.py records each
+# credential the client sent (an AUTH initial response, each answer to a
+# 334, and what they decode to: PLAIN/LOGIN password, bearer token, SCRAM
+# proof); none of them, nor the configured password, may appear on stdout or
+# stderr, in the log, the queue files, "-bp" (mailq) or "--check-config".
 set -u
 bin=${1:?usage: run.sh SEALPOST [scenario...]}
 shift
@@ -46,13 +52,13 @@ for scn in "${scenarios[@]}"; do
 	limit=$(hdr limit); limit=${limit:-20}
 	python3 "$here/faultsrv.py" --scenario "$scn" --port-file "$d/port" --log "$d/received" \
 		--cert "$work/pki/$cert.pem" --key "$work/pki/$cert.key" --data-file "$d/data" --ca "$work/pki/ca.pem" \
-		--accept-timeout 30 & spid=$!
+		--secrets "$d/secrets" --accept-timeout 30 & spid=$!
 	pids+=("$spid")
 	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
 	{
 		echo "[global]"
 		echo "hostname = client.example.test"
-		echo "log = none"
+		echo "log = $d/log"
 		echo "connect_timeout = 5s"
 		echo "command_timeout = 5s"
 		echo "session_timeout = 15s"
@@ -89,7 +95,7 @@ for scn in "${scenarios[@]}"; do
 			printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}"
 		fi
 	} | \
-		timeout "$((limit + 5))" "$bin" -C "$d/config" $(hdr args) bob@example.test \
+		timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
 		> "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
 	# The server stops within its own idle bound; don't wait forever.
@@ -112,9 +118,19 @@ for scn in "${scenarios[@]}"; do
 			break
 		fi
 	done
-	if grep -q 'secret-password-1\|c2VjcmV0LXBhc3N3b3JkLTE' "$d/stderr"; then
-		problems+=("the password appeared on stderr")
-	fi
+	# No secret anywhere sealpost writes (see the header).
+	{
+		cat "$d/secrets" 2>/dev/null
+		printf '%s\n' secret-password-1 c2VjcmV0LXBhc3N3b3JkLTE
+		hdr config | sed -n 's/^password *= *//p'
+	} | grep -v '^$' > "$d/secrets.all"
+	"$bin" -C "$d/config" -bp > "$d/mailq" 2>&1
+	"$bin" -C "$d/config" --check-config > "$d/check-config" 2>&1
+	for f in "$d/stdout" "$d/stderr" "$d/log" "$d/mailq" "$d/check-config" \
+		$(find "$d/queue" -type f 2>/dev/null); do
+		[ -f "$f" ] && grep -aqFf "$d/secrets.all" "$f" &&
+			problems+=("a secret appeared in ${f#"$d/"}: $(grep -aoFf "$d/secrets.all" "$f" | head -n 1 | cut -c1-40)")
+	done
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/stderr" && problems+=("stderr does not match /$re/")
 	done < <(hdr stderr)
