@@ -19,7 +19,12 @@
 #   #! data: REGEX / data-lacks: REGEX   the message data received must (not) match
 #   #! stdin: TEXT                 the message (printf format) instead of the default
 #   #! stdin-bytes: N              a message with an N-byte body instead
-#   #! queue-entries: N            entries in the queue afterwards
+#   #! queue-entries: N            entries in the queue afterwards; when N > 0,
+#                                  each .env needs its .msg holding the message
+#                                  as sent (body, and header fields other than
+#                                  From/Bcc), and "queued-reason" is required
+#   #! queued-reason: REGEX        why it was deferred: must match (grep -E) each
+#                                  .env's last-error and the "queued as" notice
 #
 # Every scenario runs with -vv and "log = FILE". faultsrv.py records each
 # credential the client sent (an AUTH initial response, each answer to a
@@ -94,9 +99,9 @@ for scn in "${scenarios[@]}"; do
 		else
 			printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}"
 		fi
-	} | \
-		timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
-		> "$d/stdout" 2> "$d/stderr"
+	} > "$d/input"
+	timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
+		< "$d/input" > "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
 	# The server stops within its own idle bound; don't wait forever.
 	for _ in $(seq 150); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
@@ -141,6 +146,30 @@ for scn in "${scenarios[@]}"; do
 	if [ -n "$want_q" ]; then
 		got_q=$(find "$d/queue/q" -name '*.env' 2>/dev/null | wc -l)
 		[ "$got_q" = "$want_q" ] || problems+=("$got_q queue entries, expected $want_q")
+		reason=$(hdr queued-reason)
+		[ "$want_q" -gt 0 ] && [ -z "$reason" ] && problems+=("no '#! queued-reason'")
+		if [ "$want_q" -gt 0 ] && [ -n "$reason" ] &&
+			! grep -Eq -- "queued as [0-9A-F]+: .*($reason)" "$d/stderr"; then
+			problems+=("the queued notice on stderr does not match /$reason/")
+		fi
+		sed '/^$/q' "$d/input" | grep -Eiv '^(from|bcc|resent-bcc):' | grep -v '^$' > "$d/input.hdr"
+		# sealpost ends an unterminated last line; so does this.
+		sed '1,/^$/d' "$d/input" | sed '$a\' > "$d/input.body"
+		for env in $(find "$d/queue/q" -name '*.env' 2>/dev/null); do
+			e=${env##*/}
+			[ -n "$reason" ] && ! grep -Eq -- "^last-error: .*($reason)" "$env" &&
+				problems+=("$e: last-error does not match /$reason/: $(grep -m1 '^last-error' "$env")")
+			msg=${env%.env}.msg
+			if [ ! -f "$msg" ]; then
+				problems+=("$e has no .msg")
+				continue
+			fi
+			tr -d '\r' < "$msg" > "$d/queued.msg"
+			sed '1,/^$/d' "$d/queued.msg" | cmp -s - "$d/input.body" ||
+				problems+=("${msg##*/}: the body is not the message as sent")
+			sed '/^$/q' "$d/queued.msg" | grep -Fxqvf - "$d/input.hdr" &&
+				problems+=("${msg##*/}: header lines of the message as sent are missing")
+		done
 	fi
 	while IFS= read -r re; do
 		[ -n "$re" ] && grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data matches /$re/")
