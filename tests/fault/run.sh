@@ -100,16 +100,22 @@ for scn in "${scenarios[@]}"; do
 			printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}"
 		fi
 	} > "$d/input"
+	t0=$(date +%s%N)
 	timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
 		< "$d/input" > "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
+	took_ms=$((($(date +%s%N) - t0) / 1000000))
 	# The server stops within its own idle bound; don't wait forever.
 	for _ in $(seq 150); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 	problems=()
 	[ -n "$want_exit" ] && [ "$got_exit" != "$want_exit" ] &&
 		problems+=("exit $got_exit, expected $want_exit")
-	[ "$got_exit" = 124 ] && problems+=("sealpost did not finish within $((limit + 5)) s")
+	if [ "$got_exit" = 124 ]; then
+		problems+=("sealpost did not finish within $((limit + 5)) s")
+	elif [ "$took_ms" -gt "$((limit * 1000))" ]; then
+		problems+=("sealpost took $took_ms ms, more than the limit of $limit s")
+	fi
 	mapfile -t want < <(hdr received)
 	# "!connection error" is the server's own observation (e.g. a
 	# handshake the client aborted), not something the client sent.
