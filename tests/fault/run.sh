@@ -90,7 +90,6 @@ for scn in "${scenarios[@]}"; do
 		printf '%s\n' "$l"
 	done > "$d/config"
 	chmod 600 "$d/config"
-	# shellcheck disable=SC2046
 	input=$(hdr stdin)
 	nbytes=$(hdr stdin-bytes)
 	{
@@ -101,6 +100,7 @@ for scn in "${scenarios[@]}"; do
 		fi
 	} > "$d/input"
 	t0=$(date +%s%N)
+	# shellcheck disable=SC2046
 	timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
 		< "$d/input" > "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
@@ -161,7 +161,7 @@ for scn in "${scenarios[@]}"; do
 		sed '/^$/q' "$d/input" | grep -Eiv '^(from|bcc|resent-bcc):' | grep -v '^$' > "$d/input.hdr"
 		# sealpost ends an unterminated last line; so does this.
 		sed '1,/^$/d' "$d/input" | sed '$a\' > "$d/input.body"
-		for env in $(find "$d/queue/q" -name '*.env' 2>/dev/null); do
+		while IFS= read -r env; do
 			e=${env##*/}
 			[ -n "$reason" ] && ! grep -Eq -- "^last-error: .*($reason)" "$env" &&
 				problems+=("$e: last-error does not match /$reason/: $(grep -m1 '^last-error' "$env")")
@@ -175,7 +175,7 @@ for scn in "${scenarios[@]}"; do
 				problems+=("${msg##*/}: the body is not the message as sent")
 			sed '/^$/q' "$d/queued.msg" | grep -Fxqvf - "$d/input.hdr" &&
 				problems+=("${msg##*/}: header lines of the message as sent are missing")
-		done
+		done < <(find "$d/queue/q" -name '*.env' 2>/dev/null)
 	fi
 	while IFS= read -r re; do
 		[ -n "$re" ] && grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data matches /$re/")
