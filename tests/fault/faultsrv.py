@@ -26,7 +26,9 @@ test runner reads):
 Headers read here: "#! implicit" (TLS from the start), "#! tls-max 1.2",
 "#! client-cert required" (ask for a client certificate, verify with --ca).
 After the last directive the server keeps reading client lines until EOF or
-10 s, recording them, then exits.
+10 s, recording them, then exits. With --secrets FILE it writes there every
+credential the client sent (the AUTH initial response, each answer to a 334
+inside AUTH) and the secrets decoded from them, for the runner's leak check.
 """
 import argparse
 import base64
@@ -43,13 +45,54 @@ IDLE = 10.0
 
 
 class Conn:
-    def __init__(self, sock, log):
+    def __init__(self, sock, log, secrets):
         self.sock = sock
         self.buf = b""
         self.log = log
+        self.secrets = secrets
+        self.answering_334 = False
+        self.in_auth = False
 
     def send(self, data):
+        # Inside an AUTH exchange, the client's line after a 334 answers
+        # the challenge: a credential. Any other reply ends the exchange.
+        if data.startswith(b"334"):
+            self.answering_334 = self.in_auth
+        elif data[:1].isdigit():
+            self.in_auth = False
         self.sock.sendall(data)
+
+    def note_secret(self, text):
+        """Record text (an AUTH initial response or an answer to a 334) and
+        the secrets inside it, one a line, for the runner's leak check."""
+        found = [text]
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except ValueError:
+            raw = b""
+        dec = raw.decode("utf-8", "replace")
+        found.append(dec)
+        if "\0" in dec:                            # PLAIN: authzid NUL authcid NUL password
+            found.append(dec.rsplit("\0", 1)[1])
+        m = re.search(r"auth=Bearer ([^\x01]+)", dec)   # XOAUTH2, OAUTHBEARER
+        if m:
+            found.append(m.group(1))
+        m = re.search(r",p=([^,]+)$", dec)           # SCRAM client proof
+        if m:
+            found.append(m.group(1))
+            try:
+                found.append(base64.b64decode(m.group(1)).hex())
+            except ValueError:
+                pass
+        # A long line may be shown cut short: look for its pieces too.
+        found += [f[i:i + 32] for f in list(found) if len(f) > 64
+                  for i in range(0, len(f) - 31, 32)]
+        for f in found:
+            # Short strings ("=", "AQ==", a user name) are no secret and
+            # would match by chance.
+            if len(f) >= 8 and f != "alice" and "\n" not in f and "\0" not in f:
+                self.secrets.write(f + "\n")
+        self.secrets.flush()
 
     def fill_until(self, done, timeout):
         """Receive until done(buffer) holds; False on timeout, error or EOF."""
@@ -75,6 +118,12 @@ class Conn:
         text = line.rstrip(b"\r").decode("utf-8", "replace")
         self.log.write(text + "\n")
         self.log.flush()
+        m = re.fullmatch(r"AUTH +\S+ +(\S+)", text, re.I)
+        if re.match(r"AUTH ", text, re.I):
+            self.in_auth = True
+        if self.answering_334 or m:
+            self.note_secret(m.group(1) if m else text)
+        self.answering_334 = False
         return text
 
     def read_data(self):
@@ -177,6 +226,8 @@ def main():
     ap.add_argument("--data-file")
     ap.add_argument("--accept-timeout", type=float, default=30.0)
     ap.add_argument("--ca")
+    ap.add_argument("--secrets", default=os.devnull,
+                    help="write every credential the client sent here, one a line")
     a = ap.parse_args()
 
     lines = open(a.scenario, encoding="utf-8").read().splitlines()
@@ -203,11 +254,12 @@ def main():
         return 2
     srv.close()
     log = open(a.log, "w", encoding="utf-8")
+    secrets = open(a.secrets, "w", encoding="utf-8")
     try:
         if implicit:
             sock.settimeout(IDLE)
             sock = ctx.wrap_socket(sock, server_side=True)
-        c = Conn(sock, log)
+        c = Conn(sock, log, secrets)
         for raw in lines:
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -261,6 +313,7 @@ def main():
         log.write("!connection error: %s\n" % e)
     finally:
         log.close()
+        secrets.close()
         try:
             sock.close()
         except OSError:

@@ -19,7 +19,18 @@
 #   #! data: REGEX / data-lacks: REGEX   the message data received must (not) match
 #   #! stdin: TEXT                 the message (printf format) instead of the default
 #   #! stdin-bytes: N              a message with an N-byte body instead
-#   #! queue-entries: N            entries in the queue afterwards
+#   #! queue-entries: N            entries in the queue afterwards; when N > 0,
+#                                  each .env needs its .msg holding the message
+#                                  as sent (body, and header fields other than
+#                                  From/Bcc), and "queued-reason" is required
+#   #! queued-reason: REGEX        why it was deferred: must match (grep -E) each
+#                                  .env's last-error and the "queued as" notice
+#
+# Every scenario runs with -vv and "log = FILE". faultsrv.py records each
+# credential the client sent (an AUTH initial response, each answer to a
+# 334, and what they decode to: PLAIN/LOGIN password, bearer token, SCRAM
+# proof); none of them, nor the configured password, may appear on stdout or
+# stderr, in the log, the queue files, "-bp" (mailq) or "--check-config".
 set -u
 bin=${1:?usage: run.sh SEALPOST [scenario...]}
 shift
@@ -46,13 +57,13 @@ for scn in "${scenarios[@]}"; do
 	limit=$(hdr limit); limit=${limit:-20}
 	python3 "$here/faultsrv.py" --scenario "$scn" --port-file "$d/port" --log "$d/received" \
 		--cert "$work/pki/$cert.pem" --key "$work/pki/$cert.key" --data-file "$d/data" --ca "$work/pki/ca.pem" \
-		--accept-timeout 30 & spid=$!
+		--secrets "$d/secrets" --accept-timeout 30 & spid=$!
 	pids+=("$spid")
 	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
 	{
 		echo "[global]"
 		echo "hostname = client.example.test"
-		echo "log = none"
+		echo "log = $d/log"
 		echo "connect_timeout = 5s"
 		echo "command_timeout = 5s"
 		echo "session_timeout = 15s"
@@ -79,7 +90,6 @@ for scn in "${scenarios[@]}"; do
 		printf '%s\n' "$l"
 	done > "$d/config"
 	chmod 600 "$d/config"
-	# shellcheck disable=SC2046
 	input=$(hdr stdin)
 	nbytes=$(hdr stdin-bytes)
 	{
@@ -88,17 +98,24 @@ for scn in "${scenarios[@]}"; do
 		else
 			printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}"
 		fi
-	} | \
-		timeout "$((limit + 5))" "$bin" -C "$d/config" $(hdr args) bob@example.test \
-		> "$d/stdout" 2> "$d/stderr"
+	} > "$d/input"
+	t0=$(date +%s%N)
+	# shellcheck disable=SC2046
+	timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
+		< "$d/input" > "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
+	took_ms=$((($(date +%s%N) - t0) / 1000000))
 	# The server stops within its own idle bound; don't wait forever.
 	for _ in $(seq 150); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 	problems=()
 	[ -n "$want_exit" ] && [ "$got_exit" != "$want_exit" ] &&
 		problems+=("exit $got_exit, expected $want_exit")
-	[ "$got_exit" = 124 ] && problems+=("sealpost did not finish within $((limit + 5)) s")
+	if [ "$got_exit" = 124 ]; then
+		problems+=("sealpost did not finish within $((limit + 5)) s")
+	elif [ "$took_ms" -gt "$((limit * 1000))" ]; then
+		problems+=("sealpost took $took_ms ms, more than the limit of $limit s")
+	fi
 	mapfile -t want < <(hdr received)
 	# "!connection error" is the server's own observation (e.g. a
 	# handshake the client aborted), not something the client sent.
@@ -112,9 +129,19 @@ for scn in "${scenarios[@]}"; do
 			break
 		fi
 	done
-	if grep -q 'secret-password-1\|c2VjcmV0LXBhc3N3b3JkLTE' "$d/stderr"; then
-		problems+=("the password appeared on stderr")
-	fi
+	# No secret anywhere sealpost writes (see the header).
+	{
+		cat "$d/secrets" 2>/dev/null
+		printf '%s\n' secret-password-1 c2VjcmV0LXBhc3N3b3JkLTE
+		hdr config | sed -n 's/^password *= *//p'
+	} | grep -v '^$' > "$d/secrets.all"
+	"$bin" -C "$d/config" -bp > "$d/mailq" 2>&1
+	"$bin" -C "$d/config" --check-config > "$d/check-config" 2>&1
+	for f in "$d/stdout" "$d/stderr" "$d/log" "$d/mailq" "$d/check-config" \
+		$(find "$d/queue" -type f 2>/dev/null); do
+		[ -f "$f" ] && grep -aqFf "$d/secrets.all" "$f" &&
+			problems+=("a secret appeared in ${f#"$d/"}: $(grep -aoFf "$d/secrets.all" "$f" | head -n 1 | cut -c1-40)")
+	done
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/stderr" && problems+=("stderr does not match /$re/")
 	done < <(hdr stderr)
@@ -125,6 +152,30 @@ for scn in "${scenarios[@]}"; do
 	if [ -n "$want_q" ]; then
 		got_q=$(find "$d/queue/q" -name '*.env' 2>/dev/null | wc -l)
 		[ "$got_q" = "$want_q" ] || problems+=("$got_q queue entries, expected $want_q")
+		reason=$(hdr queued-reason)
+		[ "$want_q" -gt 0 ] && [ -z "$reason" ] && problems+=("no '#! queued-reason'")
+		if [ "$want_q" -gt 0 ] && [ -n "$reason" ] &&
+			! grep -Eq -- "queued as [0-9A-F]+: .*($reason)" "$d/stderr"; then
+			problems+=("the queued notice on stderr does not match /$reason/")
+		fi
+		sed '/^$/q' "$d/input" | grep -Eiv '^(from|bcc|resent-bcc):' | grep -v '^$' > "$d/input.hdr"
+		# sealpost ends an unterminated last line; so does this.
+		sed '1,/^$/d' "$d/input" | sed '$a\' > "$d/input.body"
+		while IFS= read -r env; do
+			e=${env##*/}
+			[ -n "$reason" ] && ! grep -Eq -- "^last-error: .*($reason)" "$env" &&
+				problems+=("$e: last-error does not match /$reason/: $(grep -m1 '^last-error' "$env")")
+			msg=${env%.env}.msg
+			if [ ! -f "$msg" ]; then
+				problems+=("$e has no .msg")
+				continue
+			fi
+			tr -d '\r' < "$msg" > "$d/queued.msg"
+			sed '1,/^$/d' "$d/queued.msg" | cmp -s - "$d/input.body" ||
+				problems+=("${msg##*/}: the body is not the message as sent")
+			sed '/^$/q' "$d/queued.msg" | grep -Fxqvf - "$d/input.hdr" &&
+				problems+=("${msg##*/}: header lines of the message as sent are missing")
+		done < <(find "$d/queue/q" -name '*.env' 2>/dev/null)
 	fi
 	while IFS= read -r re; do
 		[ -n "$re" ] && grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data matches /$re/")

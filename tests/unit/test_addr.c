@@ -440,6 +440,36 @@ envelope_refuses_crlf_nul_and_controls(void **state)
 	assert_int_equal(check("\r", true, &u), ERR_DATA);
 }
 
+/* The sender (null_ok, as for MAIL FROM) with a CR or an LF: it would end
+ * the MAIL command and start another. Quoting does not make them valid. */
+static void
+envelope_sender_refuses_cr_and_lf(void **state)
+{
+	static const char *const bad[] = {
+		"alice@example.test\r\nRCPT TO:<evil@example.test>",
+		"alice@example.test\nRCPT TO:<evil@example.test>",
+		"alice@example.test\r",
+		"al\rice@example.test",
+		"al\nice@example.test",
+		"\"al\rice\"@example.test",
+		"\"al\nice\"@example.test",
+		"\"a\\\r\\\nb\"@example.test",
+		"\n",
+	};
+	bool u;
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *why = NULL;
+		u = false;
+		if (addr_check_envelope(bad[i], true, &u, &why) != ERR_DATA)
+			fail_msg("sender #%zu with CR/LF accepted", i);
+		if (!why || !strstr(why, "control character"))
+			fail_msg("sender #%zu refused, but not for its CR/LF: %s", i,
+			    why ? why : "(no reason)");
+	}
+	assert_int_equal(check("alice@example.test", true, &u), ERR_OK);
+}
+
 static void
 envelope_refuses_specials_outside_quotes(void **state)
 {
@@ -639,6 +669,7 @@ main(void)
 		cmocka_unit_test(envelope_accepts_ordinary_addresses),
 		cmocka_unit_test(envelope_null_sender),
 		cmocka_unit_test(envelope_refuses_crlf_nul_and_controls),
+		cmocka_unit_test(envelope_sender_refuses_cr_and_lf),
 		cmocka_unit_test(envelope_refuses_specials_outside_quotes),
 		cmocka_unit_test(envelope_refuses_unquoted_at_in_local_part),
 		cmocka_unit_test(envelope_refuses_space_in_domain_literal),
