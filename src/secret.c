@@ -36,11 +36,11 @@ from_file(const char *path, struct buf *out, struct buf *err)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		errf(err, "password_file %s: %s", path, strerror(errno));
-		return ERR_CONFIG;
+		return ERR_IO;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		errf(err, "password_file %s: not a regular file", path);
-		rc = ERR_CONFIG;
+		rc = ERR_IO;
 		goto out;
 	}
 	if (st.st_mode & (S_IROTH | S_IWOTH)) {
@@ -56,7 +56,7 @@ from_file(const char *path, struct buf *out, struct buf *err)
 			continue;
 		if (n < 0) {
 			errf(err, "password_file %s: %s", path, strerror(errno));
-			rc = ERR_CONFIG;
+			rc = ERR_IO;
 		} else if (n > 0 && buf_add(out, chunk, (size_t)n) != ERR_OK) {
 			errf(err, "password_file %s: longer than %d bytes", path, SECRET_MAX);
 			rc = ERR_CONFIG;
@@ -81,14 +81,14 @@ from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *
 
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		errf(err, "password_command: pipe: %s", strerror(errno));
-		return ERR_CONFIG;
+		return ERR_IO;
 	}
 	pid = fork();
 	if (pid < 0) {
 		errf(err, "password_command: fork: %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
-		return ERR_CONFIG;
+		return ERR_IO;
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
@@ -123,7 +123,7 @@ from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *
 			timed_out = pr == 0;
 			if (!timed_out)
 				errf(err, "password_command: poll: %s", strerror(errno));
-			rc = ERR_CONFIG;
+			rc = ERR_IO;
 			break;
 		}
 		n = read(pfd[0], chunk, sizeof chunk);
@@ -134,7 +134,7 @@ from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *
 		if (buf_add(out, chunk, (size_t)n) != ERR_OK) {
 			errf(err, "password_command: output longer than %d bytes",
 			    SECRET_MAX);
-			rc = ERR_CONFIG;
+			rc = ERR_IO;
 		}
 		wipe(chunk, sizeof chunk);
 		if (rc != ERR_OK)
@@ -152,7 +152,7 @@ from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *
 		if (w == 0 && deadline_expired(&dl)) {
 			kill(pid, SIGKILL);
 			timed_out = true;
-			rc = ERR_CONFIG;
+			rc = ERR_IO;
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;
 			break;
@@ -163,18 +163,18 @@ from_command(const char *cmd, uint64_t timeout_ms, struct buf *out, struct buf *
 	if (timed_out) {
 		errf(err, "password_command: did not finish within %llu s; killed it",
 		    (unsigned long long)(timeout_ms / 1000));
-		return ERR_CONFIG;
+		return ERR_IO;
 	}
 	if (rc != ERR_OK)
 		return rc;
 	if (WIFSIGNALED(status)) {
 		errf(err, "password_command: killed by signal %d", WTERMSIG(status));
-		return ERR_CONFIG;
+		return ERR_IO;
 	}
 	if (WEXITSTATUS(status) != 0) {
 		errf(err, "password_command: exited with status %d",
 		    WEXITSTATUS(status));
-		return ERR_CONFIG;
+		return ERR_IO;
 	}
 	return ERR_OK;
 }
@@ -201,7 +201,7 @@ secret_get(const struct account *a, uint64_t timeout_ms, struct buf *out, struct
 		errf(err, "account %s: the %s is empty", a->name,
 		    a->password ? "password" : a->password_file ? "password_file" :
 		    "output of password_command");
-		return ERR_CONFIG;
+		return a->password ? ERR_CONFIG : ERR_IO;
 	}
 	return ERR_OK;
 }

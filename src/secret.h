@@ -17,8 +17,12 @@
  * stdin from /dev/null, stdout read until its first line, the whole run
  * under min(timeout_ms, SECRET_CMD_TIMEOUT_MS);
  * a non-zero exit, a signal, a timeout or empty output is an error.
- * Errors: ERR_CONFIG (unsafe or unreadable file, command failed), with the
- * reason in err. The secret itself never appears in err. */
+ * Errors, with the reason in err (never the secret itself):
+ *   ERR_CONFIG  the configuration is unsafe or wrong for good: a password_file
+ *               others may read or write (D9), one over SECRET_MAX bytes;
+ *   ERR_IO      the secret cannot be had now (D16: temporary): the file is
+ *               missing, unreadable or empty, the command failed, hung or
+ *               printed nothing. */
 enum err secret_get(const struct account *a, uint64_t timeout_ms, struct buf *out,
     struct buf *err) WUR;
 

@@ -444,12 +444,13 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 		status = EX_USAGE;
 		goto out;
 	}
-	/* Secrets before intake. Without a queue, a failure is reported
-	 * before the caller's message is read (78). With one, it is a local
-	 * failure like any other (D16): the message is taken, queued with
-	 * the reason, and a later run delivers it once the secret is there. */
+	/* Secrets before intake. An unsafe configuration (D9), or any
+	 * failure without a queue, is reported before the caller's message
+	 * is read (78). A secret that cannot be had now is a local failure
+	 * like any other (D16): the message is taken, queued with the
+	 * reason, and a later run delivers it once the secret is there. */
 	if ((rc = secret_get(acct, cfg->command_timeout_ms, &secret, &err)) != ERR_OK) {
-		if (!cfg->queue) {
+		if (!cfg->queue || rc == ERR_CONFIG) {
 			say("%s", buf_str(&err));
 			status = EX_CONFIG;
 			goto out;
