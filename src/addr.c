@@ -376,11 +376,55 @@ addr_check_envelope(const char *addr, bool null_ok, bool *utf8, const char **why
 	return ERR_OK;
 }
 
+/* Do n bytes of a and m of b agree, ASCII letters compared without case?
+ * (Octets of UTF-8 sequences are all >= 0x80, so they compare exactly.) */
+static bool
+same_label(const char *a, size_t n, const char *b, size_t m)
+{
+	if (n != m)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x != y && (x >= 0x80 || tolower(x) != tolower(y)))
+			return false;
+	}
+	return true;
+}
+
+/* Is the IDNA mapping of domain d to A-labels a (and back to U-labels u)
+ * faithful? Label by label, an ASCII label of d must equal its A-label
+ * and any other label its U-label, up to ASCII case: a character that the
+ * mapping changed (fullwidth forms, upper-case non-ASCII letters, another
+ * full stop) or dropped (soft hyphens, zero-width characters) means that
+ * the mail would go to a domain other than the one written. */
+static bool
+idna_faithful(const char *d, const char *a, const char *u)
+{
+	for (;;) {
+		size_t dn = strcspn(d, "."), an = strcspn(a, "."), un = strcspn(u, ".");
+		bool ascii = true;
+		for (size_t i = 0; i < dn; i++)
+			if ((unsigned char)d[i] >= 0x80)
+				ascii = false;
+		if (ascii ? !same_label(d, dn, a, an) : !same_label(d, dn, u, un))
+			return false;
+		d += dn;
+		a += an;
+		u += un;
+		if (!*d || !*a || !*u)
+			return !*d && !*a && !*u;
+		d++;
+		a++;
+		u++;
+	}
+}
+
 enum err
-addr_alabel(const char *addr, char **out)
+addr_alabel(const char *addr, char **out, struct buf *why)
 {
 	const char *d = addr_domain(addr);
-	gnutls_datum_t a = { NULL, 0 };
+	gnutls_datum_t a = { NULL, 0 }, u = { NULL, 0 };
+	enum err rc = ERR_OK;
 	bool ascii = true;
 	size_t local;
 
@@ -392,13 +436,29 @@ addr_alabel(const char *addr, char **out)
 		*out = xstrdup(addr);
 		return ERR_OK;
 	}
-	if (gnutls_idna_map(d, (unsigned)strlen(d), &a, 0) != 0)
-		return ERR_DATA;
+	if (gnutls_idna_map(d, (unsigned)strlen(d), &a, 0) != 0 ||
+	    strlen((const char *)a.data) != a.size ||
+	    gnutls_idna_reverse_map((const char *)a.data, a.size, &u, 0) != 0 ||
+	    strlen((const char *)u.data) != u.size) {
+		errf(why, "the domain is not a valid internationalised domain name");
+		rc = ERR_DATA;
+		goto out;
+	}
+	if (!idna_faithful(d, (const char *)a.data, (const char *)u.data)) {
+		char clean[MSG_ADDR_MAX + 1];
+		errf(why, "IDNA would change the domain to \"%s\"; write that form if it is"
+		    " the one meant", str_sanitize(clean, sizeof clean, (const char *)u.data,
+		    u.size));
+		rc = ERR_DATA;
+		goto out;
+	}
 	local = (size_t)(d - addr);
 	*out = xmalloc(local + a.size + 1);
 	memcpy(*out, addr, local);
 	memcpy(*out + local, a.data, a.size);
 	(*out)[local + a.size] = '\0';
+out:
 	gnutls_free(a.data);
-	return ERR_OK;
+	gnutls_free(u.data);
+	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 struct addr_list {
@@ -41,9 +42,15 @@ enum err addr_check_envelope(const char *addr, bool null_ok, bool *utf8,
 
 /* addr_alabel: a copy of addr whose domain is in A-labels (IDNA2008,
  * through GnuTLS's libidn2 binding), so a UTF-8 domain needs no SMTPUTF8
- * (RFC 6531 3.2). An ASCII domain is copied as it is. Errors: ERR_DATA
- * (the domain is not a valid IDN). */
-enum err addr_alabel(const char *addr, char **out) WUR;
+ * (RFC 6531 3.2). An ASCII domain is copied as it is. The mapping must be
+ * faithful: mapped back to U-labels, each non-ASCII label must be what
+ * was written, up to ASCII case; a character changed or dropped on the
+ * way (with U+FF1E FULLWIDTH GREATER-THAN SIGN between x and y,
+ * u@x?y.example would go to u@xy.example; upper-case or decomposed
+ * non-ASCII letters are changed too) is refused, not sent elsewhere.
+ * Errors: ERR_DATA with the reason in why (not a valid IDN, or what IDNA
+ * would turn the domain into). */
+enum err addr_alabel(const char *addr, char **out, struct buf *why) WUR;
 
 /* addr_domain: pointer to the domain after the last '@', or NULL. */
 const char *addr_domain(const char *addr);

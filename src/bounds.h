@@ -18,6 +18,10 @@
 
 /* Message intake. */
 #define MSG_LINE_MAX            998     /* RFC 5322 2.1.1, without CRLF */
+#define MSG_FOLD_MAX            78      /* RFC 5322 2.1.1 SHOULD; generated fields */
+#define MSG_EW_LINE_MAX         76      /* RFC 2047 2: a line with an encoded word */
+#define MSG_EW_TEXT_MAX         42      /* octets per encoded word: 68 encoded */
+#define MSG_NAME_MAX            900     /* octets of a display name, else none */
 #define MSG_HEADER_MAX          (1024 * 1024)   /* bytes of the whole header block */
 #define MSG_HEADER_FIELDS_MAX   10000   /* header fields in one message */
 #define MSG_ADDR_MAX            1000    /* bytes of one address */

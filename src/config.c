@@ -719,6 +719,19 @@ config_load(struct config *cfg, const char *path, struct buf *err)
 			}
 		}
 	}
+	/* D9: so is a private key. One that cannot be looked at now is left
+	 * to the send, where it is a temporary local failure. */
+	for (struct account *a = cfg->accounts; a; a = a->next) {
+		struct stat ks;
+		if (a->tls_key_file && stat(a->tls_key_file, &ks) == 0 &&
+		    (ks.st_mode & (S_IROTH | S_IWOTH))) {
+			errf(err, "%s: account %s: tls_key_file %s is readable or writable by"
+			    " other users; refusing it (chmod o-rw %s)", path, a->name,
+			    a->tls_key_file, a->tls_key_file);
+			rc = ERR_CONFIG;
+			goto out;
+		}
+	}
 out:
 	close(fd);
 	buf_wipe(&text);

@@ -517,11 +517,11 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	addr_list_init(&alabels);
 	for (size_t i = 0; i < rcpts.n; i++) {
 		char *a = NULL;
-		if (addr_alabel(rcpts.v[i], &a) != ERR_OK) {
+		buf_reset(&err);
+		if (addr_alabel(rcpts.v[i], &a, &err) != ERR_OK) {
 			char clean[MSG_ADDR_MAX + 1];
-			say("recipient <%s>: the domain is not a valid internationalised domain name;"
-			    " nothing was sent", str_sanitize(clean, sizeof clean, rcpts.v[i],
-			    strlen(rcpts.v[i])));
+			say("recipient <%s>: %s; nothing was sent", str_sanitize(clean, sizeof clean,
+			    rcpts.v[i], strlen(rcpts.v[i])), buf_str(&err));
 			status = EX_DATAERR;
 			addr_list_free(&alabels);
 			goto out;
@@ -539,17 +539,26 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	addr_list_free(&rcpts);
 	rcpts = alabels;
 	{
-		char *a = NULL;
-		if (addr_alabel(sender, &a) != ERR_OK) {
-			say("sender: the domain is not a valid internationalised domain name");
+		char *a = NULL, clean[MSG_ADDR_MAX + 1];
+		const char *why = NULL;
+		buf_reset(&err);
+		if (addr_alabel(sender, &a, &err) != ERR_OK) {
+			say("sender <%s>: %s; nothing was sent", str_sanitize(clean, sizeof clean,
+			    sender, strlen(sender)), buf_str(&err));
+			status = EX_DATAERR;
+			goto out;
+		}
+		smtputf8 = false;
+		/* Checked again as converted, as the recipients are below. */
+		if (addr_check_envelope(a, true, &smtputf8, &why) != ERR_OK) {
+			say("sender <%s>: %s; nothing was sent", str_sanitize(clean, sizeof clean,
+			    a, strlen(a)), why);
+			free(a);
 			status = EX_DATAERR;
 			goto out;
 		}
 		free(sender);
 		sender = a;
-		smtputf8 = false;
-		const char *why = NULL;
-		(void)!addr_check_envelope(sender, true, &smtputf8, &why);
 	}
 	for (size_t i = 0; i < rcpts.n; i++) {
 		const char *why = NULL;

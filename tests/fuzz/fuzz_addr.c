@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "bounds.h"
+#include "buf.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,6 +68,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *d = addr_domain(a);
 			if (!d || !*d)
 				abort();
+			/* A-labels: either a refusal with a reason, or a copy
+			 * whose domain is ASCII (or was a domain literal). */
+			struct buf awhy;
+			char *al = NULL;
+			buf_init(&awhy, 1024);
+			enum err arc = addr_alabel(a, &al, &awhy);
+			if (arc != ERR_OK && (arc != ERR_DATA || al || awhy.len == 0))
+				abort();
+			if (arc == ERR_OK) {
+				const char *ad = addr_domain(al);
+				if (!ad || has_ctl(al, strlen(al)))
+					abort();
+				for (; *ad && *d != '['; ad++)
+					if ((unsigned char)*ad >= 0x80)
+						abort();
+			}
+			free(al);
+			buf_free(&awhy);
 		}
 	}
 	addr_list_free(&l);

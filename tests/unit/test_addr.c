@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "bounds.h"
+#include "buf.h"
 
 /* Parse s; it must succeed and give exactly the n addresses in want. */
 static void
@@ -635,6 +636,101 @@ domain_helper(void **state)
 	assert_string_equal(addr_domain("a@"), "");
 }
 
+/* ---- addr_alabel: IDN domains to A-labels, faithfully or not at all ---- */
+
+/* addr must convert to want. */
+static void
+expect_alabel(const char *addr, const char *want)
+{
+	struct buf why;
+	char *out = NULL;
+	enum err rc;
+	buf_init(&why, 1024);
+	rc = addr_alabel(addr, &out, &why);
+	if (rc != ERR_OK || !out || strcmp(out, want) != 0)
+		fail_msg("\"%s\": %s (%s), got \"%s\", want \"%s\"", addr, err_str(rc),
+		    buf_str(&why), out ? out : "-", want);
+	free(out);
+	buf_free(&why);
+}
+
+/* addr must be refused with ERR_DATA, the reason containing text. */
+static void
+expect_alabel_refused(const char *addr, const char *text)
+{
+	struct buf why;
+	char *out = NULL;
+	enum err rc;
+	buf_init(&why, 1024);
+	rc = addr_alabel(addr, &out, &why);
+	if (rc != ERR_DATA || out || !strstr(buf_str(&why), text))
+		fail_msg("\"%s\": %s, got \"%s\", why \"%s\", want a refusal saying \"%s\"",
+		    addr, err_str(rc), out ? out : "-", buf_str(&why), text);
+	free(out);
+	buf_free(&why);
+}
+
+static void
+alabel_ascii_domains_are_copied(void **state)
+{
+	(void)state;
+	expect_alabel("u@example.com", "u@example.com");
+	expect_alabel("u@Example.COM", "u@Example.COM");
+	expect_alabel("u@xn--bcher-kva.example", "u@xn--bcher-kva.example");
+	expect_alabel("J\xc3\xb6rg@example.com", "J\xc3\xb6rg@example.com");
+	expect_alabel("u@[192.0.2.1]", "u@[192.0.2.1]");
+	expect_alabel("", "");
+	expect_alabel("root", "root");
+}
+
+static void
+alabel_converts_a_good_idn(void **state)
+{
+	(void)state;
+	expect_alabel("u@b\xc3\xbc" "cher.example", "u@xn--bcher-kva.example");
+	/* ASCII letters may be in any case, in any label. */
+	expect_alabel("u@B\xc3\xbc" "cher.Example", "u@xn--bcher-kva.example");
+	/* U-labels and A-labels may be mixed. */
+	expect_alabel("u@b\xc3\xbc" "cher.xn--caf-dma.example",
+	    "u@xn--bcher-kva.xn--caf-dma.example");
+	/* IDNA2008 keeps the sharp s (no transitional "fass.de"). */
+	expect_alabel("u@fa\xc3\x9f.de", "u@xn--fa-hia.de");
+	expect_alabel("\"a b\"@\xe4\xbe\x8b\xe3\x81\x88.example", "\"a b\"@xn--r8jz45g.example");
+}
+
+/* The mapping would send the mail to another domain than the one written:
+ * refused, saying what it would have become. */
+static void
+alabel_refuses_a_mapping_that_changes_or_drops(void **state)
+{
+	(void)state;
+	/* U+FF1E FULLWIDTH GREATER-THAN SIGN is dropped: x>y became xy. */
+	expect_alabel_refused("u@x\xef\xbc\x9ey.example", "\"xy.example\"");
+	/* U+00AD SOFT HYPHEN and U+200B ZERO WIDTH SPACE vanish. */
+	expect_alabel_refused("u@a\xc2\xad" "b.example", "\"ab.example\"");
+	expect_alabel_refused("u@x\xe2\x80\x8by.example", "\"xy.example\"");
+	/* A fullwidth letter becomes its ASCII twin. */
+	expect_alabel_refused("u@\xef\xbd\x81.example", "\"a.example\"");
+	/* U+3002 IDEOGRAPHIC FULL STOP becomes a label separator. */
+	expect_alabel_refused("u@caf\xc3\xa9\xe3\x80\x82" "example", "\"caf\xc3\xa9.example\"");
+	/* U+212A KELVIN SIGN becomes the letter k. */
+	expect_alabel_refused("u@\xe2\x84\xaa.example", "\"k.example\"");
+	/* Upper-case non-ASCII letters and decomposed forms are changed too:
+	 * refused, the message naming the form to write instead. */
+	expect_alabel_refused("u@B\xc3\x9c" "CHER.example", "\"b\xc3\xbc" "cher.example\"");
+	expect_alabel_refused("u@u\xcc\x88" "ber.example", "\"\xc3\xbc" "ber.example\"");
+	expect_alabel_refused("u@x\xef\xbc\x9ey.example", "IDNA would change the domain");
+}
+
+static void
+alabel_refuses_what_is_no_idn(void **state)
+{
+	(void)state;
+	expect_alabel_refused("u@\xff.example", "not a valid internationalised domain name");
+	expect_alabel_refused("u@-b\xc3\xbc" "cher.example",
+	    "not a valid internationalised domain name");
+}
+
 int
 main(void)
 {
@@ -679,6 +775,10 @@ main(void)
 		cmocka_unit_test(envelope_invalid_domain_labels),
 		cmocka_unit_test(envelope_utf8_sets_flag),
 		cmocka_unit_test(domain_helper),
+		cmocka_unit_test(alabel_ascii_domains_are_copied),
+		cmocka_unit_test(alabel_converts_a_good_idn),
+		cmocka_unit_test(alabel_refuses_a_mapping_that_changes_or_drops),
+		cmocka_unit_test(alabel_refuses_what_is_no_idn),
 	};
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
 }

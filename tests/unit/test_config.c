@@ -1151,6 +1151,51 @@ load_missing_file_or_directory_is_refused(void **state)
 	config_free(&cfg);
 }
 
+/* D9 for tls_key_file: a private key others can read or write is refused
+ * at load time, naming the key and the fix; a missing one is left to the
+ * send. */
+static void
+load_key_file_readable_by_others_is_refused(void **state)
+{
+	struct files *f = *state;
+	struct config cfg;
+	struct buf err;
+	char key[200], text[600], fix[240];
+	const char *path;
+	int fd;
+	snprintf(key, sizeof key, "%s/client.key", f->dir);
+	fd = open(key, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(text, sizeof text, "[account a]\nhost = h\ntls_cert_file = %s/client.pem\n"
+	    "tls_key_file = %s\n", f->dir, key);
+	snprintf(fix, sizeof fix, "(chmod o-rw %s)", key);
+	path = write_file(f, text, 0600);
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(load(path, &cfg, &err), ERR_CONFIG);
+	assert_non_null(strstr(buf_str(&err), key));
+	assert_non_null(strstr(buf_str(&err), "readable or writable by other users"));
+	assert_non_null(strstr(buf_str(&err), fix));
+	buf_free(&err);
+	config_free(&cfg);
+	assert_int_equal(chmod(key, 0602), 0);
+	assert_int_equal(load(path, &cfg, &err), ERR_CONFIG);
+	buf_free(&err);
+	config_free(&cfg);
+	assert_int_equal(chmod(key, 0640), 0);
+	assert_int_equal(load(path, &cfg, &err), ERR_OK);
+	buf_free(&err);
+	config_free(&cfg);
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(load(path, &cfg, &err), ERR_OK);
+	buf_free(&err);
+	config_free(&cfg);
+	unlink(key);
+	assert_int_equal(load(path, &cfg, &err), ERR_OK);
+	buf_free(&err);
+	config_free(&cfg);
+}
+
 /* ---- config_dump ---- */
 
 static void
@@ -1283,6 +1328,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(load_errors_name_the_path_and_line,
 		    files_setup, files_teardown),
 		cmocka_unit_test_setup_teardown(load_missing_file_or_directory_is_refused,
+		    files_setup, files_teardown),
+		cmocka_unit_test_setup_teardown(load_key_file_readable_by_others_is_refused,
 		    files_setup, files_teardown),
 		cmocka_unit_test(dump_never_prints_the_password),
 		cmocka_unit_test(dump_of_defaults),

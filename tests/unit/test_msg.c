@@ -761,6 +761,157 @@ from_added_even_with_very_long_full_name(void **state)
 	done(&r);
 }
 
+/* The whole field called name, continuation lines and their CRLFs
+ * included, without the final CRLF. */
+static char *
+field_folded(const struct run *r, const char *name)
+{
+	size_t hl = header_len(r), nl = strlen(name);
+	for (size_t i = 0; i < hl; ) {
+		const char *eol = strstr(r->out + i, "\r\n");
+		if (strncasecmp(r->out + i, name, nl) == 0 && r->out[i + nl] == ':') {
+			const char *e = eol;
+			while (e[2] == ' ' || e[2] == '\t')
+				e = strstr(e + 2, "\r\n");
+			size_t n = (size_t)(e - (r->out + i));
+			char *s = tmalloc(n + 1);
+			memcpy(s, r->out + i, n);
+			s[n] = '\0';
+			return s;
+		}
+		i = (size_t)(eol - r->out) + 2;
+	}
+	return NULL;
+}
+
+/* The From: that -F name (and sender) give, as whole field; every line
+ * within 78 octets, 76 with an encoded word (RFC 2047 2), all ASCII. */
+static char *
+generated_from(const char *name, const char *sender, enum header_from hfrom,
+    const char *from_addr)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	char *s;
+	o.full_name = name;
+	o.sender = sender;
+	o.hfrom = hfrom;
+	o.from_addr = from_addr;
+	run_ok(&r, &o, hfrom == HFROM_REPLACE ? "From: x@y.example\nSubject: x\n\nb\n" :
+	    "Subject: x\n\nb\n");
+	assert_int_equal(count_field(&r, "From"), 1);
+	s = field_folded(&r, "From");
+	assert_non_null(s);
+	done(&r);
+	for (const char *l = s; *l; ) {
+		size_t n = strcspn(l, "\r");
+		size_t max = memmem(l, n, "=?", 2) ? 76 : 78, tn = n;
+		const char *t = l;
+		if (tn >= 5 && memcmp(t, "From:", 5) == 0) {
+			t += 5;
+			tn -= 5;
+		}
+		/* Only an address alone on its line may be longer. */
+		bool lone = tn > 1 && t[0] == ' ' && !memchr(t + 1, ' ', tn - 1);
+		if (n > max && !lone)
+			fail_msg("line of %zu octets (max %zu): [%.*s]", n, max, (int)n, l);
+		for (size_t i = 0; i < n; i++)
+			assert_true((unsigned char)l[i] < 0x80);
+		l += n + (l[n] ? 2 : 0);
+	}
+	return s;
+}
+
+static void
+from_short_ascii_name_on_one_line(void **state)
+{
+	(void)state;
+	assert_string_equal(generated_from("Alice Example", "alice@example.com", HFROM_ADD, NULL),
+	    "From: Alice Example <alice@example.com>");
+	/* Runs of blanks in the name become one space. */
+	assert_string_equal(generated_from("  Alice \t  Example ", "alice@example.com",
+	    HFROM_ADD, NULL), "From: Alice Example <alice@example.com>");
+	assert_string_equal(generated_from("Alice Example", "alice@example.com",
+	    HFROM_REPLACE, "acct@example.com"), "From: Alice Example <acct@example.com>");
+}
+
+/* 200 octets of ASCII: folded between words, the address where it fits. */
+static void
+from_long_ascii_name_is_folded(void **state)
+{
+	char name[201];
+	(void)state;
+	for (int i = 0; i < 25; i++)
+		memcpy(name + 8 * i, "Abcdefg ", 8);
+	name[199] = 'h';
+	name[200] = '\0';
+	assert_string_equal(generated_from(name, "alice@example.com", HFROM_ADD, NULL),
+	    "From: Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg\r\n"
+	    " Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg\r\n"
+	    " Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefg Abcdefgh <alice@example.com>");
+	/* One 200-octet word fits no line: encoded words, which may be split. */
+	memset(name, 'x', 200);
+	assert_string_equal(generated_from(name, "alice@example.com", HFROM_ADD, NULL),
+	    "From: =?UTF-8?B?eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4?=\r\n"
+	    " =?UTF-8?B?eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4?=\r\n"
+	    " =?UTF-8?B?eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4?=\r\n"
+	    " =?UTF-8?B?eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4?=\r\n"
+	    " =?UTF-8?B?eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg=?=\r\n"
+	    " <alice@example.com>");
+}
+
+/* 60 CJK characters (180 octets): encoded words of 14 whole characters. */
+static void
+from_long_non_ascii_name_is_encoded_and_folded(void **state)
+{
+	char name[181];
+	(void)state;
+	for (int i = 0; i < 60; i++)
+		memcpy(name + 3 * i, "\xe6\xbc\xa2", 3);    /* U+6F22 */
+	name[180] = '\0';
+	assert_string_equal(generated_from(name, "alice@example.com", HFROM_ADD, NULL),
+	    "From: =?UTF-8?B?5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi?=\r\n"
+	    " =?UTF-8?B?5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi?=\r\n"
+	    " =?UTF-8?B?5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi?=\r\n"
+	    " =?UTF-8?B?5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi5ryi?=\r\n"
+	    " =?UTF-8?B?5ryi5ryi5ryi5ryi?= <alice@example.com>");
+	assert_string_equal(generated_from("J\xc3\xbcrgen", "alice@example.com",
+	    HFROM_REPLACE, "acct@example.com"),
+	    "From: =?UTF-8?B?SsO8cmdlbg==?= <acct@example.com>");
+}
+
+/* Specials make a quoted string, which may be folded at its spaces. */
+static void
+from_name_with_specials_is_quoted_and_folded(void **state)
+{
+	(void)state;
+	assert_string_equal(generated_from("Doe, John \"JD\" (Boss) \\ x", "alice@example.com",
+	    HFROM_ADD, NULL), "From: \"Doe, John \\\"JD\\\" (Boss) \\\\ x\" <alice@example.com>");
+	assert_string_equal(generated_from("O'Brien, Mary-Kate (Accounts Payable, Northern"
+	    " Region) \"MK\" of Example Industries Ltd.", "alice@example.com", HFROM_ADD, NULL),
+	    "From: \"O'Brien, Mary-Kate (Accounts Payable, Northern Region) \\\"MK\\\" of\r\n"
+	    " Example Industries Ltd.\" <alice@example.com>");
+	/* Text that looks like an encoded word is quoted, so it stays text. */
+	assert_string_equal(generated_from("=?UTF-8?B?QUJD?=", "alice@example.com",
+	    HFROM_ADD, NULL), "From: \"=?UTF-8?B?QUJD?=\" <alice@example.com>");
+}
+
+/* A long address goes on a line of its own; it is never split. */
+static void
+from_long_address_gets_its_own_line(void **state)
+{
+	(void)state;
+	assert_string_equal(generated_from("Alice Example", "alice@example.com",
+	    HFROM_REPLACE, "a-rather-long-local-part@mail.a-long-subdomain.example.com"),
+	    "From: Alice Example\r\n"
+	    " <a-rather-long-local-part@mail.a-long-subdomain.example.com>");
+	/* Alone, it stays where it is, however long. */
+	assert_string_equal(generated_from("", "a-rather-long-local-part-for-alice-and-her-friends@"
+	    "mail.a-long-subdomain.example.com", HFROM_ADD, NULL),
+	    "From: a-rather-long-local-part-for-alice-and-her-friends@"
+	    "mail.a-long-subdomain.example.com");
+}
+
 static void
 header_from_replace(void **state)
 {
@@ -1328,6 +1479,11 @@ main(void)
 		cmocka_unit_test_teardown(from_with_name_and_null_sender_is_well_formed, cleanup),
 		cmocka_unit_test_teardown(from_added_even_with_very_long_full_name, cleanup),
 		cmocka_unit_test_teardown(header_from_replace, cleanup),
+		cmocka_unit_test_teardown(from_short_ascii_name_on_one_line, cleanup),
+		cmocka_unit_test_teardown(from_long_ascii_name_is_folded, cleanup),
+		cmocka_unit_test_teardown(from_long_non_ascii_name_is_encoded_and_folded, cleanup),
+		cmocka_unit_test_teardown(from_name_with_specials_is_quoted_and_folded, cleanup),
+		cmocka_unit_test_teardown(from_long_address_gets_its_own_line, cleanup),
 		cmocka_unit_test_teardown(no_header_block_gets_blank_line_after_added_headers, cleanup),
 		cmocka_unit_test_teardown(non_header_line_ends_header_block, cleanup),
 		cmocka_unit_test_teardown(header_only_message_gets_blank_line, cleanup),
