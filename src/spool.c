@@ -389,6 +389,15 @@ spool_open(struct spool *sp, const char *path, struct buf *err)
 		    " install-perms)", path);
 		return ERR_SPOOL;
 	}
+	/* Root without the group (a systemd unit with NoNewPrivileges, a
+	 * copy without the set-group-ID bit) still runs the shared queue as
+	 * the shared queue: a group-owned set-group-ID spool holds other
+	 * users' entries, which must never look "not ours". */
+	if (!sp->shared && geteuid() == 0 && (st.st_mode & S_ISGID) && st.st_gid != 0) {
+		sp->shared = true;
+		umask(007);
+	}
+	sp->gid = st.st_gid;
 	mode_t dmode = sp->shared ? 02770 : 0700;
 	if ((sp->qfd = mkdir_at(sp->dirfd, "q", dmode)) < 0 ||
 	    (sp->tmpfd = mkdir_at(sp->dirfd, "tmp", dmode)) < 0) {
@@ -532,7 +541,7 @@ open_checked(struct spool *sp, const char *name, int flags, int *fdp, struct sta
 	}
 	/* Ours in a private queue; the group's, and closed to others, in a
 	 * shared one. */
-	bool owner_ok = sp->shared ? st->st_gid == privs_gid() && !(st->st_mode & 0007) :
+	bool owner_ok = sp->shared ? st->st_gid == sp->gid && !(st->st_mode & 0007) :
 	    st->st_uid == geteuid();
 	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || !owner_ok) {
 		errf(err, "%s is not a regular file with one link owned by us", name);

@@ -58,6 +58,7 @@ struct spool {
 	int qfd, tmpfd;         /* q/ and tmp/ */
 	char *path;
 	bool shared;            /* system mode: group-owned, files 0640 */
+	gid_t gid;              /* the queue directory's group */
 };
 
 /* spool_open: open (creating with mode 0700 when missing) the queue at

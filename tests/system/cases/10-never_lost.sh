@@ -164,3 +164,20 @@ elif [ "$dump" != "root root" ]; then bad $t "dumpable (owners of environ: '$dum
 elif [ $rc -ne 0 ]; then bad $t "exit $rc"
 else ok $t; fi
 empty_queue
+
+t=root_run_without_the_group_keeps_users_entries
+# The systemd unit runs `sealpost -q` as root with NoNewPrivileges=yes, so
+# the set-group-ID bit does not apply: root's run must still treat the
+# shared queue as shared (deliver alice's entry), never quarantine it as
+# "not ours".
+empty_queue; sysconf 1; newtag
+message "$tg" | as sp-alice "$bin" "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+sysconf "$MTA_SMTPS_PORT"
+setpriv --no-new-privs "$bin" --flush 2>> "$work/err"; rc2=$?
+corrupt=$(find "$work/spool/corrupt" -type f | wc -l)
+if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then bad $t "exit $rc (alice), $rc2 (root's run)"
+elif [ "$corrupt" != 0 ]; then bad $t "root's run quarantined $corrupt files"
+elif ! wait_count bob "$tg" 1; then bad $t "alice's mail was not delivered"
+elif [ "$(q_entries)" != 0 ]; then bad $t "entries left"
+else ok $t; fi
+empty_queue; rm -f "$work/spool/corrupt/"*
