@@ -610,7 +610,8 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			result_set(&res, RES_TEMP, STAGE_CONFIG, ERR_CONFIG, "%s", secret_why);
 			for (size_t i = 0; i < rcpts.n; i++) {
 				rr[i].cls = RES_TEMP;
-				snprintf(rr[i].reply, sizeof rr[i].reply, "%s", secret_why);
+				snprintf(rr[i].reply, sizeof rr[i].reply, "%.*s",
+				    (int)sizeof rr[i].reply - 1, secret_why);
 			}
 			log_msg(LOG_WARNING, "%s: from=<%s> deferred: %s", queue_id, sender,
 			    secret_why);
