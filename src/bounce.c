@@ -51,7 +51,7 @@ status_of(const char *reply, bool expired, char *out, size_t cap)
 }
 
 enum err
-bounce_write(int outfd, const struct spool_env *env, const bool *which, int msgfd,
+bounce_write(int outfd, const struct envelope *env, const bool *which, int msgfd,
     const char *hostname, bool expired, const char *to, uint64_t *size)
 {
 	struct buf b;

@@ -19,7 +19,7 @@
  * message/rfc822 when the sender asked for RET=FULL.
  * *size receives the bytes written. Errors: ERR_SPOOL (write failed),
  * ERR_IO (reading msgfd). */
-enum err bounce_write(int outfd, const struct spool_env *env, const bool *which,
+enum err bounce_write(int outfd, const struct envelope *env, const bool *which,
     int msgfd, const char *hostname, bool expired, const char *to, uint64_t *size) WUR;
 
 #endif

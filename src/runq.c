@@ -92,14 +92,14 @@ step_max_s(const struct config *cfg, unsigned attempts)
 /* Due: the retry time has come, or lies further ahead than any delay we
  * ever set (the clock went back since it was set). */
 static bool
-is_due(const struct config *cfg, const struct spool_env *env, int64_t now)
+is_due(const struct config *cfg, const struct envelope *env, int64_t now)
 {
 	return env->next_try <= now || env->next_try - now > backoff_s(cfg, env->attempts);
 }
 
-/* Account for the time since the last attempt (see struct spool_env). */
+/* Account for the time since the last attempt (see struct envelope). */
 static void
-count_time(const struct config *cfg, struct spool_env *env, int64_t now)
+count_time(const struct config *cfg, struct envelope *env, int64_t now)
 {
 	int64_t since = env->last_try > 0 ? env->last_try : env->created;
 	int64_t step = now - since, cap = step_max_s(cfg, env->attempts);
@@ -120,17 +120,17 @@ set_str(char **field, const char *v)
 
 /* Queue a bounce for the recipients in which[] of env (D5). */
 static enum err
-make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *env,
+make_bounce(const struct config *cfg, struct spool *sp, const struct envelope *env,
     const bool *which, int msgfd, bool expired, const char *to)
 {
 	enum err rc = ERR_SPOOL;
-	struct spool_env b;
+	struct envelope b;
 	struct buf err;
 	uint64_t size = 0;
 	int fd = spool_anon(sp);
 
 	buf_init(&err, 1024);
-	spool_env_init(&b);
+	envelope_init(&b);
 	if (fd < 0) {
 		log_msg(LOG_ERR, "%s: cannot create a bounce: %s", env->id, strerror(errno));
 		buf_free(&err);
@@ -159,7 +159,7 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 	b.is_bounce = true;
 	b.created = b.next_try = b.last_try = (int64_t)time(NULL);
 	b.size = size;
-	spool_env_add_rcpt(&b, to);
+	envelope_add_rcpt(&b, to);
 	if (spool_commit(sp, fd, &b, &err) != ERR_OK) {
 		log_msg(LOG_ERR, "%s: cannot queue a bounce: %s", env->id, buf_str(&err));
 	} else {
@@ -167,7 +167,7 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct spool_env *
 		rc = ERR_OK;
 	}
 	close(fd);
-	spool_env_free(&b);
+	envelope_free(&b);
 	buf_free(&err);
 	return rc;
 }
@@ -191,7 +191,7 @@ format_age(int64_t secs, char *out, size_t cap)
 struct attempt {
 	const struct config *cfg;
 	struct spool *sp;
-	struct spool_env *env;
+	struct envelope *env;
 	const char *id;
 	int msgfd;
 	size_t *map;            /* result index -> envelope recipient */
@@ -204,7 +204,7 @@ struct attempt {
 };
 
 static bool
-keep_failed(const struct spool_env *env)
+keep_failed(const struct envelope *env)
 {
 	/* A bounce (or null-sender message) that failed stays, visible to
 	 * mailq as failed (D5). */
@@ -220,7 +220,7 @@ keep_failed(const struct spool_env *env)
 static void
 record(struct attempt *a)
 {
-	struct spool_env *env = a->env;
+	struct envelope *env = a->env;
 	bool any_failed = false;
 
 	for (size_t i = 0; i < env->nrcpts; i++) {
@@ -259,7 +259,7 @@ record(struct attempt *a)
 		}
 	}
 	buf_reset(a->err);
-	if (spool_env_pending(env) == 0 && !keep_failed(env)) {
+	if (envelope_pending(env) == 0 && !keep_failed(env)) {
 		if (spool_remove(a->sp, a->id, a->err) != ERR_OK)
 			log_msg(LOG_ERR, "%s: %s", a->id, buf_str(a->err));
 	} else {
@@ -276,11 +276,11 @@ static void
 on_result(void *arg, const struct smtp_rcpt_result *rr, const struct result *res)
 {
 	struct attempt *a = arg;
-	struct spool_env *env = a->env;
+	struct envelope *env = a->env;
 	size_t k = 0;
 	env->attempts++;
 	for (size_t i = 0; i < env->nrcpts; i++) {
-		struct spool_rcpt *r;
+		struct envelope_rcpt *r;
 		if (k >= a->nres || a->map[k] != i)
 			continue;
 		r = &env->rcpts[i];
@@ -302,7 +302,7 @@ void
 runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush,
     struct deliver_cache *cache)
 {
-	struct spool_env env;
+	struct envelope env;
 	struct buf err, secret;
 	struct addr_list rcpts;
 	struct attempt a = { .cfg = cfg, .sp = sp, .env = &env, .id = id, .msgfd = msgfd,
@@ -320,7 +320,7 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 	}
 	if (rc != ERR_OK)
 		goto out_noenv;
-	if (spool_env_pending(&env) == 0 || (!flush && !is_due(cfg, &env, a.now)))
+	if (envelope_pending(&env) == 0 || (!flush && !is_due(cfg, &env, a.now)))
 		goto out;
 	count_time(cfg, &env, a.now);
 	a.expired = env.queued_for >= (int64_t)(cfg->queue_lifetime_ms / 1000);
@@ -388,7 +388,7 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 		free(rr);
 	}
 out:
-	spool_env_free(&env);
+	envelope_free(&env);
 out_noenv:
 	free(a.map);
 	free(a.failed_now);
@@ -519,7 +519,7 @@ runq_list(const struct config *cfg, FILE *out)
 		return 74;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct spool_env env;
+		struct envelope env;
 		char age[32], next[32];
 		buf_reset(&err);
 		/* In a shared (system) queue a user sees only their own entries. */
@@ -541,14 +541,14 @@ runq_list(const struct config *cfg, FILE *out)
 		for (size_t k = 0; k < env.nrcpts; k++)
 			fprintf(out, "%34s<%s> %s\n", "", env.rcpts[k].addr,
 			    states[env.rcpts[k].state]);
-		if (spool_env_pending(&env))
+		if (envelope_pending(&env))
 			fprintf(out, "%34sattempts %u, next try %s%s\n", "", env.attempts,
 			    env.next_try <= now ? "now" : "in ", env.next_try <= now ? "" : next);
 		else
 			fprintf(out, "%34sfailed permanently; nothing left to try\n", "");
 		if (env.last_error)
 			fprintf(out, "%34slast error: %s\n", "", env.last_error);
-		spool_env_free(&env);
+		envelope_free(&env);
 		free(ids[i]);
 	}
 	free(ids);

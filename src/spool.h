@@ -18,40 +18,10 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "envelope.h"
 #include "err.h"
 
-#define SPOOL_ID_LEN 16
-
-enum rcpt_state { RCPT_PENDING, RCPT_DONE, RCPT_FAILED };
-
-struct spool_rcpt {
-	char *addr;
-	enum rcpt_state state;
-	char *reply;            /* last reply or reason, sanitised, or NULL */
-};
-
-struct spool_env {
-	char id[SPOOL_ID_LEN + 1];
-	char *sender;           /* "" for the null sender */
-	char *account;          /* account name, or NULL for default */
-	char *dsn_notify, *dsn_ret, *dsn_envid;
-	bool eightbit, smtputf8;
-	bool is_bounce;         /* a bounce we generated: never bounced itself */
-	int64_t created;        /* unix time */
-	int64_t next_try;       /* unix time */
-	/* Time in the queue as sealpost has seen it pass: each attempt adds
-	 * the wall-clock time since the previous one, clamped (runq.c), so
-	 * a clock that jumps neither expires an entry at once nor freezes
-	 * it. Expiry is judged on this, not on created. */
-	int64_t last_try;       /* unix time of the last attempt (0: created) */
-	int64_t queued_for;     /* seconds */
-	int64_t owner;          /* uid of the submitting user; -1: unknown */
-	unsigned attempts;
-	uint64_t size;
-	char *last_error;
-	struct spool_rcpt *rcpts;
-	size_t nrcpts;
-};
+#define SPOOL_ID_LEN ENVELOPE_ID_LEN
 
 struct spool {
 	int dirfd;              /* the queue directory */
@@ -83,12 +53,12 @@ void spool_new_id(char id[SPOOL_ID_LEN + 1]);
  * envelope, rename it to q/ID.env, fsync q/. Only after ERR_OK may the
  * caller say "queued". On error nothing is left in q/. Errors: ERR_SPOOL
  * (ENOSPC, EIO, permissions), with the reason in err. */
-enum err spool_commit(struct spool *sp, int msgfd, const struct spool_env *env,
+enum err spool_commit(struct spool *sp, int msgfd, const struct envelope *env,
     struct buf *err) WUR;
 
 /* spool_write_env: atomically replace q/ID.env (tmp file, fsync, rename,
  * fsync q/). Errors: ERR_SPOOL. */
-enum err spool_write_env(struct spool *sp, const struct spool_env *env,
+enum err spool_write_env(struct spool *sp, const struct envelope *env,
     struct buf *err) WUR;
 
 /* spool_lock: open q/ID.msg without following links, check it is a regular
@@ -100,13 +70,8 @@ enum err spool_lock(struct spool *sp, const char *id, int *fd, struct buf *err) 
 /* spool_read_env: read and parse q/ID.env (no links, one link, owner, size
  * bound). Errors: ERR_DATA (corrupt: missing end marker, unknown field,
  * bad value), ERR_SPOOL (cannot read), ERR_EOF (gone). */
-enum err spool_read_env(struct spool *sp, const char *id, struct spool_env *env,
+enum err spool_read_env(struct spool *sp, const char *id, struct envelope *env,
     struct buf *err) WUR;
-
-/* spool_parse_env / spool_format_env: the envelope text format (pure). */
-enum err spool_parse_env(const char *text, size_t len, struct spool_env *env,
-    const char **why) WUR;
-enum err spool_format_env(const struct spool_env *env, struct buf *out) WUR;
 
 /* spool_owner: the user who submitted entry id (its message file's owner).
  * Errors: ERR_EOF (gone), ERR_SPOOL. */
@@ -125,12 +90,5 @@ enum err spool_list(struct spool *sp, char ***ids, size_t *n) WUR;
 /* spool_cleanup_orphans: remove q/ID.msg files without an envelope and tmp/
  * files older than max_age seconds (left by a crash before commit). */
 void spool_cleanup_orphans(struct spool *sp, int64_t max_age);
-
-void spool_env_init(struct spool_env *env);
-void spool_env_free(struct spool_env *env);
-/* spool_env_add_rcpt: append a pending recipient. */
-void spool_env_add_rcpt(struct spool_env *env, const char *addr);
-/* spool_env_pending: recipients still pending. */
-size_t spool_env_pending(const struct spool_env *env);
 
 #endif

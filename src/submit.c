@@ -166,11 +166,11 @@ notice_queued(const struct opts *o, const char *id, const char *reason)
 }
 
 static void
-fill_env(struct spool_env *env, const char *id, const char *sender, const char *account,
+fill_env(struct envelope *env, const char *id, const char *sender, const char *account,
     const struct addr_list *rcpts, const struct msg *m, bool smtputf8, const char *notify,
     const char *ret, const char *envid)
 {
-	spool_env_init(env);
+	envelope_init(env);
 	memcpy(env->id, id, SPOOL_ID_LEN + 1);
 	env->sender = xstrdup(sender);
 	env->account = xstrdup(account);
@@ -183,7 +183,7 @@ fill_env(struct spool_env *env, const char *id, const char *sender, const char *
 	env->owner = (int64_t)getuid();
 	env->size = m->size;
 	for (size_t i = 0; i < rcpts->n; i++)
-		spool_env_add_rcpt(env, rcpts->v[i]);
+		envelope_add_rcpt(env, rcpts->v[i]);
 }
 
 /* Intake with the set-group-ID privilege held: the message is the
@@ -330,7 +330,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	struct addr_list cl_rcpts, rcpts;
 	struct msg msg = { .fd = -1 };
 	struct spool sp = { .dirfd = -1, .qfd = -1, .tmpfd = -1 };
-	struct spool_env env;
+	struct envelope env;
 	const struct account *acct = NULL;
 	char qpath[PATH_MAX], queue_id[SPOOL_ID_LEN + 1], dsn_notify_buf[32];
 	const char *dsn_notify = NULL, *dsn_ret = NULL;
@@ -343,7 +343,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	buf_init(&secret, SECRET_MAX);
 	addr_list_init(&cl_rcpts);
 	addr_list_init(&rcpts);
-	spool_env_init(&env);
+	envelope_init(&env);
 
 	/* The envelope sender, and with it the account. */
 	if (o->sender) {
@@ -676,7 +676,7 @@ out:
 	msg_close(&msg);
 	if (have_spool)
 		spool_close(&sp);
-	spool_env_free(&env);
+	envelope_free(&env);
 	buf_wipe(&secret);
 	buf_free(&err);
 	addr_list_free(&cl_rcpts);

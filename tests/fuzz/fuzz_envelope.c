@@ -12,7 +12,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-same(const struct spool_env *a, const struct spool_env *b)
+same(const struct envelope *a, const struct envelope *b)
 {
 	if (strcmp(a->id, b->id) || strcmp(a->sender, b->sender) || a->nrcpts != b->nrcpts ||
 	    a->created != b->created || a->next_try != b->next_try ||
@@ -29,23 +29,23 @@ same(const struct spool_env *a, const struct spool_env *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct spool_env env, again;
+	struct envelope env, again;
 	struct buf out;
 	const char *why = NULL;
 
-	if (spool_parse_env((const char *)data, size, &env, &why) != ERR_OK) {
+	if (envelope_parse((const char *)data, size, &env, &why) != ERR_OK) {
 		if (!why)
 			abort();    /* a refusal always says why */
 		return 0;
 	}
 	buf_init(&out, 8 * 1024 * 1024);
-	if (spool_format_env(&env, &out) != ERR_OK)
+	if (envelope_format(&env, &out) != ERR_OK)
 		abort();
-	if (spool_parse_env(out.data, out.len, &again, &why) != ERR_OK)
+	if (envelope_parse(out.data, out.len, &again, &why) != ERR_OK)
 		abort();
 	same(&env, &again);
-	spool_env_free(&again);
-	spool_env_free(&env);
+	envelope_free(&again);
+	envelope_free(&env);
 	buf_free(&out);
 	return 0;
 }

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/* envelope.c: the one envelope of a message (sender, DSN, owner, times,
+ * per-recipient address, state and last reply) and its on-disk text
+ * format. Pure: no files, no sockets; spool.c stores the text, the fuzz
+ * target and the unit tests drive it directly.
+ *
+ * Text format (the queue's q/ID.env), one "key: value" per line, in
+ * this order:
+ *   sealpost-envelope: 1
+ *   id: ID
+ *   created: UNIXTIME        next-try: UNIXTIME      attempts: N
+ *   size: BYTES              sender: ADDR (empty for <>)
+ *   account: NAME            notify: ...   ret: ...   envid: ...  (optional)
+ *   owner: UID   last-try: UNIXTIME   queued-for: SECONDS            (optional)
+ *   flags: [8bit] [smtputf8] [bounce]                               (optional)
+ *   last-error: TEXT                                                (optional)
+ *   rcpt: pending|done|failed ADDR     (one per recipient, each optionally
+ *   reply: TEXT                         followed by its last reply)
+ *   end: ID
+ * A file without the end marker, with an unknown key, or with a bad value
+ * is corrupt and gets quarantined. */
+#include "envelope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "util.h"
+
+void
+envelope_init(struct envelope *env)
+{
+	memset(env, 0, sizeof *env);
+	env->owner = -1;
+}
+
+void
+envelope_free(struct envelope *env)
+{
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		free(env->rcpts[i].addr);
+		free(env->rcpts[i].reply);
+	}
+	free(env->rcpts);
+	free(env->sender);
+	free(env->account);
+	free(env->dsn_notify);
+	free(env->dsn_ret);
+	free(env->dsn_envid);
+	free(env->last_error);
+	envelope_init(env);
+}
+
+void
+envelope_add_rcpt(struct envelope *env, const char *addr)
+{
+	env->rcpts = xrealloc(env->rcpts, (env->nrcpts + 1) * sizeof *env->rcpts);
+	env->rcpts[env->nrcpts].addr = xstrdup(addr);
+	env->rcpts[env->nrcpts].state = RCPT_PENDING;
+	env->rcpts[env->nrcpts].reply = NULL;
+	env->nrcpts++;
+}
+
+size_t
+envelope_pending(const struct envelope *env)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < env->nrcpts; i++)
+		n += env->rcpts[i].state == RCPT_PENDING;
+	return n;
+}
+
+bool
+envelope_valid_id(const char *id)
+{
+	if (strlen(id) != ENVELOPE_ID_LEN)
+		return false;
+	for (const char *c = id; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'F')))
+			return false;
+	return true;
+}
+
+static const char *const state_names[] = { "pending", "done", "failed" };
+
+/* One value per line: no line breaks or other controls may get in. */
+static enum err
+add_kv(struct buf *b, const char *k, const char *v)
+{
+	char clean[SMTP_TEXT_SHOWN_MAX * 2 + 1];
+	if (!v)
+		return ERR_OK;
+	if (has_ctl(v, strlen(v))) {
+		str_sanitize(clean, sizeof clean, v, strlen(v));
+		v = clean;
+	}
+	return buf_addf(b, "%s: %s\n", k, v);
+}
+
+enum err
+envelope_format(const struct envelope *env, struct buf *out)
+{
+	enum err rc = buf_addf(out, "sealpost-envelope: 1\nid: %s\ncreated: %lld\nnext-try: %lld\n"
+	    "attempts: %u\nsize: %llu\n", env->id, (long long)env->created,
+	    (long long)env->next_try, env->attempts, (unsigned long long)env->size);
+	if (rc == ERR_OK)
+		rc = buf_addf(out, "sender: %s\n", env->sender ? env->sender : "");
+	if (rc == ERR_OK) rc = add_kv(out, "account", env->account);
+	if (rc == ERR_OK) rc = add_kv(out, "notify", env->dsn_notify);
+	if (rc == ERR_OK) rc = add_kv(out, "ret", env->dsn_ret);
+	if (rc == ERR_OK) rc = add_kv(out, "envid", env->dsn_envid);
+	if (rc == ERR_OK && env->owner >= 0)
+		rc = buf_addf(out, "owner: %lld\n", (long long)env->owner);
+	if (rc == ERR_OK && env->last_try > 0)
+		rc = buf_addf(out, "last-try: %lld\n", (long long)env->last_try);
+	if (rc == ERR_OK && env->queued_for > 0)
+		rc = buf_addf(out, "queued-for: %lld\n", (long long)env->queued_for);
+	if (rc == ERR_OK && (env->eightbit || env->smtputf8 || env->is_bounce))
+		rc = buf_addf(out, "flags:%s%s%s\n", env->eightbit ? " 8bit" : "",
+		    env->smtputf8 ? " smtputf8" : "", env->is_bounce ? " bounce" : "");
+	if (rc == ERR_OK) rc = add_kv(out, "last-error", env->last_error);
+	for (size_t i = 0; rc == ERR_OK && i < env->nrcpts; i++) {
+		rc = buf_addf(out, "rcpt: %s %s\n", state_names[env->rcpts[i].state],
+		    env->rcpts[i].addr);
+		if (rc == ERR_OK)
+			rc = add_kv(out, "reply", env->rcpts[i].reply);
+	}
+	if (rc == ERR_OK)
+		rc = buf_addf(out, "end: %s\n", env->id);
+	return rc;
+}
+
+static bool
+parse_i64(const char *v, int64_t *out)
+{
+	unsigned long u;
+	if (parse_uint(v, 0x7fffffffffffUL, &u) != ERR_OK)
+		return false;
+	*out = (int64_t)u;
+	return true;
+}
+
+enum err
+envelope_parse(const char *text, size_t len, struct envelope *env, const char **why)
+{
+	size_t pos = 0;
+	unsigned seen = 0;
+	bool ended = false;
+	enum { K_MAGIC, K_ID, K_CREATED, K_NEXT, K_ATTEMPTS, K_SIZE, K_SENDER, K_ACCOUNT,
+		K_NOTIFY, K_RET, K_ENVID, K_FLAGS, K_LASTERR, K_OWNER, K_LASTTRY, K_QUEUEDFOR,
+		K_NKEYS };
+	static const char *const scalar[K_NKEYS] = { "sealpost-envelope", "id", "created",
+		"next-try", "attempts", "size", "sender", "account", "notify", "ret", "envid",
+		"flags", "last-error", "owner", "last-try", "queued-for" };
+
+	*why = NULL;
+	envelope_init(env);
+	if (memchr(text, '\0', len)) {
+		*why = "NUL byte";
+		return ERR_DATA;
+	}
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		char key[32], *val;
+		size_t n, klen;
+		if (!nl) {
+			*why = "last line not terminated";
+			goto bad;
+		}
+		n = (size_t)(nl - line);
+		pos += n + 1;
+		if (ended) {
+			*why = "data after the end marker";
+			goto bad;
+		}
+		const char *colon = memchr(line, ':', n);
+		if (!colon || (size_t)(colon - line) >= sizeof key) {
+			*why = "line without a key";
+			goto bad;
+		}
+		klen = (size_t)(colon - line);
+		memcpy(key, line, klen);
+		key[klen] = '\0';
+		size_t voff = klen + 1;
+		if (voff < n && line[voff] == ' ')
+			voff++;
+		val = xstrndup(line + voff, n - voff);
+		if (has_ctl(val, strlen(val))) {
+			free(val);
+			*why = "control character in a value";
+			goto bad;
+		}
+		int k;
+		for (k = 0; k < K_NKEYS; k++)
+			if (strcmp(key, scalar[k]) == 0)
+				break;
+		if (k < K_NKEYS) {
+			if (seen & (1u << k)) {
+				free(val);
+				*why = "a key appears twice";
+				goto bad;
+			}
+			if (k != K_MAGIC && !(seen & 1u)) {
+				free(val);
+				*why = "missing version line";
+				goto bad;
+			}
+			seen |= 1u << k;
+		}
+		bool ok = true;
+		uint64_t tmp;
+		switch (k) {
+		case K_MAGIC: ok = strcmp(val, "1") == 0 && pos == n + 1; break;
+		case K_ID:
+			ok = envelope_valid_id(val);
+			if (ok)
+				memcpy(env->id, val, ENVELOPE_ID_LEN + 1);
+			break;
+		case K_CREATED: ok = parse_i64(val, &env->created); break;
+		case K_NEXT: ok = parse_i64(val, &env->next_try); break;
+		case K_ATTEMPTS: {
+			unsigned long u;
+			ok = parse_uint(val, 1000000, &u) == ERR_OK;
+			env->attempts = (unsigned)u;
+			break;
+		}
+		case K_SIZE: {
+			unsigned long u;
+			ok = parse_uint(val, (unsigned long)-1, &u) == ERR_OK;
+			tmp = u;
+			env->size = tmp;
+			break;
+		}
+		case K_SENDER: ok = strlen(val) <= MSG_ADDR_MAX; env->sender = val; val = NULL; break;
+		case K_ACCOUNT: ok = *val != '\0'; env->account = val; val = NULL; break;
+		case K_NOTIFY: env->dsn_notify = val; val = NULL; break;
+		case K_RET: env->dsn_ret = val; val = NULL; break;
+		case K_ENVID: env->dsn_envid = val; val = NULL; break;
+		case K_FLAGS: {
+			char *save = NULL;
+			for (char *w = strtok_r(val, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+				if (strcmp(w, "8bit") == 0) env->eightbit = true;
+				else if (strcmp(w, "smtputf8") == 0) env->smtputf8 = true;
+				else if (strcmp(w, "bounce") == 0) env->is_bounce = true;
+				else ok = false;
+			}
+			break;
+		}
+		case K_LASTERR: env->last_error = val; val = NULL; break;
+		case K_OWNER: {
+			unsigned long u;
+			ok = parse_uint(val, 0x7fffffffUL, &u) == ERR_OK;
+			env->owner = (int64_t)u;
+			break;
+		}
+		case K_LASTTRY: ok = parse_i64(val, &env->last_try); break;
+		case K_QUEUEDFOR: ok = parse_i64(val, &env->queued_for); break;
+		default:
+			if (strcmp(key, "rcpt") == 0) {
+				char *sp = strchr(val, ' ');
+				int st;
+				ok = sp && sp[1] && strlen(sp + 1) <= MSG_ADDR_MAX &&
+				    env->nrcpts < SMTP_RCPT_MAX;
+				if (ok) {
+					*sp = '\0';
+					for (st = 0; st < 3; st++)
+						if (strcmp(val, state_names[st]) == 0)
+							break;
+					ok = st < 3;
+					if (ok) {
+						envelope_add_rcpt(env, sp + 1);
+						env->rcpts[env->nrcpts - 1].state = (enum rcpt_state)st;
+					}
+				}
+			} else if (strcmp(key, "reply") == 0) {
+				ok = env->nrcpts > 0 && !env->rcpts[env->nrcpts - 1].reply;
+				if (ok) {
+					env->rcpts[env->nrcpts - 1].reply = val;
+					val = NULL;
+				}
+			} else if (strcmp(key, "end") == 0) {
+				ok = (seen & (1u << K_ID)) && strcmp(val, env->id) == 0;
+				ended = true;
+			} else {
+				free(val);
+				*why = "unknown key";
+				goto bad;
+			}
+		}
+		free(val);
+		if (!ok) {
+			*why = "bad value";
+			goto bad;
+		}
+	}
+	if (!ended) {
+		*why = "no end marker (truncated?)";
+		goto bad;
+	}
+	for (int k = 0; k <= K_SENDER; k++) {
+		if (!(seen & (1u << k))) {
+			*why = "a required key is missing";
+			goto bad;
+		}
+	}
+	if (env->nrcpts == 0) {
+		*why = "no recipients";
+		goto bad;
+	}
+	return ERR_OK;
+bad:
+	envelope_free(env);
+	return ERR_DATA;
+}
