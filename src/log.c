@@ -6,11 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
-#include <sys/stat.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -195,7 +195,6 @@ log_msg(int prio, const char *fmt, ...)
 				break;
 			}
 		}
-
 		{
 			char stamp[64];
 			time_t now = time(NULL);
