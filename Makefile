@@ -138,17 +138,17 @@ fuzz: $(FUZZ_BINS)
 check-fuzz: $(FUZZ_BINS)
 	@sh tests/fuzz/replay.sh $(FUZZ_DIR) $(FUZZ_BINS)
 
-# Banned functions (STYLE.md 21).
+# Banned functions: each has a bounded replacement (snprintf, buf_addf, parse_uint).
 BANNED := strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|sscanf|alarm|setjmp|longjmp|system|popen
 lint:
 	@! grep -nE '(^|[^_a-z0-9])($(BANNED))[[:space:]]*\(' src/*.c src/*.h \
-	  || { echo "lint: banned function used (see STYLE.md 21)"; exit 1; }
+	  || { echo "lint: banned function used (see BANNED in the Makefile)"; exit 1; }
 	@echo "lint: ok"
 
 install: all install-doc
 	install -D -m 0755 $(O)/sealpost $(DESTDIR)$(SBINDIR)/sealpost
 
-# System mode (ARCHITECTURE.md, privilege model): the binary becomes
+# System mode (doc/architecture.md, Privilege model): the binary becomes
 # set-group-ID $(SEALPOST_GROUP), the queue and the configuration belong to
 # that group and are closed to other users. Needs root; run after install.
 SEALPOST_GROUP ?= sealpost

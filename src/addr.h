@@ -18,7 +18,7 @@ struct addr_list {
 void addr_list_init(struct addr_list *l);
 void addr_list_free(struct addr_list *l);
 /* addr_list_add: append a copy of addr unless it is already listed (local
- * part compared exactly, domain without regard to case, R-SMTP-11's one
+ * part compared exactly, domain without regard to case, RFC 5321 4.5.4.1's one
  * transaction per server). Errors: ERR_TOOBIG past SMTP_RCPT_MAX. */
 enum err addr_list_add(struct addr_list *l, const char *addr) WUR;
 
@@ -32,7 +32,7 @@ enum err addr_list_add(struct addr_list *l, const char *addr) WUR;
 enum err addr_parse_list(const char *s, size_t len, struct addr_list *out,
     const char **why) WUR;
 
-/* addr_check_envelope: is addr usable in MAIL FROM or RCPT TO (R-SMTP-6)?
+/* addr_check_envelope: is addr usable in MAIL FROM or RCPT TO (RFC 5321 4.1.2, 4.5.3.1)?
  * "" (null sender) is accepted when null_ok. No control characters, no
  * spaces outside quotes, local part <= 64 octets, domain <= 255, whole
  * path <= 254. *utf8 is set when the address has non-ASCII octets and so

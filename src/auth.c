@@ -19,7 +19,7 @@
 #include "log.h"
 #include "util.h"
 
-/* R-AUTH-9: a hostile server can ask for 2^31 PBKDF2 rounds; we stop well
+/* RFC 5802 5.1 ("i"): a hostile server can ask for 2^31 PBKDF2 rounds; we stop well
  * before that, so the session deadline stays meaningful. */
 #define SCRAM_ITER_MAX 1000000UL
 
@@ -56,7 +56,7 @@ is_bearer(const char *mech)
 }
 
 /* The first mechanism of our preference list that the server offers after
- * TLS and that we can do (R-AUTH-2). */
+ * TLS and that we can do (RFC 3207 4.2). */
 static bool
 choose(struct smtp_session *s, char *out, size_t cap)
 {
@@ -151,7 +151,7 @@ bearer_run(struct smtp_session *s, const char *mech)
 	snprintf(s->auth_mech, sizeof s->auth_mech, "%s", mech);
 	trace_redact_begin();
 	/* Tokens are long: the initial response often cannot share the AUTH
-	 * line (R-AUTH-5), so it follows an empty 334. */
+	 * line (RFC 4954 4), so it follows an empty 334. */
 	bool inline_ir = strlen(mech) + 6 + b64len + 2 <= SMTP_CMD_LINE_MAX;
 	if (buf_addf(&line, "AUTH %s%s%s", mech, inline_ir ? " " : "", inline_ir ? b64 : "") !=
 	    ERR_OK) {
@@ -205,7 +205,7 @@ auth_run(struct smtp_session *s)
 
 	buf_init(&line, SMTP_AUTH_LINE_MAX + 64);
 	buf_init(&cb, 1024);
-	/* R-AUTH-1: only inside TLS whose peer was verified (tls_handshake
+	/* RFC 4954 9, 14: only inside TLS whose peer was verified (tls_handshake
 	 * fails closed, so tls_on implies verified). */
 	if (!s->tls_on)
 		return auth_fail(s, ERR_TLS, "%s", "refusing to authenticate without TLS");
@@ -234,7 +234,7 @@ auth_run(struct smtp_session *s)
 		    cb.data);
 	}
 	/* The first client message goes with AUTH when the line stays within
-	 * 512 octets (R-AUTH-5); LOGIN waits for its "Username:" prompt. */
+	 * 512 octets (RFC 4954 4); LOGIN waits for its "Username:" prompt. */
 	if (buf_addf(&line, "AUTH %s", mech) != ERR_OK) {
 		rc = auth_fail(s, ERR_INTERNAL, "%s", "AUTH line too long");
 		goto out;
@@ -277,7 +277,7 @@ auth_run(struct smtp_session *s)
 		if (s->reply.code != 334) {
 			rc = smtp_fail_reply(s, STAGE_AUTH, s->reply.code == 454 ||
 			    s->reply.code / 100 == 4 ? ERR_REPLY : ERR_AUTH);
-			/* D5: authentication failures wait for the administrator. */
+			/* doc/decisions.md D5: authentication failures wait for the administrator. */
 			s->res->cls = RES_TEMP;
 			goto out;
 		}
@@ -308,7 +308,7 @@ auth_run(struct smtp_session *s)
 		first_challenge = false;
 		r = gsasl_step64(sctx, challenge, &out);
 		if (r != GSASL_OK && r != GSASL_NEEDS_MORE) {
-			/* R-AUTH-4: cancel with "*" on a challenge we cannot take. */
+			/* RFC 4954 4: cancel with "*" on a challenge we cannot take. */
 			(void)respond(s, "*");
 			(void)!smtp_read_reply(s, STAGE_AUTH, SMTP_AUTH_LINE_MAX, TIMEOUT_QUIT_MS);
 			rc = auth_fail(s, ERR_AUTH, "%s exchange failed%s (libgsasl: %s); cancelled",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* bounce.h: RFC 3464 delivery status notifications for queued messages
- * that failed permanently or expired (decision D5). */
+ * that failed permanently or expired (doc/decisions.md D5). */
 #ifndef SEALPOST_BOUNCE_H
 #define SEALPOST_BOUNCE_H
 

@@ -2,7 +2,7 @@
 /* cli.c: sendmail's command line. Callers (cron, PHP, MUAs, git) pass
  * flags sendmail and Postfix accepted for decades; we accept them, ignore
  * the harmless ones, and refuse (64) anything that could swallow a
- * recipient (D10). Flags cluster as with getopt ("-ti"); a flag that takes
+ * recipient (doc/decisions.md D10). Flags cluster as with getopt ("-ti"); a flag that takes
  * a value takes the rest of its word or the next word. Parsing stops at
  * the first non-option or at "--". */
 #include "cli.h"
@@ -225,7 +225,7 @@ cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct bu
 					return rc;
 				break;
 			}
-			/* D10: an unknown flag alone is ignored with a warning;
+			/* doc/decisions.md D10: an unknown flag alone is ignored with a warning;
 			 * anything longer could be a flag with a value that would
 			 * swallow a recipient. */
 			if (p == a + 1 && p[1] == '\0') {

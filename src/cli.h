@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cli.h: the sendmail-compatible command line (INTERFACE.md 2). */
+/* cli.h: the sendmail-compatible command line (sealpost(8) OPTIONS). */
 #ifndef SEALPOST_CLI_H
 #define SEALPOST_CLI_H
 
@@ -36,7 +36,7 @@ struct opts {
 
 /* cli_parse: parse argv (progname is basename(argv[0]): "mailq" and
  * "newaliases" preset the mode). An unknown single-letter flag is ignored
- * with a warning on stderr (D10); known ignored options are mentioned only
+ * with a warning on stderr (doc/decisions.md D10); known ignored options are mentioned only
  * under -v. Errors: ERR_USAGE with the reason in err. */
 enum err cli_parse(int argc, char **argv, const char *progname, struct opts *o,
     struct buf *err) WUR;

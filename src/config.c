@@ -3,7 +3,7 @@
  * ini_parse_stream() with our own reader, because Debian's libinih (r55)
  * silently splits lines longer than 199 bytes and would let the tail of a
  * long value become a key of its own. This file owns every default, every
- * validation and the permission rules of decision D9; it never touches the
+ * validation and the permission rules of doc/decisions.md D9; it never touches the
  * network and never prints a secret. */
 #include "config.h"
 
@@ -185,7 +185,7 @@ reader(char *str, int num, void *stream)
 		return NULL;
 	}
 	if (*t && *t != '[' && *t != '#' && *t != ';' && *t != '\r' && *t != '\n') {
-		/* libinih also takes "key: value"; INTERFACE.md says key = value. */
+		/* libinih also takes "key: value"; sealpost.conf(5) says key = value. */
 		const char *eq = strchr(t, '='), *colon = strchr(t, ':');
 		if (!eq || (colon && colon < eq)) {
 			fail(p, "expected key = value");
@@ -537,7 +537,7 @@ handler(void *user, const char *section, const char *name, const char *raw)
 		return fail(p, "\"%s\" appears before any [section]", name);
 	if (strcmp(section, p->section) != 0)
 		return fail(p, "internal error: section [%s] not seen by the reader", section);
-	/* A double-quoted value loses its quotes (INTERFACE.md 4). */
+	/* A double-quoted value loses its quotes (sealpost.conf(5) SYNTAX). */
 	snprintf(value, sizeof value, "%s", raw);
 	vlen = strlen(value);
 	if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
@@ -707,7 +707,7 @@ config_load(struct config *cfg, const char *path, struct buf *err)
 	}
 	if ((rc = config_parse_mem(cfg, path, buf_str(&text), text.len, err)) != ERR_OK)
 		goto out;
-	/* D9: a password in a file that others can read is a leak. */
+	/* doc/decisions.md D9: a password in a file that others can read is a leak. */
 	if (st.st_mode & S_IROTH) {
 		for (struct account *a = cfg->accounts; a; a = a->next) {
 			if (a->password) {
@@ -719,7 +719,7 @@ config_load(struct config *cfg, const char *path, struct buf *err)
 			}
 		}
 	}
-	/* D9: so is a private key. One that cannot be looked at now is left
+	/* doc/decisions.md D9: so is a private key. One that cannot be looked at now is left
 	 * to the send, where it is a temporary local failure. */
 	for (struct account *a = cfg->accounts; a; a = a->next) {
 		struct stat ks;

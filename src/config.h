@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* config.h: the INI configuration of INTERFACE.md 4: parsing, defaults,
+/* config.h: the INI configuration of sealpost.conf(5): parsing, defaults,
  * validation and permission checks. */
 #ifndef SEALPOST_CONFIG_H
 #define SEALPOST_CONFIG_H

@@ -53,7 +53,7 @@ fill(struct conn *c, const struct deadline *dl)
 	enum err rc;
 	int one = 1;
 	/* We are about to wait for the peer: acknowledge at once rather than
-	 * let delayed ACKs stall its next segment (ARCHITECTURE.md). Linux
+	 * let delayed ACKs stall its next segment (see net.c). Linux
 	 * clears the flag by itself, so it is set before each wait. */
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 	if (c->rpos > 0) {

@@ -49,7 +49,7 @@ enum err conn_write(struct conn *c, const void *p, size_t n,
 
 /* conn_pending: bytes received but not yet consumed (our buffer plus
  * decrypted TLS data GnuTLS holds). Nonzero when a reply is not expected
- * means the peer is out of step (R-REPLY-4, R-STLS-3). */
+ * means the peer is out of step (RFC 5321 4.2; at STARTTLS, the CVE-2011-0411 injection). */
 size_t conn_pending(const struct conn *c);
 
 /* conn_start_tls: switch to TLS over the same socket and handshake until

@@ -56,7 +56,7 @@ log_line(const struct delivery *d, const struct smtp_session *s, const char *to,
 	    (unsigned long long)(ms % 1000 / 10), status, text);
 }
 
-/* One line per attempt (INTERFACE.md 6); when a queue run's attempt had
+/* One line per attempt (sealpost(8) LOGGING); when a queue run's attempt had
  * recipients with different fates, one line per fate. */
 static void
 log_attempt(const struct delivery *d, const struct smtp_session *s,

@@ -43,7 +43,7 @@ void log_msg(int prio, const char *fmt, ...) PRINTF(2, 3);
 /* trace_send / trace_recv: transcript lines under -v. A client line is shown
  * as sent, except that after trace_redact_next() the arguments of the next
  * client line (and every 334 exchange until trace_redact_end()) are replaced
- * by "<redacted>". Server text is sanitised (R-REPLY-5). */
+ * by "<redacted>". Server text is sanitised (str_sanitize()). */
 void trace_send(const char *line, size_t len);
 void trace_recv(const char *line, size_t len);
 void trace_note(const char *fmt, ...) PRINTF(1, 2);

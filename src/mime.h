@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mime.h: re-encoding of over-long lines (decision D8). */
+/* mime.h: re-encoding of over-long lines (doc/decisions.md D8). */
 #ifndef SEALPOST_MIME_H
 #define SEALPOST_MIME_H
 

@@ -2,7 +2,7 @@
 /* msg.c: message intake. Reads the caller's whole message before anything
  * is sent (a truncated stdin never becomes a truncated mail), turns every
  * line ending into CRLF (bare CR and bare LF included: no SMTP smuggling,
- * R-MSG-3), and streams the body to an anonymous file in constant memory.
+ * RFC 5321 2.3.8), and streams the body to an anonymous file in constant memory.
  * Only the header block is held in memory, bounded by MSG_HEADER_MAX. */
 #include "msg.h"
 
@@ -37,7 +37,7 @@ struct lines {
 
 /* next_line: the next line without its ending, in l->line. *got is false at
  * the end of input. A final line without a line break is returned as a
- * line (a CRLF is added on output, R-MSG-2). */
+ * line (a CRLF is added on output, RFC 5321 4.1.1.4). */
 static enum err
 next_line(struct lines *l, bool *got)
 {
@@ -483,7 +483,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 			dot_end = true;
 			break;
 		}
-		/* R-MSG-9: an mbox "From " line before the headers is dropped. */
+		/* As in Postfix's sendmail: an mbox "From " line before the headers is dropped. */
 		if (lineno == 1 && n >= 5 && memcmp(p, "From ", 5) == 0)
 			continue;
 		if (n == 0) {
@@ -570,7 +570,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 				goto out;
 			}
 		}
-		/* R-MSG-7: Bcc never leaves, with or without -t. */
+		/* RFC 5322 3.6.3: Bcc never leaves, with or without -t. */
 		if (is_bcc)
 			f->drop = true;
 		if (o->hfrom == HFROM_REPLACE && o->from_addr && field_is(hdr.data, f, "From"))
@@ -662,7 +662,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	m->size = out.total;
 	m->eightbit = l->eightbit;
 	if (long_lines) {
-		/* D8: re-encode what is too long, losslessly, into a second file. */
+		/* doc/decisions.md D8: re-encode what is too long, losslessly, into a second file. */
 		const char *why = NULL;
 		uint64_t size = 0;
 		int fd2 = o->use_fds ? o->fds[1] : msg_anon(o);

@@ -46,7 +46,7 @@ struct msg {
  * Resent-Bcc never reach the file. Date, Message-ID and From are added when
  * missing. A header line over 998 octets is folded at white space; body
  * lines over 998 octets make the affected MIME parts quoted-printable
- * (D8). Errors (detail in err): ERR_IO (stdin unreadable), ERR_DATA (NUL
+ * (doc/decisions.md D8). Errors (detail in err): ERR_IO (stdin unreadable), ERR_DATA (NUL
  * byte, a long line that cannot be folded or re-encoded, bad address
  * header, header block too large), ERR_SPOOL (the file could not be
  * created or written), ERR_TOOBIG (too many recipients). On error nothing

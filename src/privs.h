@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* privs.h: the set-group-ID model of ARCHITECTURE.md. Installed by
+/* privs.h: the set-group-ID model (doc/architecture.md, Privilege model). Installed by
  * `make install-perms`, the binary runs with the group "sealpost", which
  * can read /etc/sealpost.conf and write the system queue. Everything else
  * runs without it. */

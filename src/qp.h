@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* qp.h: quoted-printable (RFC 2045 6.7) for re-encoding over-long lines
- * (decision D8). Pure. */
+ * (doc/decisions.md D8). Pure. */
 #ifndef SEALPOST_QP_H
 #define SEALPOST_QP_H
 

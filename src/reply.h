@@ -53,7 +53,7 @@ struct ehlo_caps {
 
 /* ehlo_parse: read the capabilities of a 250 EHLO reply. The first line is
  * the server's name, never a keyword. Keywords are matched whole and
- * case-insensitively (R-SMTP-3); lines that are not valid keywords are
+ * case-insensitively (RFC 5321 4.1.1.1); lines that are not valid keywords are
  * ignored. Errors: ERR_PROTO when r is not a 250 reply. */
 enum err ehlo_parse(const struct smtp_reply *r, struct ehlo_caps *caps) WUR;
 

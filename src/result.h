@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* result.h: the one classification of a delivery outcome, and the one map
- * from outcomes to sysexits.h statuses (INTERFACE.md 3). */
+ * from outcomes to sysexits.h statuses (sealpost(8) EXIT STATUS). */
 #ifndef SEALPOST_RESULT_H
 #define SEALPOST_RESULT_H
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* runq.c: queue runs. Delivery here is per recipient (D2): accepted
+/* runq.c: queue runs. Delivery here is per recipient (doc/decisions.md D2): accepted
  * recipients are marked done, permanently refused ones are bounced,
  * deferred ones stay with a doubled retry delay. A bad entry is moved
  * aside and never stops the run. An entry locked by another process is
@@ -118,7 +118,7 @@ set_str(char **field, const char *v)
 	*field = v ? xstrdup(v) : NULL;
 }
 
-/* Queue a bounce for the recipients in which[] of env (D5). */
+/* Queue a bounce for the recipients in which[] of env (doc/decisions.md D5). */
 static enum err
 make_bounce(const struct config *cfg, struct spool *sp, const struct envelope *env,
     const bool *which, int msgfd, bool expired, const char *to)
@@ -207,7 +207,7 @@ static bool
 keep_failed(const struct envelope *env)
 {
 	/* A bounce (or null-sender message) that failed stays, visible to
-	 * mailq as failed (D5). */
+	 * mailq as failed (doc/decisions.md D5). */
 	for (size_t i = 0; i < env->nrcpts; i++)
 		if (env->rcpts[i].state == RCPT_FAILED && (env->is_bounce || !*env->sender))
 			return true;
@@ -233,7 +233,7 @@ record(struct attempt *a)
 	if (any_failed) {
 		const char *admin = a->cfg->admin;
 		if (env->is_bounce || !*env->sender) {
-			/* D5: never bounce a bounce or a null-sender message to its
+			/* doc/decisions.md D5: never bounce a bounce or a null-sender message to its
 			 * sender; keep it as failed, and tell admin once (a double
 			 * bounce), unless it was addressed to admin already. */
 			log_msg(LOG_ERR, "%s: %s could not be delivered; kept as failed (see mailq)",

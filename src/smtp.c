@@ -3,7 +3,7 @@
  * synchronously. It talks only to conn_*(). It must never send AUTH, MAIL,
  * RCPT, DATA or a message byte before TLS is up and verified, never keep
  * pre-TLS knowledge across STARTTLS, and never wait without a deadline.
- * Every negative reply received before TLS is temporary (D11). */
+ * Every negative reply received before TLS is temporary (doc/decisions.md D11). */
 #include "smtp_int.h"
 
 #include <errno.h>
@@ -43,7 +43,7 @@ fail(struct smtp_session *s, enum res cls, enum stage at, enum err e, const char
 	return e;
 }
 
-/* I/O errors and protocol violations are temporary: R-SMTP-9 treats a lost
+/* I/O errors and protocol violations are temporary: RFC 5321 3.8 treats a lost
  * connection as 451. */
 static enum err
 fail_io(struct smtp_session *s, enum stage at, enum err e, const char *what)
@@ -65,7 +65,7 @@ smtp_fail_reply(struct smtp_session *s, enum stage at, enum err e)
 	char sum[SMTP_TEXT_SHOWN_MAX + 8];
 	enum res cls = s->reply.code >= 500 ? RES_PERM : RES_TEMP;
 	reply_summary(&s->reply, sum, sizeof sum);
-	/* D11: before TLS, nothing the server says is authenticated. */
+	/* doc/decisions.md D11: before TLS, nothing the server says is authenticated. */
 	if (!s->tls_on)
 		cls = RES_TEMP;
 	fail(s, cls, at, e, "%s said after %s: %s%s", s->peer, stage_str(at), sum,
@@ -143,7 +143,7 @@ ehlo(struct smtp_session *s)
 		return ehlo_parse(&s->reply, &s->caps) == ERR_OK ? ERR_OK :
 		    fail(s, RES_TEMP, STAGE_EHLO, ERR_PROTO, "bad EHLO reply");
 	}
-	/* R-SMTP-2: HELO only for "command not recognized", and only inside
+	/* RFC 5321 3.2: HELO only for "command not recognized", and only inside
 	 * TLS: a HELO session cannot carry STARTTLS (downgrade D_1). */
 	if ((s->reply.code == 500 || s->reply.code == 502) && s->tls_on) {
 		snprintf(line, sizeof line, "HELO %s", s->helo);
@@ -172,7 +172,7 @@ starttls(struct smtp_session *s)
 		    " (or it was stripped on the way); refusing to continue without TLS", s->peer);
 	if ((rc = command(s, STAGE_STARTTLS, "STARTTLS", TIMEOUT_GREETING_MS)) != ERR_OK)
 		return rc;
-	/* R-STLS-1: only a complete 220 starts TLS. */
+	/* RFC 3207 4: only a complete 220 starts TLS. */
 	if (s->reply.code != 220)
 		return smtp_fail_reply(s, STAGE_STARTTLS, ERR_TLS);
 	buf_init(&err, 1024);
@@ -187,7 +187,7 @@ starttls(struct smtp_session *s)
 	}
 	buf_free(&err);
 	s->tls_on = true;
-	/* R-STLS-5: forget everything learned before TLS. */
+	/* RFC 3207 4.2: forget everything learned before TLS. */
 	memset(&s->caps, 0, sizeof s->caps);
 	return ERR_OK;
 }
@@ -235,7 +235,7 @@ smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
 
 	if ((rc = tls_init(&s->tls, &p->tlsp, &err)) != ERR_OK) {
 		/* A local set-up error (CA file, client key, priority string,
-		 * memory) is never the recipient's refusal: temporary (D16),
+		 * memory) is never the recipient's refusal: temporary (doc/decisions.md D16),
 		 * with the error kept so an unqueued caller still sees 78. */
 		fail(s, RES_TEMP, STAGE_TLS, rc, "local TLS set-up: %s", buf_str(&err));
 		goto out;
@@ -249,7 +249,7 @@ smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
 		}
 		s->tls_on = true;
 	}
-	/* R-SMTP-1: nothing is sent before the whole greeting. */
+	/* RFC 5321 4.3.1: nothing is sent before the whole greeting. */
 	if ((rc = smtp_read_reply(s, STAGE_GREETING, SMTP_REPLY_LINE_MAX,
 	    TIMEOUT_GREETING_MS)) != ERR_OK)
 		goto out;
@@ -358,7 +358,7 @@ rcpt_line(struct smtp_session *s, const struct smtp_envelope *env, const char *r
 }
 
 /* Send a group of commands in one write and read one reply per command,
- * in order (R-PIPE-3). *codes receives each reply's code. */
+ * in order (RFC 2920 3.1). *codes receives each reply's code. */
 static enum err
 group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, size_t n,
     bool with_mail, struct smtp_rcpt_result *rr, struct smtp_reply *mail_reply)
@@ -458,7 +458,7 @@ send_body(struct smtp_session *s, int msgfd)
 			rc = fail(s, RES_TEMP, STAGE_BODY, ERR_INTERNAL, "body buffer overflow");
 			goto out;
 		}
-		/* R-TIME-1: each data block has its own deadline. */
+		/* RFC 5321 4.5.3.2.5: each data block has its own deadline. */
 		struct deadline dl = smtp_deadline(s, TIMEOUT_DATA_BLOCK_MS);
 		if ((rc = conn_write(&s->conn, out.data, out.len, &dl)) != ERR_OK) {
 			rc = fail_io(s, STAGE_BODY, rc, "sending the message");
@@ -570,7 +570,7 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 		trace_note("%zu of %zu recipients refused; sending to the others",
 		    nperm + ntemp, env->nrcpts);
 	} else if (nperm || ntemp) {
-		/* D2: all or nothing. */
+		/* doc/decisions.md D2: all or nothing. */
 		size_t k = nperm ? first_perm : first_temp;
 		fail(s, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
 		    "%zu of %zu recipients not accepted; first: <%s>: %s", nperm + ntemp,

@@ -40,7 +40,7 @@ struct smtp_envelope {
 	const char *dsn_notify;     /* RCPT NOTIFY= value, upper case, or NULL */
 	const char *dsn_ret;        /* MAIL RET= value (FULL/HDRS), or NULL */
 	const char *dsn_envid;      /* MAIL ENVID= raw value (xtext-encoded here), or NULL */
-	bool per_recipient;         /* queue runs (D2): send to the accepted
+	bool per_recipient;         /* queue runs (doc/decisions.md D2): send to the accepted
 	                             * recipients even if others were refused */
 };
 

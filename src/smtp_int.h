@@ -34,7 +34,7 @@ struct smtp_session {
 struct deadline smtp_deadline(const struct smtp_session *s, uint64_t rfc_ms);
 
 /* smtp_write_cmd: send one command line (CRLF added), traced. Refuses when
- * the server has sent bytes nobody asked for (R-REPLY-4). */
+ * the server has sent bytes nobody asked for (RFC 5321 4.2: one reply per command). */
 enum err smtp_write_cmd(struct smtp_session *s, enum stage at, const char *line,
     uint64_t rfc_ms) WUR;
 

@@ -156,7 +156,7 @@ exit_for(enum err e)
 }
 
 /* The temporary-failure notice: always in the log, on stderr when it is a
- * terminal or under -v (INTERFACE.md 3). */
+ * terminal or under -v (sealpost(8) EXIT STATUS). */
 static void
 notice_queued(const struct opts *o, const char *id, const char *reason)
 {
@@ -188,7 +188,7 @@ fill_env(struct envelope *env, const char *id, const char *sender, const char *a
 
 /* Intake with the set-group-ID privilege held: the message is the
  * caller's, so it is parsed in a child that gave the group up for good
- * (ARCHITECTURE.md). The parent creates the files first (in the group's
+ * (doc/architecture.md, Privilege model). The parent creates the files first (in the group's
  * queue) and takes back only a bounded report: status, size, 8-bit flag,
  * which file holds the result, recipients found by -t, and the error. */
 struct intake_report {
@@ -444,10 +444,10 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 		status = EX_USAGE;
 		goto out;
 	}
-	/* Secrets before intake. An unsafe configuration (D9), or any
+	/* Secrets before intake. An unsafe configuration (doc/decisions.md D9), or any
 	 * failure without a queue, is reported before the caller's message
 	 * is read (78). A secret that cannot be had now is a local failure
-	 * like any other (D16): the message is taken, queued with the
+	 * like any other (doc/decisions.md D16): the message is taken, queued with the
 	 * reason, and a later run delivers it once the secret is there. */
 	if ((rc = secret_get(acct, cfg->command_timeout_ms, &secret, &err)) != ERR_OK) {
 		if (!cfg->queue || rc == ERR_CONFIG) {
@@ -620,7 +620,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 		}
 		buf_wipe(&secret);
 		if (res.cls == RES_TEMP && have_spool) {
-			/* Durable before we say yes (ARCHITECTURE.md lifecycle 2). */
+			/* Durable before we say yes (doc/architecture.md, Message lifecycle). */
 			env.attempts = 1;
 			env.next_try = (int64_t)time(NULL) + (int64_t)(cfg->retry_min_ms / 1000);
 			env.last_error = xstrdup(res.text);

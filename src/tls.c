@@ -50,7 +50,7 @@ pin_listed(const struct tls_session *t, const unsigned char d[32])
 	return false;
 }
 
-/* Pinning (R-TLS-7): the leaf certificate's SHA-256, or that of its
+/* Pinning (sealpost.conf(5) tls_fingerprint): the leaf certificate's SHA-256, or that of its
  * SubjectPublicKeyInfo, must be listed. Chain, expiry and names are not
  * checked at this level, as in Postfix's "fingerprint". */
 static int

@@ -16,7 +16,7 @@
 
 enum tls_verify {
 	TLS_VERIFY_PKIX,        /* chain to the trust store or CA file + host name */
-	TLS_VERIFY_PIN,         /* SHA-256 of the certificate or its key (R-TLS-7) */
+	TLS_VERIFY_PIN,         /* SHA-256 of the certificate or its key (tls_fingerprint) */
 };
 
 struct tls_params {
@@ -42,7 +42,7 @@ struct tls_session {
 
 /* tls_init: create a client session for p (not yet bound to a socket). Loads
  * the trust store only for PKIX. Sets SNI unless the name is an IP address
- * (R-TLS-4). Errors: ERR_CONFIG (bad CA file, key pair, priority string,
+ * (RFC 6066 3). Errors: ERR_CONFIG (bad CA file, key pair, priority string,
  * pin), ERR_TLS; the reason is in err. tls_free() must follow either way. */
 enum err tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err) WUR;
 

@@ -18,7 +18,7 @@
 #include <gnutls/gnutls.h>
 
 #ifdef SEALPOST_TEST
-/* The failing-allocation loop (STYLE.md 20): fail the Nth allocation. */
+/* The failing-allocation loop (every allocation goes through here): fail the Nth allocation. */
 static int
 alloc_should_fail(void)
 {

@@ -36,7 +36,7 @@ enum err parse_bool(const char *s, bool *out) WUR;
 
 /* str_sanitize: copy at most cap-1 bytes of untrusted text (len bytes of s)
  * into out, replacing every control byte except TAB, DEL and C1 with '?', so server
- * text cannot drive a terminal or forge log lines (R-REPLY-5). Returns out. */
+ * text cannot drive a terminal or forge log lines (it is untrusted input). Returns out. */
 char *str_sanitize(char *out, size_t cap, const char *s, size_t len);
 
 /* str_trim: strip leading and trailing blanks in place; returns s. */

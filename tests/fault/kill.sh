@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kill.sh SEALPOST: kill -9 sealpost at chosen points of a foreground
 # delivery, an -odb background delivery and a queue run (the fault server
-# stalls there), then check the promise of INTERFACE.md 3: every message
+# stalls there), then check the promise of sealpost(8) EXIT STATUS: every message
 # whose caller saw 0, and every message already queued, is delivered or
 # still queued; none is lost or half-sent; a kill after the server's final
 # reply does not cause a second delivery. Prints "kill tests: N passed, M failed".

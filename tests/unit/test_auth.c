@@ -168,7 +168,7 @@ assert_no_secret(const char *transcript, const char *const *secrets, size_t n)
 
 static const char *const secrets[] = { SECRET, SECRET_B64, PLAIN_IR, USER_B64 };
 
-/* R-AUTH-1: auth_run() itself refuses without TLS (smtp_open_fd checks
+/* RFC 4954 9, 14: auth_run() itself refuses without TLS (smtp_open_fd checks
  * first, but this guard must hold on its own) and sends nothing. */
 static void
 auth_refuses_without_tls(void **state)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_cli.c: the sendmail-compatible command line (cli.h, INTERFACE.md 2),
+/* test_cli.c: the sendmail-compatible command line (cli.h, sealpost(8) OPTIONS),
  * with the argument vectors real callers use. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -420,7 +420,7 @@ refused_modes(void **state)
 	}
 }
 
-/* INTERFACE.md 2: "other -b?" is refused with 64; -bh/-bH (sendmail's host
+/* sealpost(8) OPTIONS, Refused: every other -bX exits 64; -bh/-bH (sendmail's host
  * status) are not in the accepted list either. */
 static void
 host_status_modes_refused(void **state)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_config.c: the configuration file of INTERFACE.md 4 (config.h):
+/* test_config.c: the configuration file of sealpost.conf(5) (config.h):
  * every documented key, defaults, "NAME:LINE:" errors, the bounded line
  * reader, account selection, permission rules and the redacted dump. */
 #include <setjmp.h>
@@ -90,7 +90,7 @@ expect_error(const char *text, const char *prefix, const char *needle)
 }
 
 static const char full_example[] =
-    "# sealpost configuration: every key of INTERFACE.md 4\n"
+    "# sealpost configuration: every key of sealpost.conf(5)\n"
     "[global]\n"
     "hostname = host.example.com      ; EHLO name and Message-ID domain\n"
     "maildomain = example.com         ; domain for unqualified sender addresses\n"
@@ -873,7 +873,7 @@ inline_comment_is_stripped(void **state)
 	/* No blank before ';': part of the value. */
 	assert_string_equal(cfg.accounts->password, "abc;def");
 	done(&cfg);
-	/* The documented trap: " ;" inside a secret cuts it (INTERFACE.md 4). */
+	/* The documented trap: " ;" inside a secret cuts it (sealpost.conf(5) SYNTAX). */
 	parse_ok(&cfg, "[account a]\nhost = h\nuser = u\npassword = abc ;def\n");
 	assert_string_equal(cfg.accounts->password, "abc");
 	done(&cfg);
@@ -994,7 +994,7 @@ pick_none_gives_null_and_message(void **state)
 	done(&cfg);
 }
 
-/* ---- config_load: real files and the permission rules (D9) ---- */
+/* ---- config_load: real files and the permission rules (doc/decisions.md D9) ---- */
 
 struct files {
 	char dir[64];
@@ -1151,7 +1151,7 @@ load_missing_file_or_directory_is_refused(void **state)
 	config_free(&cfg);
 }
 
-/* D9 for tls_key_file: a private key others can read or write is refused
+/* doc/decisions.md D9 for tls_key_file: a private key others can read or write is refused
  * at load time, naming the key and the fix; a missing one is left to the
  * send. */
 static void

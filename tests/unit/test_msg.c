@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* test_msg.c: message intake (msg.h): line-end normalisation, the "."
  * terminator, -t extraction, Bcc removal, added headers, the limits and
- * the D8 re-encoding of over-long lines.
+ * the doc/decisions.md D8 re-encoding of over-long lines.
  * Input comes from a memfd or a pipe; the result is read back from m.fd. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1080,7 +1080,7 @@ body_line_of_998_is_kept_as_is(void **state)
 	done(&r);
 }
 
-/* D8: a body line over 998 octets makes the body quoted-printable, and
+/* doc/decisions.md D8: a body line over 998 octets makes the body quoted-printable, and
  * decoding it gives back every byte. */
 static void
 long_body_line_becomes_quoted_printable(void **state)

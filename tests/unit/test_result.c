@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for result.c: the one outcome -> exit status map, as a table
- * (INTERFACE.md 3 and decision D16: a local failure is temporary, 0 when
+ * (sealpost(8) EXIT STATUS and doc/decisions.md D16: a local failure is temporary, 0 when
  * queued, 78 when it could not be). */
 #include <setjmp.h>
 #include <stdarg.h>

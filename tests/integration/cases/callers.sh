@@ -1,4 +1,4 @@
-# Real callers' exact command lines (INTERFACE.md 2), -bs, a 200 MB
+# Real callers' exact command lines (sealpost(8) EXAMPLES), -bs, a 200 MB
 # message in constant memory, and the exit status of bad input.
 # Sourced by run.sh.
 

@@ -94,7 +94,7 @@ cell() {
 		[ "$now" = 1 ] && said="$said, delivered"
 	else
 		# A set-up error (CA, key, secret) stops every attempt: the
-		# message must be taken and queued (D16), not refused.
+		# message must be taken and queued (doc/decisions.md D16), not refused.
 		case $f in ca_*|client_key_*|password_*)
 			{ [ $rc -ne 0 ] || [ "$n" != 1 ]; } && problem="exit $rc with $n entries: not queued";;
 		esac
