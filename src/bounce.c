@@ -136,6 +136,16 @@ add_status_part(struct report *rp, const char *arrival)
 	return rc;
 }
 
+/* pread, again when a signal interrupts it. */
+static ssize_t
+pread_retry(int fd, void *p, size_t n, off_t off)
+{
+	ssize_t r;
+	while ((r = pread(fd, p, n, off)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
 /* RET=FULL (RFC 3461 4.3): the whole original message. Errors: ERR_IO
  * (reading msgfd), ERR_SPOOL. */
 static enum err
@@ -145,13 +155,9 @@ copy_message(struct report *rp, int msgfd)
 
 	for (;;) {
 		char chunk[65536];
-		ssize_t n = pread(msgfd, chunk, sizeof chunk, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ERR_IO;
-		if (n == 0)
-			return ERR_OK;
+		ssize_t n = pread_retry(msgfd, chunk, sizeof chunk, off);
+		if (n <= 0)
+			return n < 0 ? ERR_IO : ERR_OK;
 		if (put_raw(rp->outfd, chunk, (size_t)n, rp->size) != ERR_OK)
 			return ERR_SPOOL;
 		off += n;
@@ -168,9 +174,7 @@ read_head(int msgfd, struct buf *hdr)
 	while (hdr->len < hdr->max) {
 		char chunk[8192];
 		size_t want = hdr->max - hdr->len < sizeof chunk ? hdr->max - hdr->len : sizeof chunk;
-		ssize_t n = pread(msgfd, chunk, want, off);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = pread_retry(msgfd, chunk, want, off);
 		if (n < 0)
 			return ERR_IO;
 		if (n == 0 || buf_add(hdr, chunk, (size_t)n) != ERR_OK)
