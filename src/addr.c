@@ -184,111 +184,145 @@ angle_addr(struct scan *sc, struct buf *out)
 	}
 }
 
+/* The mailbox of an address list being parsed. */
+struct mailbox {
+	struct buf plain;       /* the words outside <> */
+	struct buf angle;       /* the address inside <> */
+	bool have_angle;
+	bool adjacent;          /* two words in a row: a display name */
+	bool last_word;
+	size_t words;
+};
+
+/* A control character other than folding white space? */
+static bool
+has_controls(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F)
+			return true;
+	}
+	return false;
+}
+
+/* At ',', ';' or the end (c is '\0'): the mailbox goes to out, and the
+ * next one starts empty. */
+static enum err
+end_mailbox(struct scan *sc, struct mailbox *mb, char c, bool *in_group,
+    struct addr_list *out)
+{
+	const struct buf *a = mb->have_angle ? &mb->angle : &mb->plain;
+	enum err rc;
+
+	if (mb->have_angle && mb->angle.len == 0) {
+		/* "<>" stands for no address (e.g. a null sender). */
+	} else if (a->len > 0) {
+		if (!mb->have_angle && mb->adjacent) {
+			/* "John Smith" with no address is not an address. */
+			sc->why = "display name without an address";
+			return ERR_DATA;
+		}
+		if ((rc = addr_list_add(out, a->data)) != ERR_OK) {
+			sc->why = "too many recipients";
+			return rc;
+		}
+	}
+	buf_reset(&mb->plain);
+	buf_reset(&mb->angle);
+	mb->have_angle = false;
+	mb->adjacent = mb->last_word = false;
+	mb->words = 0;
+	if (c == ';') {
+		if (!*in_group) {
+			sc->why = "';' outside a group";
+			return ERR_DATA;
+		}
+		*in_group = false;
+	}
+	return ERR_OK;
+}
+
+/* "display-name:" opens a group; the name is dropped. */
+static enum err
+open_group(struct scan *sc, struct mailbox *mb, bool *in_group)
+{
+	if (*in_group || mb->words == 0) {
+		sc->why = *in_group ? "nested group" : "':' without a group name";
+		return ERR_DATA;
+	}
+	*in_group = true;
+	buf_reset(&mb->plain);
+	mb->adjacent = mb->last_word = false;
+	mb->words = 0;
+	sc->i++;
+	return ERR_OK;
+}
+
+/* A word, '.' or '@' outside <> (c is its first character). */
+static enum err
+plain_word(struct scan *sc, struct mailbox *mb, char c)
+{
+	enum err rc;
+	bool is_word = c != '.' && c != '@';
+
+	if ((rc = take_word(sc, &mb->plain)) != ERR_OK)
+		return rc;
+	if (is_word && mb->last_word)
+		mb->adjacent = true;
+	mb->last_word = is_word;
+	mb->words++;
+	return ERR_OK;
+}
+
 enum err
 addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **why)
 {
 	struct scan sc = { s, len, 0, NULL };
-	struct buf plain, angle;
+	struct mailbox mb = { .have_angle = false };
 	enum err rc = ERR_OK;
-	bool in_group = false, have_angle = false, adjacent = false, last_word = false;
-	size_t words = 0;
+	bool in_group = false;
 
 	*why = NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F) {
-			*why = "control character in address";
-			return ERR_DATA;
-		}
+	if (has_controls(s, len)) {
+		*why = "control character in address";
+		return ERR_DATA;
 	}
-	buf_init(&plain, MSG_ADDR_MAX);
-	buf_init(&angle, MSG_ADDR_MAX);
+	buf_init(&mb.plain, MSG_ADDR_MAX);
+	buf_init(&mb.angle, MSG_ADDR_MAX);
 	for (;;) {
 		if ((rc = skip_cfws(&sc)) != ERR_OK)
 			break;
 		char c = sc.i < len ? s[sc.i] : '\0';
 		if (c == '\0' || c == ',' || c == ';') {
 			/* End of one mailbox. */
-			const struct buf *a = have_angle ? &angle : &plain;
-			if (have_angle && angle.len == 0) {
-				/* "<>" stands for no address (e.g. a null sender). */
-			} else if (a->len > 0) {
-				if (!have_angle && adjacent) {
-					/* "John Smith" with no address is not an address. */
-					sc.why = "display name without an address";
-					rc = ERR_DATA;
-					break;
-				}
-				if ((rc = addr_list_add(out, a->data)) != ERR_OK) {
-					sc.why = "too many recipients";
-					break;
-				}
-			}
-			buf_reset(&plain);
-			buf_reset(&angle);
-			have_angle = false;
-			adjacent = last_word = false;
-			words = 0;
-			if (c == ';') {
-				if (!in_group) {
-					sc.why = "';' outside a group";
-					rc = ERR_DATA;
-					break;
-				}
-				in_group = false;
-			}
-			if (c == '\0')
+			if ((rc = end_mailbox(&sc, &mb, c, &in_group, out)) != ERR_OK || c == '\0')
 				break;
 			sc.i++;
-			continue;
-		}
-		if (have_angle) {
+		} else if (mb.have_angle) {
 			sc.why = "text after <address>";
 			rc = ERR_DATA;
-			break;
-		}
-		if (c == '<') {
-			if ((rc = angle_addr(&sc, &angle)) != ERR_OK)
-				break;
-			have_angle = true;
-			continue;
-		}
-		if (c == ':') {
-			/* "display-name:" opens a group; the name is dropped. */
-			if (in_group || words == 0) {
-				sc.why = in_group ? "nested group" : "':' without a group name";
-				rc = ERR_DATA;
-				break;
-			}
-			in_group = true;
-			buf_reset(&plain);
-			adjacent = last_word = false;
-			words = 0;
-			sc.i++;
-			continue;
-		}
-		if (c == '>' || c == ')' || c == ']' || c == '\\') {
+		} else if (c == '<') {
+			if ((rc = angle_addr(&sc, &mb.angle)) == ERR_OK)
+				mb.have_angle = true;
+		} else if (c == ':') {
+			rc = open_group(&sc, &mb, &in_group);
+		} else if (c == '>' || c == ')' || c == ']' || c == '\\') {
 			sc.why = "unexpected character";
 			rc = ERR_DATA;
-			break;
+		} else {
+			rc = plain_word(&sc, &mb, c);
 		}
-		if ((rc = take_word(&sc, &plain)) != ERR_OK)
+		if (rc != ERR_OK)
 			break;
-		{
-			bool is_word = c != '.' && c != '@';
-			if (is_word && last_word)
-				adjacent = true;
-			last_word = is_word;
-		}
-		words++;
 	}
 	if (rc == ERR_OK && in_group) {
 		sc.why = "group without ';'";
 		rc = ERR_DATA;
 	}
 	*why = sc.why;
-	buf_free(&plain);
-	buf_free(&angle);
+	buf_free(&mb.plain);
+	buf_free(&mb.angle);
 	return rc;
 }
 

@@ -50,26 +50,32 @@ status_of(const char *reply, bool expired, char *out, size_t cap)
 		out[0] = '5';
 }
 
-enum err
-bounce_write(int outfd, const struct envelope *env, const bool *which, int msgfd,
-    const char *hostname, bool expired, const char *to, uint64_t *size)
+/* A bounce being written: what its parts share. */
+struct report {
+	int outfd;
+	struct buf b;           /* text not yet written to outfd */
+	uint64_t *size;         /* bytes written so far */
+	const struct envelope *env;
+	const bool *which;
+	const char *hostname;
+	bool expired;
+	char boundary[40];
+};
+
+/* Recipient i's last reply, sanitised ("" if none). */
+static void
+clean_reply(const struct envelope *env, size_t i, char *clean, size_t cap)
 {
-	struct buf b;
-	char date[64], boundary[40], arrival[64], rnd[33];
-	time_t created = (time_t)env->created;
-	struct tm tm;
-	enum err rc = ERR_OK;
-	off_t off = 0;
+	const char *reply = env->rcpts[i].reply;
+	str_sanitize(clean, cap, reply ? reply : "", reply ? strlen(reply) : 0);
+}
 
-	*size = 0;
-	buf_init(&b, 64 * 1024);
-	msg_date(date, sizeof date);
-	localtime_r(&created, &tm);
-	strftime(arrival, sizeof arrival, "%a, %d %b %Y %H:%M:%S %z", &tm);
-	random_hex(rnd, 16);
-	snprintf(boundary, sizeof boundary, "=_%.24s", rnd);
-
-	rc = buf_addf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
+/* The message header and the human-readable part. */
+static enum err
+add_human_part(struct report *rp, const char *to, const char *date, const char *rnd)
+{
+	const struct envelope *env = rp->env;
+	enum err rc = buf_addf(&rp->b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
 	    "To: <%s>\r\n"
 	    "Subject: Undelivered Mail Returned to Sender\r\n"
 	    "Date: %s\r\n"
@@ -88,106 +94,155 @@ bounce_write(int outfd, const struct envelope *env, const bool *which, int msgfd
 	    "\r\n"
 	    "Your message could not be delivered to the recipients below%s.\r\n"
 	    "\r\n",
-	    hostname, to, date, rnd + 16, hostname, boundary, boundary, hostname,
-	    expired ? ": it stayed in the queue too long without being accepted" : "");
+	    rp->hostname, to, date, rnd + 16, rp->hostname, rp->boundary, rp->boundary,
+	    rp->hostname,
+	    rp->expired ? ": it stayed in the queue too long without being accepted" : "");
 	for (size_t i = 0; rc == ERR_OK && i < env->nrcpts; i++) {
 		char clean[SMTP_TEXT_SHOWN_MAX + 8];
-		if (!which[i])
+		if (!rp->which[i])
 			continue;
-		str_sanitize(clean, sizeof clean, env->rcpts[i].reply ? env->rcpts[i].reply : "",
-		    env->rcpts[i].reply ? strlen(env->rcpts[i].reply) : 0);
-		rc = buf_addf(&b, "<%s>: %s\r\n", env->rcpts[i].addr, *clean ? clean : "failed");
+		clean_reply(env, i, clean, sizeof clean);
+		rc = buf_addf(&rp->b, "<%s>: %s\r\n", env->rcpts[i].addr, *clean ? clean : "failed");
 	}
-	if (rc == ERR_OK)
-		rc = buf_addf(&b, "\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n"
-		    "Reporting-MTA: dns; %s\r\n", boundary, hostname);
+	return rc;
+}
+
+/* The message/delivery-status part. What is buffered is written before
+ * each recipient's block, so b holds at most one of them. */
+static enum err
+add_status_part(struct report *rp, const char *arrival)
+{
+	const struct envelope *env = rp->env;
+	enum err rc = buf_addf(&rp->b, "\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; %s\r\n", rp->boundary, rp->hostname);
+
 	if (rc == ERR_OK && env->dsn_envid)
-		rc = buf_addf(&b, "Original-Envelope-Id: %s\r\n", env->dsn_envid);
+		rc = buf_addf(&rp->b, "Original-Envelope-Id: %s\r\n", env->dsn_envid);
 	if (rc == ERR_OK)
-		rc = buf_addf(&b, "Arrival-Date: %s\r\n", arrival);
+		rc = buf_addf(&rp->b, "Arrival-Date: %s\r\n", arrival);
 	for (size_t i = 0; rc == ERR_OK && i < env->nrcpts; i++) {
 		char clean[SMTP_TEXT_SHOWN_MAX + 8], status[16];
-		if (!which[i])
+		if (!rp->which[i])
 			continue;
-		if ((rc = put(outfd, &b, size)) != ERR_OK)
+		if ((rc = put(rp->outfd, &rp->b, rp->size)) != ERR_OK)
 			break;
-		str_sanitize(clean, sizeof clean, env->rcpts[i].reply ? env->rcpts[i].reply : "",
-		    env->rcpts[i].reply ? strlen(env->rcpts[i].reply) : 0);
-		status_of(env->rcpts[i].reply, expired, status, sizeof status);
-		rc = buf_addf(&b, "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\n"
+		clean_reply(env, i, clean, sizeof clean);
+		status_of(env->rcpts[i].reply, rp->expired, status, sizeof status);
+		rc = buf_addf(&rp->b, "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\n"
 		    "Status: %s\r\n", env->rcpts[i].addr, status);
 		if (rc == ERR_OK && *clean)
-			rc = buf_addf(&b, "Diagnostic-Code: smtp; %s\r\n", clean);
+			rc = buf_addf(&rp->b, "Diagnostic-Code: smtp; %s\r\n", clean);
 	}
-	bool full = env->dsn_ret && strcmp(env->dsn_ret, "FULL") == 0;
-	if (rc == ERR_OK)
-		rc = buf_addf(&b, "\r\n--%s\r\nContent-Type: %s\r\n\r\n", boundary,
-		    full ? "message/rfc822" : "text/rfc822-headers");
-	if (rc != ERR_OK || (rc = put(outfd, &b, size)) != ERR_OK) {
-		buf_free(&b);
-		return ERR_SPOOL;
+	return rc;
+}
+
+/* pread, again when a signal interrupts it. */
+static ssize_t
+pread_retry(int fd, void *p, size_t n, off_t off)
+{
+	ssize_t r;
+	while ((r = pread(fd, p, n, off)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+/* RET=FULL (RFC 3461 4.3): the whole original message. Errors: ERR_IO
+ * (reading msgfd), ERR_SPOOL. */
+static enum err
+copy_message(struct report *rp, int msgfd)
+{
+	off_t off = 0;
+
+	for (;;) {
+		char chunk[65536];
+		ssize_t n = pread_retry(msgfd, chunk, sizeof chunk, off);
+		if (n <= 0)
+			return n < 0 ? ERR_IO : ERR_OK;
+		if (put_raw(rp->outfd, chunk, (size_t)n, rp->size) != ERR_OK)
+			return ERR_SPOOL;
+		off += n;
 	}
-	if (full) {
-		/* RET=FULL (RFC 3461 4.3): the whole original message. */
-		for (;;) {
-			char chunk[65536];
-			ssize_t n = pread(msgfd, chunk, sizeof chunk, off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				buf_free(&b);
-				return ERR_IO;
-			}
-			if (n == 0)
-				break;
-			if (put_raw(outfd, chunk, (size_t)n, size) != ERR_OK) {
-				buf_free(&b);
-				return ERR_SPOOL;
-			}
-			off += n;
-		}
-		rc = buf_addf(&b, "\r\n--%s--\r\n", boundary);
-		if (rc == ERR_OK)
-			rc = put(outfd, &b, size);
-		buf_free(&b);
-		return rc == ERR_OK ? ERR_OK : ERR_SPOOL;
+}
+
+/* The start of the message into hdr: up to hdr->max bytes, or to the
+ * first blank line. */
+static enum err
+read_head(int msgfd, struct buf *hdr)
+{
+	off_t off = 0;
+
+	while (hdr->len < hdr->max) {
+		char chunk[8192];
+		size_t want = hdr->max - hdr->len < sizeof chunk ? hdr->max - hdr->len : sizeof chunk;
+		ssize_t n = pread_retry(msgfd, chunk, want, off);
+		if (n < 0)
+			return ERR_IO;
+		if (n == 0 || buf_add(hdr, chunk, (size_t)n) != ERR_OK)
+			break;
+		off += n;
+		if (memmem(hdr->data, hdr->len, "\r\n\r\n", 4))
+			break;
 	}
-	/* The original header block, up to its blank line; intake bounded it
-	 * to MSG_HEADER_MAX, and every message has one (possibly empty). */
-	{
-		struct buf hdr;
-		buf_init(&hdr, MSG_HEADER_MAX + 4);
-		while (hdr.len < hdr.max) {
-			char chunk[8192];
-			size_t want = hdr.max - hdr.len < sizeof chunk ? hdr.max - hdr.len : sizeof chunk;
-			ssize_t n = pread(msgfd, chunk, want, off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				buf_free(&hdr);
-				buf_free(&b);
-				return ERR_IO;
-			}
-			if (n == 0 || buf_add(&hdr, chunk, (size_t)n) != ERR_OK)
-				break;
-			off += n;
-			if (memmem(hdr.data, hdr.len, "\r\n\r\n", 4))
-				break;
-		}
+	return ERR_OK;
+}
+
+/* The original header block, up to its blank line; intake bounded it
+ * to MSG_HEADER_MAX, and every message has one (possibly empty). */
+static enum err
+copy_header_block(struct report *rp, int msgfd)
+{
+	struct buf hdr;
+	enum err rc;
+
+	buf_init(&hdr, MSG_HEADER_MAX + 4);
+	if ((rc = read_head(msgfd, &hdr)) == ERR_OK) {
 		const char *p = hdr.data ? hdr.data : "";
 		const char *blank = hdr.len >= 2 && p[0] == '\r' && p[1] == '\n' ? p :
 		    memmem(p, hdr.len, "\r\n\r\n", 4);
 		size_t take = !blank || blank == p ? 0 : (size_t)(blank - p) + 2;
-		rc = put_raw(outfd, p, take, size);
-		buf_free(&hdr);
-		if (rc != ERR_OK) {
-			buf_free(&b);
-			return ERR_SPOOL;
-		}
+		rc = put_raw(rp->outfd, p, take, rp->size);
 	}
-	rc = buf_addf(&b, "\r\n--%s--\r\n", boundary);
+	buf_free(&hdr);
+	return rc;
+}
+
+enum err
+bounce_write(int outfd, const struct envelope *env, const bool *which, int msgfd,
+    const char *hostname, bool expired, const char *to, uint64_t *size)
+{
+	struct report rp = { .outfd = outfd, .size = size, .env = env, .which = which,
+	    .hostname = hostname, .expired = expired };
+	char date[64], arrival[64], rnd[33];
+	time_t created = (time_t)env->created;
+	struct tm tm;
+	bool full = env->dsn_ret && strcmp(env->dsn_ret, "FULL") == 0;
+	enum err rc;
+
+	*size = 0;
+	buf_init(&rp.b, 64 * 1024);
+	msg_date(date, sizeof date);
+	localtime_r(&created, &tm);
+	strftime(arrival, sizeof arrival, "%a, %d %b %Y %H:%M:%S %z", &tm);
+	random_hex(rnd, 16);
+	snprintf(rp.boundary, sizeof rp.boundary, "=_%.24s", rnd);
+
+	rc = add_human_part(&rp, to, date, rnd);
 	if (rc == ERR_OK)
-		rc = put(outfd, &b, size);
-	buf_free(&b);
-	return rc == ERR_OK ? ERR_OK : ERR_SPOOL;
+		rc = add_status_part(&rp, arrival);
+	if (rc == ERR_OK)
+		rc = buf_addf(&rp.b, "\r\n--%s\r\nContent-Type: %s\r\n\r\n", rp.boundary,
+		    full ? "message/rfc822" : "text/rfc822-headers");
+	if (rc != ERR_OK || put(outfd, &rp.b, size) != ERR_OK) {
+		rc = ERR_SPOOL;
+		goto out;
+	}
+	rc = full ? copy_message(&rp, msgfd) : copy_header_block(&rp, msgfd);
+	if (rc != ERR_OK)
+		goto out;
+	if (buf_addf(&rp.b, "\r\n--%s--\r\n", rp.boundary) != ERR_OK ||
+	    put(outfd, &rp.b, size) != ERR_OK)
+		rc = ERR_SPOOL;
+out:
+	buf_free(&rp.b);
+	return rc;
 }

@@ -260,202 +260,288 @@ user_word_ok(const char *s, size_t n)
 	return true;
 }
 
+/* The setters, one per key type (set_value picks one). Each stores value
+ * into base, an account, domain or the config, usually in the field k
+ * names, and returns 1 (libinih's success) or 0 via fail(). */
+static void *
+field_of(const struct key *k, void *base)
+{
+	return (char *)base + k->off;
+}
+
+static int
+set_str(struct parse *p, const struct key *k, void *base, const char *key, const char *value)
+{
+	char **field = field_of(k, base);
+	if (!*value)
+		return fail(p, "%s: empty value", key);
+	*field = xstrdup(value);
+	return 1;
+}
+
+static int
+set_port(struct parse *p, const struct key *k, void *base, const char *key, const char *value)
+{
+	unsigned *field = field_of(k, base);
+	unsigned long ul;
+	if (parse_uint(value, 65535, &ul) != ERR_OK || ul == 0)
+		return fail(p, "%s: expected a port number 1-65535, got \"%s\"", key, value);
+	*field = (unsigned)ul;
+	return 1;
+}
+
+static int
+set_duration(struct parse *p, const struct key *k, void *base, const char *key,
+    const char *value)
+{
+	uint64_t *field = field_of(k, base);
+	uint64_t ms;
+	if (parse_duration_ms(value, (uint64_t)366 * 86400000, &ms) != ERR_OK || ms == 0)
+		return fail(p, "%s: expected a duration such as 30s, 5m, 3h or 5d, got \"%s\"",
+		    key, value);
+	*field = ms;
+	return 1;
+}
+
+static int
+set_bool(struct parse *p, const struct key *k, void *base, const char *key, const char *value)
+{
+	bool *field = field_of(k, base);
+	bool b;
+	if (parse_bool(value, &b) != ERR_OK)
+		return fail(p, "%s: expected yes or no, got \"%s\"", key, value);
+	*field = b;
+	return 1;
+}
+
+/* The keyword types: the words each takes, indexed by the value they
+ * stand for, and what an error says was expected. */
+static const char *const tls_modes[] = {
+	[TLS_MODE_IMPLICIT] = "implicit", [TLS_MODE_STARTTLS] = "starttls",
+};
+static const char *const header_froms[] = {
+	[HFROM_ADD] = "add", [HFROM_REPLACE] = "replace", [HFROM_KEEP] = "keep",
+};
+static const char *const acct_modes[] = { [ACCT_RELAY] = "relay", [ACCT_MX] = "mx" };
+static const char *const tls_versions[] = { "1.2", "1.3" };     /* 12 + index */
+
+#define WORDS(a) (a), sizeof (a) / sizeof (a)[0]
+static const struct keywords {
+	const char *const *words;
+	size_t n;
+	const char *expected, *note;
+} keywords[] = {
+	[K_TLSMODE] = { WORDS(tls_modes), "implicit or starttls",
+	    " (there is no plaintext setting)" },
+	[K_HFROM] = { WORDS(header_froms), "add, replace or keep", "" },
+	[K_MODE] = { WORDS(acct_modes), "relay or mx", "" },
+	[K_POLICY] = { WORDS(policy_names),
+	    "dane, dane-only, verify, encrypt, may or fingerprint", "" },
+	[K_TLSVER] = { WORDS(tls_versions), "1.2 or 1.3", "" },
+};
+#undef WORDS
+
+/* Keyword number i into the field k names, in that field's type. */
+static void
+store_keyword(const struct key *k, void *base, size_t i)
+{
+	switch (k->type) {
+	case K_TLSMODE:
+		*(enum tls_mode *)field_of(k, base) = (enum tls_mode)i;
+		break;
+	case K_HFROM:
+		*(enum header_from *)field_of(k, base) = (enum header_from)i;
+		break;
+	case K_MODE:
+		*(enum acct_mode *)field_of(k, base) = (enum acct_mode)i;
+		break;
+	case K_POLICY:
+		*(enum tls_policy *)field_of(k, base) = (enum tls_policy)i;
+		break;
+	case K_TLSVER:
+		*(unsigned *)field_of(k, base) = 12 + (unsigned)i;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+set_keyword(struct parse *p, const struct key *k, void *base, const char *key,
+    const char *value)
+{
+	const struct keywords *kw = &keywords[k->type];
+	for (size_t i = 0; i < kw->n; i++) {
+		if (strcmp(value, kw->words[i]) == 0) {
+			store_keyword(k, base, i);
+			return 1;
+		}
+	}
+	return fail(p, "%s: expected %s, got \"%s\"%s", key, kw->expected, value, kw->note);
+}
+
+static int
+set_log(struct parse *p, const struct key *k, void *base, const char *key, const char *value)
+{
+	(void)k, (void)base, (void)key;
+	if (strcmp(value, "syslog") == 0)
+		p->cfg->log = LOG_TARGET_SYSLOG;
+	else if (strcmp(value, "stderr") == 0)
+		p->cfg->log = LOG_TARGET_STDERR;
+	else if (strcmp(value, "none") == 0)
+		p->cfg->log = LOG_TARGET_NONE;
+	else if (value[0] == '/') {
+		p->cfg->log = LOG_TARGET_FILE;
+		p->cfg->log_path = xstrdup(value);
+	} else
+		return fail(p, "log: expected syslog, stderr, none or an absolute path,"
+		    " got \"%s\"", value);
+	return 1;
+}
+
+static int
+set_trustad(struct parse *p, const struct key *k, void *base, const char *key,
+    const char *value)
+{
+	bool b;
+	(void)k, (void)base, (void)key;
+	if (strcmp(value, "auto") == 0)
+		p->cfg->dns_trust_ad = TRUST_AD_AUTO;
+	else if (parse_bool(value, &b) == ERR_OK)
+		p->cfg->dns_trust_ad = b ? TRUST_AD_YES : TRUST_AD_NO;
+	else
+		return fail(p, "dns_trust_ad: expected yes, no or auto, got \"%s\"", value);
+	return 1;
+}
+
+static int
+set_pins(struct parse *p, const struct key *k, void *base, const char *key, const char *value)
+{
+	/* A comma list; the key may also be repeated, since one line
+	 * holds at most 199 bytes (two pins). */
+	char **pins = field_of(k, base);
+	size_t *npins = p->keys == account_keys ?
+	    &((struct account *)base)->npins : &((struct domain_policy *)base)->npins;
+	char *copy = xstrdup(value), *save = NULL;
+	int ok = 1;
+
+	(void)key;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		str_trim(tok);
+		if (!valid_pin(tok))
+			ok = fail(p, "tls_fingerprint: \"%s\" is not sha256: followed by"
+			    " 64 hex digits", tok);
+		else if (*npins >= CONFIG_PINS_MAX)
+			ok = fail(p, "tls_fingerprint: more than %d pins", CONFIG_PINS_MAX);
+		if (!ok)
+			break;
+		pins[(*npins)++] = xstrdup(tok);
+	}
+	free(copy);
+	if (ok && *npins == 0)
+		ok = fail(p, "tls_fingerprint: empty value");
+	return ok;
+}
+
+/* Is word s (n octets) one that a list of type k may hold? */
+static int
+check_word(struct parse *p, const struct key *k, const char *key, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (k->type == K_MECHS && !isalnum(c) && c != '-' && c != '_')
+			return fail(p, "%s: \"%.*s\" is not a SASL mechanism name", key, (int)n, s);
+	}
+	if (k->type == K_USERS && !user_word_ok(s, n))
+		return fail(p, "%s: \"%.*s\" is not a user name, @group or *", key, (int)n, s);
+	return 1;
+}
+
+/* K_USERS, K_MECHS and K_GLOBS: added to what the key already holds. */
+static int
+set_words(struct parse *p, const struct key *k, void *base, const char *key,
+    const char *value)
+{
+	/* Whitespace- or comma-separated words, kept ' '-separated. */
+	char **field = field_of(k, base);
+	struct buf out;
+	const char *s = value;
+	int ok = 1;
+
+	buf_init(&out, CONFIG_LINE_MAX * 4);
+	if (*field) {
+		(void)!buf_adds(&out, *field);  /* was within max */
+		free(*field);
+		*field = NULL;
+	}
+	while (ok && *s) {
+		size_t n;
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		n = strcspn(s, " \t,");
+		if (n == 0)
+			break;
+		if ((ok = check_word(p, k, key, s, n)) &&
+		    ((out.len && buf_addc(&out, ' ') != ERR_OK) || buf_add(&out, s, n) != ERR_OK))
+			ok = fail(p, "%s: too many entries", key);
+		s += n;
+	}
+	if (ok && out.len == 0)
+		ok = fail(p, "%s: empty value", key);
+	if (ok && k->type == K_MECHS)
+		for (char *c = out.data; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	if (ok)
+		*field = buf_take(&out);
+	buf_free(&out);
+	return ok;
+}
+
+static int
+set_frovr(struct parse *p, const struct key *k, void *base, const char *key,
+    const char *value)
+{
+	/* yes | no | a glob list (repeatable, like match_from). */
+	static const struct key globs = { "from_override", K_GLOBS,
+	    offsetof(struct account, from_override_globs) };
+	struct account *a = base;
+	bool b;
+
+	(void)k;
+	if (parse_bool(value, &b) == ERR_OK) {
+		if (a->from_override_line)
+			return fail(p, "from_override is set twice in [%s]", p->section);
+		a->from_override = b ? FROVR_YES : FROVR_NO;
+	} else {
+		if (a->from_override_line && a->from_override != FROVR_GLOBS)
+			return fail(p, "from_override: yes or no cannot be combined"
+			    " with a glob list");
+		if (!set_words(p, &globs, base, key, value))
+			return 0;
+		a->from_override = FROVR_GLOBS;
+	}
+	a->from_override_line = p->line;
+	return 1;
+}
+
+static int (*const setters[])(struct parse *, const struct key *, void *, const char *,
+    const char *) = {
+	[K_STR] = set_str, [K_SECRET] = set_str, [K_PORT] = set_port,
+	[K_DURATION] = set_duration, [K_BOOL] = set_bool, [K_TLSMODE] = set_keyword,
+	[K_HFROM] = set_keyword, [K_MODE] = set_keyword, [K_POLICY] = set_keyword,
+	[K_TLSVER] = set_keyword, [K_LOG] = set_log, [K_TRUSTAD] = set_trustad,
+	[K_PINS] = set_pins, [K_FROVR] = set_frovr, [K_USERS] = set_words,
+	[K_MECHS] = set_words, [K_GLOBS] = set_words,
+};
+
 /* Store one value. Returns 1 (libinih's success) or 0 via fail(). */
 static int
 set_value(struct parse *p, const struct key *k, void *base, const char *key,
     const char *value)
 {
-	char *field = (char *)base + k->off;
-	unsigned long ul;
-	uint64_t ms;
-	bool b;
-
-	switch (k->type) {
-	case K_STR:
-	case K_SECRET:
-		if (!*value)
-			return fail(p, "%s: empty value", key);
-		*(char **)field = xstrdup(value);
-		return 1;
-	case K_PORT:
-		if (parse_uint(value, 65535, &ul) != ERR_OK || ul == 0)
-			return fail(p, "%s: expected a port number 1-65535, got \"%s\"", key, value);
-		*(unsigned *)field = (unsigned)ul;
-		return 1;
-	case K_DURATION:
-		if (parse_duration_ms(value, (uint64_t)366 * 86400000, &ms) != ERR_OK || ms == 0)
-			return fail(p, "%s: expected a duration such as 30s, 5m, 3h or 5d, got \"%s\"",
-			    key, value);
-		*(uint64_t *)field = ms;
-		return 1;
-	case K_BOOL:
-		if (parse_bool(value, &b) != ERR_OK)
-			return fail(p, "%s: expected yes or no, got \"%s\"", key, value);
-		*(bool *)field = b;
-		return 1;
-	case K_TLSMODE:
-		if (strcmp(value, "implicit") == 0)
-			*(enum tls_mode *)field = TLS_MODE_IMPLICIT;
-		else if (strcmp(value, "starttls") == 0)
-			*(enum tls_mode *)field = TLS_MODE_STARTTLS;
-		else
-			return fail(p, "tls: expected implicit or starttls, got \"%s\""
-			    " (there is no plaintext setting)", value);
-		return 1;
-	case K_HFROM:
-		if (strcmp(value, "add") == 0)
-			*(enum header_from *)field = HFROM_ADD;
-		else if (strcmp(value, "replace") == 0)
-			*(enum header_from *)field = HFROM_REPLACE;
-		else if (strcmp(value, "keep") == 0)
-			*(enum header_from *)field = HFROM_KEEP;
-		else
-			return fail(p, "header_from: expected add, replace or keep, got \"%s\"", value);
-		return 1;
-	case K_MODE:
-		if (strcmp(value, "relay") == 0)
-			*(enum acct_mode *)field = ACCT_RELAY;
-		else if (strcmp(value, "mx") == 0)
-			*(enum acct_mode *)field = ACCT_MX;
-		else
-			return fail(p, "mode: expected relay or mx, got \"%s\"", value);
-		return 1;
-	case K_POLICY:
-		for (size_t i = 0; i < sizeof policy_names / sizeof policy_names[0]; i++) {
-			if (strcmp(value, policy_names[i]) == 0) {
-				*(enum tls_policy *)field = (enum tls_policy)i;
-				return 1;
-			}
-		}
-		return fail(p, "tls_policy: expected dane, dane-only, verify, encrypt, may"
-		    " or fingerprint, got \"%s\"", value);
-	case K_TLSVER:
-		if (strcmp(value, "1.2") == 0)
-			*(unsigned *)field = 12;
-		else if (strcmp(value, "1.3") == 0)
-			*(unsigned *)field = 13;
-		else
-			return fail(p, "tls_min_version: expected 1.2 or 1.3, got \"%s\"", value);
-		return 1;
-	case K_LOG:
-		if (strcmp(value, "syslog") == 0)
-			p->cfg->log = LOG_TARGET_SYSLOG;
-		else if (strcmp(value, "stderr") == 0)
-			p->cfg->log = LOG_TARGET_STDERR;
-		else if (strcmp(value, "none") == 0)
-			p->cfg->log = LOG_TARGET_NONE;
-		else if (value[0] == '/') {
-			p->cfg->log = LOG_TARGET_FILE;
-			p->cfg->log_path = xstrdup(value);
-		} else
-			return fail(p, "log: expected syslog, stderr, none or an absolute path,"
-			    " got \"%s\"", value);
-		return 1;
-	case K_TRUSTAD:
-		if (strcmp(value, "auto") == 0)
-			p->cfg->dns_trust_ad = TRUST_AD_AUTO;
-		else if (parse_bool(value, &b) == ERR_OK)
-			p->cfg->dns_trust_ad = b ? TRUST_AD_YES : TRUST_AD_NO;
-		else
-			return fail(p, "dns_trust_ad: expected yes, no or auto, got \"%s\"", value);
-		return 1;
-	case K_PINS: {
-		/* A comma list; the key may also be repeated, since one line
-		 * holds at most 199 bytes (two pins). */
-		char **pins = (char **)field;
-		size_t *npins = p->keys == account_keys ?
-		    &((struct account *)base)->npins : &((struct domain_policy *)base)->npins;
-		char *copy = xstrdup(value), *save = NULL;
-		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			str_trim(tok);
-			if (!valid_pin(tok)) {
-				fail(p, "tls_fingerprint: \"%s\" is not sha256: followed by"
-				    " 64 hex digits", tok);
-				free(copy);
-				return 0;
-			}
-			if (*npins >= CONFIG_PINS_MAX) {
-				free(copy);
-				return fail(p, "tls_fingerprint: more than %d pins", CONFIG_PINS_MAX);
-			}
-			pins[(*npins)++] = xstrdup(tok);
-		}
-		free(copy);
-		if (*npins == 0)
-			return fail(p, "tls_fingerprint: empty value");
-		return 1;
-	}
-	case K_FROVR: {
-		/* yes | no | a glob list (repeatable, like match_from). */
-		static const struct key globs = { "from_override", K_GLOBS,
-		    offsetof(struct account, from_override_globs) };
-		struct account *a = base;
-		if (parse_bool(value, &b) == ERR_OK) {
-			if (a->from_override_line)
-				return fail(p, "from_override is set twice in [%s]", p->section);
-			a->from_override = b ? FROVR_YES : FROVR_NO;
-		} else {
-			if (a->from_override_line && a->from_override != FROVR_GLOBS)
-				return fail(p, "from_override: yes or no cannot be combined"
-				    " with a glob list");
-			if (!set_value(p, &globs, base, key, value))
-				return 0;
-			a->from_override = FROVR_GLOBS;
-		}
-		a->from_override_line = p->line;
-		return 1;
-	}
-	case K_USERS:
-	case K_MECHS:
-	case K_GLOBS: {
-		/* Whitespace- or comma-separated words, kept ' '-separated. */
-		struct buf out;
-		const char *s = value;
-		buf_init(&out, CONFIG_LINE_MAX * 4);
-		if (*(char **)field) {
-			(void)!buf_adds(&out, *(char **)field);  /* was within max */
-			free(*(char **)field);
-			*(char **)field = NULL;
-		}
-		while (*s) {
-			size_t n;
-			while (*s == ' ' || *s == '\t' || *s == ',')
-				s++;
-			n = strcspn(s, " \t,");
-			if (n == 0)
-				break;
-			for (size_t i = 0; i < n; i++) {
-				unsigned char c = (unsigned char)s[i];
-				if (k->type == K_MECHS && !isalnum(c) && c != '-' && c != '_') {
-					buf_free(&out);
-					return fail(p, "%s: \"%.*s\" is not a SASL mechanism name",
-					    key, (int)n, s);
-				}
-			}
-			if (k->type == K_USERS && !user_word_ok(s, n)) {
-				buf_free(&out);
-				return fail(p, "%s: \"%.*s\" is not a user name, @group or *",
-				    key, (int)n, s);
-			}
-			if ((out.len && buf_addc(&out, ' ') != ERR_OK) ||
-			    buf_add(&out, s, n) != ERR_OK) {
-				buf_free(&out);
-				return fail(p, "%s: too many entries", key);
-			}
-			s += n;
-		}
-		if (out.len == 0) {
-			buf_free(&out);
-			return fail(p, "%s: empty value", key);
-		}
-		if (k->type == K_MECHS)
-			for (char *c = out.data; *c; c++)
-				*c = (char)toupper((unsigned char)*c);
-		*(char **)field = buf_take(&out);
-		return 1;
-	}
-	}
-	return fail(p, "%s: internal error", key);
+	if ((size_t)k->type >= sizeof setters / sizeof setters[0] || !setters[k->type])
+		return fail(p, "%s: internal error", key);
+	return setters[k->type](p, k, base, key, value);
 }
 
 static int

@@ -141,18 +141,225 @@ parse_i64(const char *v, int64_t *out)
 	return true;
 }
 
+/* The keys that may appear only once; the first K_SENDER + 1 of them
+ * are required. */
+enum ekey { K_MAGIC, K_ID, K_CREATED, K_NEXT, K_ATTEMPTS, K_SIZE, K_SENDER, K_ACCOUNT,
+	K_NOTIFY, K_RET, K_ENVID, K_FLAGS, K_LASTERR, K_OWNER, K_LASTTRY, K_QUEUEDFOR,
+	K_NKEYS };
+static const char *const scalar[K_NKEYS] = { "sealpost-envelope", "id", "created",
+	"next-try", "attempts", "size", "sender", "account", "notify", "ret", "envid",
+	"flags", "last-error", "owner", "last-try", "queued-for" };
+
+/* One line of the text, split at its first colon. */
+struct kv {
+	char key[32];
+	char *val;              /* allocated; the text after one optional space */
+};
+
+/* The next line at *pos, without its newline; *pos moves past it. */
+static enum err
+take_line(const char *text, size_t len, size_t *pos, const char **line, size_t *n,
+    const char **why)
+{
+	const char *nl = memchr(text + *pos, '\n', len - *pos);
+	if (!nl) {
+		*why = "last line not terminated";
+		return ERR_DATA;
+	}
+	*line = text + *pos;
+	*n = (size_t)(nl - *line);
+	*pos += *n + 1;
+	return ERR_OK;
+}
+
+static enum err
+split_kv(const char *line, size_t n, struct kv *kv, const char **why)
+{
+	const char *colon = memchr(line, ':', n);
+	size_t klen, voff;
+
+	if (!colon || (size_t)(colon - line) >= sizeof kv->key) {
+		*why = "line without a key";
+		return ERR_DATA;
+	}
+	klen = (size_t)(colon - line);
+	memcpy(kv->key, line, klen);
+	kv->key[klen] = '\0';
+	voff = klen + 1;
+	if (voff < n && line[voff] == ' ')
+		voff++;
+	kv->val = xstrndup(line + voff, n - voff);
+	if (has_ctl(kv->val, strlen(kv->val))) {
+		*why = "control character in a value";
+		return ERR_DATA;
+	}
+	return ERR_OK;
+}
+
+static bool
+parse_flags(struct envelope *env, char *val)
+{
+	char *save = NULL;
+	bool ok = true;
+	for (char *w = strtok_r(val, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (strcmp(w, "8bit") == 0) env->eightbit = true;
+		else if (strcmp(w, "smtputf8") == 0) env->smtputf8 = true;
+		else if (strcmp(w, "bounce") == 0) env->is_bounce = true;
+		else ok = false;
+	}
+	return ok;
+}
+
+/* The value of scalar key k. A string value is taken over (*val becomes
+ * NULL); first says whether this is the first line of the text. */
+static bool
+set_scalar(struct envelope *env, enum ekey k, char **val, bool first)
+{
+	char *v = *val;
+	unsigned long u;
+	bool ok = true;
+
+	switch (k) {
+	case K_MAGIC: ok = strcmp(v, "1") == 0 && first; break;
+	case K_ID:
+		ok = envelope_valid_id(v);
+		if (ok)
+			memcpy(env->id, v, ENVELOPE_ID_LEN + 1);
+		break;
+	case K_CREATED: ok = parse_i64(v, &env->created); break;
+	case K_NEXT: ok = parse_i64(v, &env->next_try); break;
+	case K_ATTEMPTS:
+		ok = parse_uint(v, 1000000, &u) == ERR_OK;
+		env->attempts = (unsigned)u;
+		break;
+	case K_SIZE:
+		ok = parse_uint(v, (unsigned long)-1, &u) == ERR_OK;
+		env->size = (uint64_t)u;
+		break;
+	case K_SENDER: ok = strlen(v) <= MSG_ADDR_MAX; env->sender = v; *val = NULL; break;
+	case K_ACCOUNT: ok = *v != '\0'; env->account = v; *val = NULL; break;
+	case K_NOTIFY: env->dsn_notify = v; *val = NULL; break;
+	case K_RET: env->dsn_ret = v; *val = NULL; break;
+	case K_ENVID: env->dsn_envid = v; *val = NULL; break;
+	case K_FLAGS: ok = parse_flags(env, v); break;
+	case K_LASTERR: env->last_error = v; *val = NULL; break;
+	case K_OWNER:
+		ok = parse_uint(v, 0x7fffffffUL, &u) == ERR_OK;
+		env->owner = (int64_t)u;
+		break;
+	case K_LASTTRY: ok = parse_i64(v, &env->last_try); break;
+	case K_QUEUEDFOR: ok = parse_i64(v, &env->queued_for); break;
+	case K_NKEYS: ok = false; break;
+	}
+	return ok;
+}
+
+/* "rcpt: STATE ADDR": a recipient. */
+static bool
+add_rcpt_line(struct envelope *env, char *val)
+{
+	char *sp = strchr(val, ' ');
+	int st;
+	bool ok = sp && sp[1] && strlen(sp + 1) <= MSG_ADDR_MAX && env->nrcpts < SMTP_RCPT_MAX;
+	if (ok) {
+		*sp = '\0';
+		for (st = 0; st < 3; st++)
+			if (strcmp(val, state_names[st]) == 0)
+				break;
+		ok = st < 3;
+		if (ok) {
+			envelope_add_rcpt(env, sp + 1);
+			env->rcpts[env->nrcpts - 1].state = (enum rcpt_state)st;
+		}
+	}
+	return ok;
+}
+
+/* A key that may repeat (rcpt, reply) or ends the text (end). *val is
+ * taken over when stored. */
+static enum err
+set_list_key(struct envelope *env, const char *key, char **val, unsigned seen, bool *ended,
+    bool *ok, const char **why)
+{
+	if (strcmp(key, "rcpt") == 0) {
+		*ok = add_rcpt_line(env, *val);
+	} else if (strcmp(key, "reply") == 0) {
+		*ok = env->nrcpts > 0 && !env->rcpts[env->nrcpts - 1].reply;
+		if (*ok) {
+			env->rcpts[env->nrcpts - 1].reply = *val;
+			*val = NULL;
+		}
+	} else if (strcmp(key, "end") == 0) {
+		*ok = (seen & (1u << K_ID)) && strcmp(*val, env->id) == 0;
+		*ended = true;
+	} else {
+		*why = "unknown key";
+		return ERR_DATA;
+	}
+	return ERR_OK;
+}
+
+/* One "key: value" line, checked against the keys seen so far. */
+static enum err
+parse_line(struct envelope *env, const char *key, char **val, bool first, unsigned *seen,
+    bool *ended, const char **why)
+{
+	int k;
+	bool ok = true;
+
+	for (k = 0; k < K_NKEYS; k++)
+		if (strcmp(key, scalar[k]) == 0)
+			break;
+	if (k == K_NKEYS) {
+		if (set_list_key(env, key, val, *seen, ended, &ok, why) != ERR_OK)
+			return ERR_DATA;
+	} else {
+		if (*seen & (1u << k)) {
+			*why = "a key appears twice";
+			return ERR_DATA;
+		}
+		if (k != K_MAGIC && !(*seen & 1u)) {
+			*why = "missing version line";
+			return ERR_DATA;
+		}
+		*seen |= 1u << k;
+		ok = set_scalar(env, (enum ekey)k, val, first);
+	}
+	if (!ok) {
+		*why = "bad value";
+		return ERR_DATA;
+	}
+	return ERR_OK;
+}
+
+/* After the last line: is anything missing? */
+static enum err
+check_complete(const struct envelope *env, unsigned seen, bool ended, const char **why)
+{
+	if (!ended) {
+		*why = "no end marker (truncated?)";
+		return ERR_DATA;
+	}
+	for (int k = 0; k <= K_SENDER; k++) {
+		if (!(seen & (1u << k))) {
+			*why = "a required key is missing";
+			return ERR_DATA;
+		}
+	}
+	if (env->nrcpts == 0) {
+		*why = "no recipients";
+		return ERR_DATA;
+	}
+	return ERR_OK;
+}
+
 enum err
 envelope_parse(const char *text, size_t len, struct envelope *env, const char **why)
 {
 	size_t pos = 0;
 	unsigned seen = 0;
 	bool ended = false;
-	enum { K_MAGIC, K_ID, K_CREATED, K_NEXT, K_ATTEMPTS, K_SIZE, K_SENDER, K_ACCOUNT,
-		K_NOTIFY, K_RET, K_ENVID, K_FLAGS, K_LASTERR, K_OWNER, K_LASTTRY, K_QUEUEDFOR,
-		K_NKEYS };
-	static const char *const scalar[K_NKEYS] = { "sealpost-envelope", "id", "created",
-		"next-try", "attempts", "size", "sender", "account", "notify", "ret", "envid",
-		"flags", "last-error", "owner", "last-try", "queued-for" };
+	enum err rc = ERR_OK;
 
 	*why = NULL;
 	envelope_init(env);
@@ -160,156 +367,24 @@ envelope_parse(const char *text, size_t len, struct envelope *env, const char **
 		*why = "NUL byte";
 		return ERR_DATA;
 	}
-	while (pos < len) {
-		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
-		char key[32], *val;
-		size_t n, klen;
-		if (!nl) {
-			*why = "last line not terminated";
-			goto bad;
-		}
-		n = (size_t)(nl - line);
-		pos += n + 1;
+	while (rc == ERR_OK && pos < len) {
+		struct kv kv = { .val = NULL };
+		const char *line;
+		size_t n;
+		bool first = pos == 0;
+		if ((rc = take_line(text, len, &pos, &line, &n, why)) != ERR_OK)
+			break;
 		if (ended) {
 			*why = "data after the end marker";
-			goto bad;
+			rc = ERR_DATA;
+		} else if ((rc = split_kv(line, n, &kv, why)) == ERR_OK) {
+			rc = parse_line(env, kv.key, &kv.val, first, &seen, &ended, why);
 		}
-		const char *colon = memchr(line, ':', n);
-		if (!colon || (size_t)(colon - line) >= sizeof key) {
-			*why = "line without a key";
-			goto bad;
-		}
-		klen = (size_t)(colon - line);
-		memcpy(key, line, klen);
-		key[klen] = '\0';
-		size_t voff = klen + 1;
-		if (voff < n && line[voff] == ' ')
-			voff++;
-		val = xstrndup(line + voff, n - voff);
-		if (has_ctl(val, strlen(val))) {
-			free(val);
-			*why = "control character in a value";
-			goto bad;
-		}
-		int k;
-		for (k = 0; k < K_NKEYS; k++)
-			if (strcmp(key, scalar[k]) == 0)
-				break;
-		if (k < K_NKEYS) {
-			if (seen & (1u << k)) {
-				free(val);
-				*why = "a key appears twice";
-				goto bad;
-			}
-			if (k != K_MAGIC && !(seen & 1u)) {
-				free(val);
-				*why = "missing version line";
-				goto bad;
-			}
-			seen |= 1u << k;
-		}
-		bool ok = true;
-		uint64_t tmp;
-		switch (k) {
-		case K_MAGIC: ok = strcmp(val, "1") == 0 && pos == n + 1; break;
-		case K_ID:
-			ok = envelope_valid_id(val);
-			if (ok)
-				memcpy(env->id, val, ENVELOPE_ID_LEN + 1);
-			break;
-		case K_CREATED: ok = parse_i64(val, &env->created); break;
-		case K_NEXT: ok = parse_i64(val, &env->next_try); break;
-		case K_ATTEMPTS: {
-			unsigned long u;
-			ok = parse_uint(val, 1000000, &u) == ERR_OK;
-			env->attempts = (unsigned)u;
-			break;
-		}
-		case K_SIZE: {
-			unsigned long u;
-			ok = parse_uint(val, (unsigned long)-1, &u) == ERR_OK;
-			tmp = u;
-			env->size = tmp;
-			break;
-		}
-		case K_SENDER: ok = strlen(val) <= MSG_ADDR_MAX; env->sender = val; val = NULL; break;
-		case K_ACCOUNT: ok = *val != '\0'; env->account = val; val = NULL; break;
-		case K_NOTIFY: env->dsn_notify = val; val = NULL; break;
-		case K_RET: env->dsn_ret = val; val = NULL; break;
-		case K_ENVID: env->dsn_envid = val; val = NULL; break;
-		case K_FLAGS: {
-			char *save = NULL;
-			for (char *w = strtok_r(val, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-				if (strcmp(w, "8bit") == 0) env->eightbit = true;
-				else if (strcmp(w, "smtputf8") == 0) env->smtputf8 = true;
-				else if (strcmp(w, "bounce") == 0) env->is_bounce = true;
-				else ok = false;
-			}
-			break;
-		}
-		case K_LASTERR: env->last_error = val; val = NULL; break;
-		case K_OWNER: {
-			unsigned long u;
-			ok = parse_uint(val, 0x7fffffffUL, &u) == ERR_OK;
-			env->owner = (int64_t)u;
-			break;
-		}
-		case K_LASTTRY: ok = parse_i64(val, &env->last_try); break;
-		case K_QUEUEDFOR: ok = parse_i64(val, &env->queued_for); break;
-		default:
-			if (strcmp(key, "rcpt") == 0) {
-				char *sp = strchr(val, ' ');
-				int st;
-				ok = sp && sp[1] && strlen(sp + 1) <= MSG_ADDR_MAX &&
-				    env->nrcpts < SMTP_RCPT_MAX;
-				if (ok) {
-					*sp = '\0';
-					for (st = 0; st < 3; st++)
-						if (strcmp(val, state_names[st]) == 0)
-							break;
-					ok = st < 3;
-					if (ok) {
-						envelope_add_rcpt(env, sp + 1);
-						env->rcpts[env->nrcpts - 1].state = (enum rcpt_state)st;
-					}
-				}
-			} else if (strcmp(key, "reply") == 0) {
-				ok = env->nrcpts > 0 && !env->rcpts[env->nrcpts - 1].reply;
-				if (ok) {
-					env->rcpts[env->nrcpts - 1].reply = val;
-					val = NULL;
-				}
-			} else if (strcmp(key, "end") == 0) {
-				ok = (seen & (1u << K_ID)) && strcmp(val, env->id) == 0;
-				ended = true;
-			} else {
-				free(val);
-				*why = "unknown key";
-				goto bad;
-			}
-		}
-		free(val);
-		if (!ok) {
-			*why = "bad value";
-			goto bad;
-		}
+		free(kv.val);
 	}
-	if (!ended) {
-		*why = "no end marker (truncated?)";
-		goto bad;
-	}
-	for (int k = 0; k <= K_SENDER; k++) {
-		if (!(seen & (1u << k))) {
-			*why = "a required key is missing";
-			goto bad;
-		}
-	}
-	if (env->nrcpts == 0) {
-		*why = "no recipients";
-		goto bad;
-	}
-	return ERR_OK;
-bad:
-	envelope_free(env);
-	return ERR_DATA;
+	if (rc == ERR_OK)
+		rc = check_complete(env, seen, ended, why);
+	if (rc != ERR_OK)
+		envelope_free(env);
+	return rc;
 }

@@ -205,156 +205,217 @@ match_boundary(const struct frame *st, int depth, const char *l, size_t n, bool 
 	return -1;
 }
 
+/* Where a line falls: in an entity's headers, in a leaf's body, or in a
+ * multipart's preamble or epilogue. */
+enum part_state { S_HEADERS, S_LEAF, S_MULTI };
+
+/* One pass of walk() over the message. */
+struct pass {
+	struct walk *w;
+	struct reader r;
+	struct buf hdr, val;    /* the entity's header block; scratch */
+	struct frame st[MIME_DEPTH_MAX];
+	int depth;
+	enum part_state state;
+	bool top;               /* the next header block is the message's own */
+	bool qp;                /* the current leaf is being re-encoded */
+	size_t leaf;            /* leaves seen so far */
+};
+
+/* A boundary of frame d ends the current entity (and any nested deeper). */
+static enum err
+at_boundary(struct pass *ps, const char *l, size_t n, int d, bool closing)
+{
+	enum err rc;
+
+	ps->depth = d + 1;
+	if ((rc = emit(ps->w, l, n, true)) != ERR_OK)
+		return rc;
+	ps->qp = false;
+	if (closing) {
+		ps->depth = d;
+		ps->state = S_MULTI;    /* epilogue of the parent (or the top) */
+	} else {
+		ps->state = S_HEADERS;
+		buf_reset(&ps->hdr);
+	}
+	return ERR_OK;
+}
+
+/* End of an entity's headers: classify it. A multipart pushes its
+ * boundary; a leaf is counted, and the first pass notes whether it may be
+ * re-encoded. */
+static enum err
+classify_entity(struct pass *ps)
+{
+	struct walk *w = ps->w;
+	char boundary[MIME_BOUNDARY_MAX + 1];
+	bool has_ct = header_value(&ps->hdr, "Content-Type", &ps->val);
+	bool multi = has_ct && starts_ci(buf_str(&ps->val), "multipart/") &&
+	    get_boundary(buf_str(&ps->val), boundary) && ps->depth < MIME_DEPTH_MAX;
+	bool message = has_ct && starts_ci(buf_str(&ps->val), "message/");
+	bool encoded = header_value(&ps->hdr, "Content-Transfer-Encoding", &ps->val) &&
+	    (starts_ci(buf_str(&ps->val), "base64") ||
+	    starts_ci(buf_str(&ps->val), "quoted-printable"));
+
+	if (multi) {
+		snprintf(ps->st[ps->depth++].boundary, sizeof ps->st[0].boundary, "%s", boundary);
+		ps->state = S_MULTI;
+		ps->qp = false;
+		return ERR_OK;
+	}
+	if (ps->leaf >= MIME_LEAVES_MAX) {
+		w->why = "too many MIME parts";
+		return ERR_DATA;
+	}
+	if (!w->writing) {
+		w->eligible[ps->leaf] = !encoded && !message;
+		w->nleaves = ps->leaf + 1;
+	}
+	ps->qp = w->writing && w->long_leaf[ps->leaf];
+	ps->state = S_LEAF;
+	ps->leaf++;
+	return ERR_OK;
+}
+
+/* Write the headers, changing the encoding of a re-encoded leaf. */
+static enum err
+write_entity_headers(struct pass *ps)
+{
+	struct walk *w = ps->w;
+	const char *p = buf_str(&ps->hdr), *end = p + ps->hdr.len;
+	bool skipping = false, has_mime = false;
+	enum err rc = ERR_OK;
+
+	while (p < end && rc == ERR_OK) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		bool cont = *p == ' ' || *p == '\t';
+		if (!cont)
+			skipping = ps->qp && strncasecmp(p, "Content-Transfer-Encoding:", 26) == 0;
+		if (!cont && strncasecmp(p, "MIME-Version:", 13) == 0)
+			has_mime = true;
+		if (!skipping)
+			rc = emit(w, p, len, true);
+		p = eol ? eol + 1 : end;
+	}
+	if (rc == ERR_OK && ps->qp && ps->top && !has_mime)
+		rc = emit(w, "MIME-Version: 1.0", 17, true);
+	if (rc == ERR_OK && ps->qp)
+		rc = emit(w, "Content-Transfer-Encoding: quoted-printable", 43, true);
+	if (rc == ERR_OK)
+		rc = emit(w, "", 0, true);
+	if (rc == ERR_OK) {
+		ps->top = false;
+		buf_reset(&ps->hdr);
+	}
+	return rc;
+}
+
+/* A line of an entity's header block; the blank line ends it. */
+static enum err
+header_line(struct pass *ps, const char *l, size_t n)
+{
+	enum err rc;
+
+	if (n > MSG_LINE_MAX) {
+		ps->w->why = "a MIME header line over 998 octets";
+		return ERR_DATA;
+	}
+	if (n > 0) {
+		if ((ps->hdr.len && buf_addc(&ps->hdr, '\n') != ERR_OK) ||
+		    buf_add(&ps->hdr, l, n) != ERR_OK)
+			return ERR_TOOBIG;
+		return ERR_OK;
+	}
+	if ((rc = classify_entity(ps)) != ERR_OK)
+		return rc;
+	return write_entity_headers(ps);
+}
+
+/* A body line of a leaf: noted if long, quoted-printable if re-encoded. */
+static enum err
+leaf_line(struct pass *ps, const char *l, size_t n)
+{
+	struct walk *w = ps->w;
+	struct buf enc;
+	enum err rc;
+
+	if (!w->writing && n > MSG_LINE_MAX)
+		w->long_leaf[ps->leaf - 1] = true;
+	if (!ps->qp)
+		return emit(w, l, n, true);
+	buf_init(&enc, 4 * n + 16);    /* 3n escaped + soft breaks */
+	rc = qp_encode_line(l, n, &enc);
+	if (rc == ERR_OK)
+		rc = emit(w, enc.data, enc.len, false);
+	buf_free(&enc);
+	return rc;
+}
+
+/* Preamble or epilogue of a multipart: copied, never re-encoded. */
+static enum err
+outer_line(struct pass *ps, const char *l, size_t n)
+{
+	if (n > MSG_LINE_MAX) {
+		ps->w->why = "a line over 998 octets in a multipart preamble or epilogue"
+		    " cannot be re-encoded";
+		return ERR_DATA;
+	}
+	return emit(ps->w, l, n, true);
+}
+
+/* Headers without a body (no blank line at the end). */
+static enum err
+emit_unended_headers(struct pass *ps)
+{
+	enum err rc = ERR_OK;
+	const char *p = ps->hdr.data, *end = ps->hdr.data + ps->hdr.len;
+
+	while (p < end && rc == ERR_OK) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		rc = emit(ps->w, p, len, true);
+		p = eol ? eol + 1 : end;
+	}
+	return rc;
+}
+
 /* One pass over the message. */
 static enum err
 walk(int infd, struct walk *w)
 {
-	struct reader r = { .fd = infd };
-	struct buf hdr, val;
-	struct frame st[MIME_DEPTH_MAX];
-	int depth = 0;
-	enum { S_HEADERS, S_LEAF, S_MULTI } state = S_HEADERS;
-	bool top = true, got, qp = false;
-	size_t leaf = 0;
-	enum err rc = ERR_OK;
+	struct pass ps = { .w = w, .r = { .fd = infd }, .state = S_HEADERS, .top = true };
+	enum err rc;
+	bool got;
 
-	buf_init(&r.line, MIME_LINE_MAX);
-	buf_init(&hdr, MSG_HEADER_MAX + 4);
-	buf_init(&val, MSG_HEADER_MAX);
-	for (;;) {
-		if ((rc = read_line(&r, &got)) != ERR_OK)
-			break;
-		if (!got)
-			break;
-		const char *l = buf_str(&r.line);
-		size_t n = r.line.len;
+	buf_init(&ps.r.line, MIME_LINE_MAX);
+	buf_init(&ps.hdr, MSG_HEADER_MAX + 4);
+	buf_init(&ps.val, MSG_HEADER_MAX);
+	while ((rc = read_line(&ps.r, &got)) == ERR_OK && got) {
+		const char *l = buf_str(&ps.r.line);
+		size_t n = ps.r.line.len;
 		bool closing = false;
-		int d = state != S_HEADERS ? match_boundary(st, depth, l, n, &closing) : -1;
+		int d = ps.state != S_HEADERS ? match_boundary(ps.st, ps.depth, l, n, &closing) : -1;
 
-		if (d >= 0) {
-			/* A boundary ends the current entity (and any nested deeper). */
-			depth = d + 1;
-			if ((rc = emit(w, l, n, true)) != ERR_OK)
-				break;
-			qp = false;
-			if (closing) {
-				depth = d;
-				state = S_MULTI;    /* epilogue of the parent (or the top) */
-			} else {
-				state = S_HEADERS;
-				buf_reset(&hdr);
-			}
-			continue;
-		}
-		if (state == S_HEADERS) {
-			if (n > MSG_LINE_MAX) {
-				w->why = "a MIME header line over 998 octets";
-				rc = ERR_DATA;
-				break;
-			}
-			if (n > 0) {
-				if ((hdr.len && buf_addc(&hdr, '\n') != ERR_OK) ||
-				    buf_add(&hdr, l, n) != ERR_OK) {
-					rc = ERR_TOOBIG;
-					break;
-				}
-				continue;
-			}
-			/* End of an entity's headers: classify it. */
-			char boundary[MIME_BOUNDARY_MAX + 1];
-			bool has_ct = header_value(&hdr, "Content-Type", &val);
-			bool multi = has_ct && starts_ci(buf_str(&val), "multipart/") &&
-			    get_boundary(buf_str(&val), boundary) && depth < MIME_DEPTH_MAX;
-			bool message = has_ct && starts_ci(buf_str(&val), "message/");
-			bool encoded = header_value(&hdr, "Content-Transfer-Encoding", &val) &&
-			    (starts_ci(buf_str(&val), "base64") ||
-			    starts_ci(buf_str(&val), "quoted-printable"));
-			if (multi) {
-				snprintf(st[depth++].boundary, sizeof st[0].boundary, "%s", boundary);
-				state = S_MULTI;
-				qp = false;
-			} else {
-				if (leaf >= MIME_LEAVES_MAX) {
-					w->why = "too many MIME parts";
-					rc = ERR_DATA;
-					break;
-				}
-				if (!w->writing) {
-					w->eligible[leaf] = !encoded && !message;
-					w->nleaves = leaf + 1;
-				}
-				qp = w->writing && w->long_leaf[leaf];
-				state = S_LEAF;
-				leaf++;
-			}
-			/* Write the headers, changing the encoding of a re-encoded leaf. */
-			const char *p = buf_str(&hdr), *end = p + hdr.len;
-			bool skipping = false, has_mime = false;
-			while (p < end && rc == ERR_OK) {
-				const char *eol = memchr(p, '\n', (size_t)(end - p));
-				size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
-				bool cont = *p == ' ' || *p == '\t';
-				if (!cont)
-					skipping = qp && strncasecmp(p, "Content-Transfer-Encoding:", 26) == 0;
-				if (!cont && strncasecmp(p, "MIME-Version:", 13) == 0)
-					has_mime = true;
-				if (!skipping)
-					rc = emit(w, p, len, true);
-				p = eol ? eol + 1 : end;
-			}
-			if (rc == ERR_OK && qp && top && !has_mime)
-				rc = emit(w, "MIME-Version: 1.0", 17, true);
-			if (rc == ERR_OK && qp)
-				rc = emit(w, "Content-Transfer-Encoding: quoted-printable", 43, true);
-			if (rc == ERR_OK)
-				rc = emit(w, "", 0, true);
-			if (rc != ERR_OK)
-				break;
-			top = false;
-			buf_reset(&hdr);
-			continue;
-		}
-		if (state == S_LEAF) {
-			if (!w->writing && n > MSG_LINE_MAX)
-				w->long_leaf[leaf - 1] = true;
-			if (qp) {
-				struct buf enc;
-				buf_init(&enc, 4 * n + 16);    /* 3n escaped + soft breaks */
-				rc = qp_encode_line(l, n, &enc);
-				if (rc == ERR_OK)
-					rc = emit(w, enc.data, enc.len, false);
-				buf_free(&enc);
-			} else {
-				rc = emit(w, l, n, true);
-			}
-			if (rc != ERR_OK)
-				break;
-			continue;
-		}
-		/* Preamble or epilogue of a multipart: copied, never re-encoded. */
-		if (n > MSG_LINE_MAX) {
-			w->why = "a line over 998 octets in a multipart preamble or epilogue"
-			    " cannot be re-encoded";
-			rc = ERR_DATA;
-			break;
-		}
-		if ((rc = emit(w, l, n, true)) != ERR_OK)
+		if (d >= 0)
+			rc = at_boundary(&ps, l, n, d, closing);
+		else if (ps.state == S_HEADERS)
+			rc = header_line(&ps, l, n);
+		else if (ps.state == S_LEAF)
+			rc = leaf_line(&ps, l, n);
+		else
+			rc = outer_line(&ps, l, n);
+		if (rc != ERR_OK)
 			break;
 	}
-	if (rc == ERR_OK && state == S_HEADERS && hdr.len) {
-		/* Headers without a body (no blank line at the end). */
-		for (const char *p = hdr.data, *end = hdr.data + hdr.len; p < end && rc == ERR_OK; ) {
-			const char *eol = memchr(p, '\n', (size_t)(end - p));
-			size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
-			rc = emit(w, p, len, true);
-			p = eol ? eol + 1 : end;
-		}
-	}
+	if (rc == ERR_OK && ps.state == S_HEADERS && ps.hdr.len)
+		rc = emit_unended_headers(&ps);
 	if (rc == ERR_OK)
 		rc = flush_out(w);
-	buf_free(&r.line);
-	buf_free(&hdr);
-	buf_free(&val);
+	buf_free(&ps.r.line);
+	buf_free(&ps.hdr);
+	buf_free(&ps.val);
 	return rc;
 }
 

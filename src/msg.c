@@ -438,67 +438,100 @@ line_error(enum err rc, unsigned long lineno, struct buf *err)
 	}
 }
 
-enum err
-msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpts,
-    struct buf *err)
+/* The header block as read: the fields, CRLF-separated, in memory, and
+ * what a look at them found. */
+struct header_block {
+	struct buf text;
+	struct field *fields;
+	size_t n, cap;
+	bool resent, has_from, has_date, has_msgid;
+};
+
+/* What ended the header block. */
+enum header_end {
+	HEND_EOF,               /* the end of the input */
+	HEND_DOT,               /* a lone "." (o->dot_ends) */
+	HEND_BLANK,             /* the blank line before the body */
+	HEND_BODY_LINE,         /* a line that is not a field: the first body line */
+};
+
+static enum err
+header_too_big(struct buf *err)
 {
-	struct lines *l = xcalloc(1, sizeof *l);
-	struct out out;
-	struct buf hdr, val;
-	struct field *fields = NULL;
-	size_t nfields = 0, capfields = 0;
-	unsigned long lineno = 0;
-	bool got, in_headers = true, resent = false, has_from = false, has_date = false,
-	    has_msgid = false, body_started = false, dot_end = false, long_lines = false;
-	enum err rc = ERR_OK;
+	return fail(err, ERR_DATA, "header block larger than %d bytes", MSG_HEADER_MAX);
+}
 
-	memset(m, 0, sizeof *m);
-	m->fd = -1;
-	l->fd = in;
-	buf_init(&l->line, MIME_LINE_MAX);
-	buf_init(&hdr, MSG_HEADER_MAX);
-	buf_init(&val, MSG_ADDRLIST_MAX);
-	buf_init(&out.b, BODY_CHUNK_SIZE);
-	out.total = 0;
-	out.fd = m->fd = o->use_fds ? o->fds[0] : msg_anon(o);
-	if (m->fd < 0) {
-		rc = fail(err, ERR_SPOOL, "cannot create a temporary file%s%s: %s",
-		    o->anon_dirfd >= 0 ? " in the queue" : " in ", o->anon_dirfd >= 0 ? "" : o->tmpdir,
-		    strerror(errno));
-		goto out;
+static enum err
+spool_error(const struct msg_opts *o, struct buf *err)
+{
+	return fail(err, ERR_SPOOL, "cannot write the message to a temporary file in %s: %s",
+	    o->tmpdir, strerror(errno));
+}
+
+/* A continuation line of the last field. */
+static enum err
+add_continuation(struct header_block *h, const char *p, size_t n, struct buf *err)
+{
+	if (buf_add(&h->text, "\r\n", 2) != ERR_OK || buf_add(&h->text, p, n) != ERR_OK)
+		return header_too_big(err);
+	h->fields[h->n - 1].len += n + 2;
+	return ERR_OK;
+}
+
+/* A new field of n octets whose name (with any blanks) is namelen long. */
+static enum err
+add_field(struct header_block *h, const char *p, size_t n, size_t namelen, struct buf *err)
+{
+	if (h->n >= MSG_HEADER_FIELDS_MAX)
+		return fail(err, ERR_DATA, "more than %d header fields", MSG_HEADER_FIELDS_MAX);
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 32;
+		h->fields = xrealloc(h->fields, h->cap * sizeof *h->fields);
 	}
+	if (h->text.len && buf_add(&h->text, "\r\n", 2) != ERR_OK)
+		return header_too_big(err);
+	h->fields[h->n].off = h->text.len;
+	h->fields[h->n].len = n;
+	h->fields[h->n].namelen = namelen;
+	h->fields[h->n].drop = false;
+	if (buf_add(&h->text, p, n) != ERR_OK)
+		return header_too_big(err);
+	h->n++;
+	return ERR_OK;
+}
 
-	/* Header block: fields and their continuation lines, in memory. */
-	while (in_headers) {
-		if ((rc = next_line(l, &got)) != ERR_OK) {
-			rc = line_error(rc, lineno + 1, err);
-			goto out;
-		}
+/* Phase 1: the header block into h. *end says what ended it; for
+ * HEND_BODY_LINE that line is still in l->line. */
+static enum err
+read_header_block(struct lines *l, const struct msg_opts *o, struct header_block *h,
+    unsigned long *lineno, enum header_end *end, struct buf *err)
+{
+	enum err rc;
+	bool got;
+
+	*end = HEND_EOF;
+	for (;;) {
+		if ((rc = next_line(l, &got)) != ERR_OK)
+			return line_error(rc, *lineno + 1, err);
 		if (!got)
-			break;
-		lineno++;
+			return ERR_OK;
+		(*lineno)++;
 		const char *p = buf_str(&l->line);
 		size_t n = l->line.len;
 		if (o->dot_ends && n == 1 && p[0] == '.') {
-			dot_end = true;
-			break;
+			*end = HEND_DOT;
+			return ERR_OK;
 		}
 		/* As in Postfix's sendmail: an mbox "From " line before the headers is dropped. */
-		if (lineno == 1 && n >= 5 && memcmp(p, "From ", 5) == 0)
+		if (*lineno == 1 && n >= 5 && memcmp(p, "From ", 5) == 0)
 			continue;
 		if (n == 0) {
-			in_headers = false;
-			body_started = true;
-			break;
+			*end = HEND_BLANK;
+			return ERR_OK;
 		}
-		if ((p[0] == ' ' || p[0] == '\t') && nfields > 0) {
-			struct field *f = &fields[nfields - 1];
-			if (buf_add(&hdr, "\r\n", 2) != ERR_OK || buf_add(&hdr, p, n) != ERR_OK) {
-				rc = fail(err, ERR_DATA, "header block larger than %d bytes",
-				    MSG_HEADER_MAX);
-				goto out;
-			}
-			f->len += n + 2;
+		if ((p[0] == ' ' || p[0] == '\t') && h->n > 0) {
+			if ((rc = add_continuation(h, p, n, err)) != ERR_OK)
+				return rc;
 			continue;
 		}
 		const char *colon = memchr(p, ':', n);
@@ -509,192 +542,283 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		if (!colon || !header_name_ok(p, namelen)) {
 			/* Not a header field: the body starts here, after a blank
 			 * line we insert. */
-			in_headers = false;
-			break;
+			*end = HEND_BODY_LINE;
+			return ERR_OK;
 		}
-		if (nfields >= MSG_HEADER_FIELDS_MAX) {
-			rc = fail(err, ERR_DATA, "more than %d header fields", MSG_HEADER_FIELDS_MAX);
-			goto out;
-		}
-		if (nfields == capfields) {
-			capfields = capfields ? capfields * 2 : 32;
-			fields = xrealloc(fields, capfields * sizeof *fields);
-		}
-		if (hdr.len && buf_add(&hdr, "\r\n", 2) != ERR_OK) {
-			rc = fail(err, ERR_DATA, "header block larger than %d bytes", MSG_HEADER_MAX);
-			goto out;
-		}
-		fields[nfields].off = hdr.len;
-		fields[nfields].len = n;
-		fields[nfields].namelen = (size_t)(colon - p);
-		fields[nfields].drop = false;
-		if (buf_add(&hdr, p, n) != ERR_OK) {
-			rc = fail(err, ERR_DATA, "header block larger than %d bytes", MSG_HEADER_MAX);
-			goto out;
-		}
-		nfields++;
+		if ((rc = add_field(h, p, n, (size_t)(colon - p), err)) != ERR_OK)
+			return rc;
 	}
+}
 
-	/* Look at the fields: -t, Bcc, what is missing. */
-	for (size_t i = 0; i < nfields; i++) {
-		const struct field *f = &fields[i];
-		if (f->namelen > 7 && strncasecmp(hdr.data + f->off, "Resent-", 7) == 0)
-			resent = true;
-		if (field_is(hdr.data, f, "From"))
-			has_from = true;
-		else if (field_is(hdr.data, f, "Date"))
-			has_date = true;
-		else if (field_is(hdr.data, f, "Message-ID"))
-			has_msgid = true;
+/* Phase 2: are there Resent- fields (they decide what -t reads), and
+ * which of From, Date and Message-ID are there. */
+static void
+scan_fields(struct header_block *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		const struct field *f = &h->fields[i];
+		if (f->namelen > 7 && strncasecmp(h->text.data + f->off, "Resent-", 7) == 0)
+			h->resent = true;
+		if (field_is(h->text.data, f, "From"))
+			h->has_from = true;
+		else if (field_is(h->text.data, f, "Date"))
+			h->has_date = true;
+		else if (field_is(h->text.data, f, "Message-ID"))
+			h->has_msgid = true;
 	}
-	for (size_t i = 0; i < nfields; i++) {
-		struct field *f = &fields[i];
-		bool is_bcc = field_is(hdr.data, f, "Bcc") || field_is(hdr.data, f, "Resent-Bcc");
-		bool want = o->extract && (resent ?
-		    (field_is(hdr.data, f, "Resent-To") || field_is(hdr.data, f, "Resent-Cc") ||
-		     field_is(hdr.data, f, "Resent-Bcc")) :
-		    (field_is(hdr.data, f, "To") || field_is(hdr.data, f, "Cc") ||
-		     field_is(hdr.data, f, "Bcc")));
-		if (want) {
-			const char *why = NULL;
-			if (!field_value(hdr.data, f, &val)) {
-				rc = fail(err, ERR_DATA, "address header too long");
-				goto out;
-			}
-			rc = addr_parse_list(val.data ? val.data : "", val.len, rcpts, &why);
-			if (rc != ERR_OK) {
-				char name[64];
-				str_sanitize(name, sizeof name, hdr.data + f->off, f->namelen);
-				rc = fail(err, rc == ERR_TOOBIG ? ERR_TOOBIG : ERR_DATA,
-				    "%s: header: %s", name, why ? why : "cannot parse the address list");
-				goto out;
-			}
-		}
+}
+
+/* The name of field f, sanitised for an error message. */
+static const char *
+field_name(const struct header_block *h, const struct field *f, char *name, size_t cap)
+{
+	return str_sanitize(name, cap, h->text.data + f->off, f->namelen);
+}
+
+/* Does -t take recipients from field f? */
+static bool
+extract_from(const struct header_block *h, const struct field *f, const struct msg_opts *o)
+{
+	const char *t = h->text.data;
+	return o->extract && (h->resent ?
+	    (field_is(t, f, "Resent-To") || field_is(t, f, "Resent-Cc") ||
+	     field_is(t, f, "Resent-Bcc")) :
+	    (field_is(t, f, "To") || field_is(t, f, "Cc") || field_is(t, f, "Bcc")));
+}
+
+/* The recipients of address field f, appended to rcpts (val is scratch). */
+static enum err
+extract_field(const struct header_block *h, const struct field *f, struct buf *val,
+    struct addr_list *rcpts, struct buf *err)
+{
+	const char *why = NULL;
+	char name[64];
+	enum err rc;
+
+	if (!field_value(h->text.data, f, val))
+		return fail(err, ERR_DATA, "address header too long");
+	rc = addr_parse_list(val->data ? val->data : "", val->len, rcpts, &why);
+	if (rc != ERR_OK)
+		rc = fail(err, rc == ERR_TOOBIG ? ERR_TOOBIG : ERR_DATA, "%s: header: %s",
+		    field_name(h, f, name, sizeof name),
+		    why ? why : "cannot parse the address list");
+	return rc;
+}
+
+/* Phase 3: the recipients for -t, and the fields that must not leave. */
+static enum err
+extract_and_drop(struct header_block *h, const struct msg_opts *o, struct addr_list *rcpts,
+    struct buf *err)
+{
+	struct buf val;
+	enum err rc = ERR_OK;
+
+	buf_init(&val, MSG_ADDRLIST_MAX);
+	for (size_t i = 0; i < h->n; i++) {
+		struct field *f = &h->fields[i];
+		bool is_bcc = field_is(h->text.data, f, "Bcc") ||
+		    field_is(h->text.data, f, "Resent-Bcc");
+		if (extract_from(h, f, o) && (rc = extract_field(h, f, &val, rcpts, err)) != ERR_OK)
+			break;
 		/* RFC 5322 3.6.3: Bcc never leaves, with or without -t. */
 		if (is_bcc)
 			f->drop = true;
-		if (o->hfrom == HFROM_REPLACE && o->from_addr && field_is(hdr.data, f, "From"))
+		if (o->hfrom == HFROM_REPLACE && o->from_addr && field_is(h->text.data, f, "From"))
 			f->drop = true;
 	}
+	buf_free(&val);
+	return rc;
+}
+
+/* One kept field, each physical line folded if too long. */
+static enum err
+write_field(struct out *out, const struct header_block *h, const struct field *f,
+    const struct msg_opts *o, struct buf *err)
+{
+	const char *p = h->text.data + f->off, *end = p + f->len;
+	char name[64];
+
+	while (p < end) {
+		const char *cr = memchr(p, '\r', (size_t)(end - p));
+		size_t len = cr ? (size_t)(cr - p) : (size_t)(end - p);
+		enum err rc = fold_header_line(out, p, len);
+		if (rc == ERR_DATA)
+			return fail(err, ERR_DATA, "%s: header line longer than %d octets without"
+			    " white space to fold at", field_name(h, f, name, sizeof name),
+			    MSG_LINE_MAX);
+		if (rc != ERR_OK)
+			return spool_error(o, err);
+		p = cr ? cr + 2 : end;
+	}
+	return ERR_OK;
+}
+
+/* The From:, Date: and Message-ID: fields that are missing (or a From:
+ * that header_from replaces), noted in m. */
+static enum err
+add_missing_fields(struct out *out, const struct header_block *h, const struct msg_opts *o,
+    struct msg *m, struct buf *err)
+{
+	struct buf add;
+	enum err rc = ERR_OK;
+
+	buf_init(&add, 2048);
+	if ((!h->has_from && o->hfrom != HFROM_KEEP) ||
+	    (o->hfrom == HFROM_REPLACE && o->from_addr)) {
+		if (make_from(o, &add) == ERR_OK)
+			rc = out_line(out, add.data, add.len);
+		m->added_from = true;
+		buf_reset(&add);
+	}
+	if (rc == ERR_OK && !h->has_date) {
+		char date[64];
+		msg_date(date, sizeof date);
+		(void)!buf_addf(&add, "Date: %s", date);
+		rc = out_line(out, add.data, add.len);
+		m->added_date = true;
+		buf_reset(&add);
+	}
+	if (rc == ERR_OK && !h->has_msgid) {
+		char rnd[33];
+		random_hex(rnd, 16);
+		(void)!buf_addf(&add, "Message-ID: <%.16s.%.16s@%s>", rnd, rnd + 16, o->hostname);
+		rc = out_line(out, add.data, add.len);
+		m->added_msgid = true;
+	}
+	buf_free(&add);
+	return rc != ERR_OK ? spool_error(o, err) : ERR_OK;
+}
+
+/* Phase 4: the header block as it goes out, and the blank line after it. */
+static enum err
+write_header(struct out *out, const struct header_block *h, const struct msg_opts *o,
+    struct msg *m, struct buf *err)
+{
+	enum err rc;
 
 	/* Trace fields go on top (RFC 5322 3.6.7), ahead of the caller's. */
-	if (o->trace && (rc = out_line(&out, o->trace, strlen(o->trace))) != ERR_OK)
-		goto spool_err;
-	for (size_t i = 0; i < nfields; i++) {
-		const char *p = hdr.data + fields[i].off, *end = p + fields[i].len;
-		if (fields[i].drop)
-			continue;
-		/* Each physical line of the field, folded if too long. */
-		while (p < end) {
-			const char *cr = memchr(p, '\r', (size_t)(end - p));
-			size_t len = cr ? (size_t)(cr - p) : (size_t)(end - p);
-			rc = fold_header_line(&out, p, len);
-			if (rc == ERR_DATA) {
-				char name[64];
-				str_sanitize(name, sizeof name, hdr.data + fields[i].off, fields[i].namelen);
-				rc = fail(err, ERR_DATA, "%s: header line longer than %d octets without"
-				    " white space to fold at", name, MSG_LINE_MAX);
-				goto out;
-			}
-			if (rc != ERR_OK)
-				goto spool_err;
-			p = cr ? cr + 2 : end;
-		}
-	}
-	{
-		struct buf add;
-		buf_init(&add, 2048);
-		if ((!has_from && o->hfrom != HFROM_KEEP) ||
-		    (o->hfrom == HFROM_REPLACE && o->from_addr)) {
-			if (make_from(o, &add) == ERR_OK)
-				rc = out_line(&out, add.data, add.len);
-			m->added_from = true;
-			buf_reset(&add);
-		}
-		if (rc == ERR_OK && !has_date) {
-			char date[64];
-			msg_date(date, sizeof date);
-			(void)!buf_addf(&add, "Date: %s", date);
-			rc = out_line(&out, add.data, add.len);
-			m->added_date = true;
-			buf_reset(&add);
-		}
-		if (rc == ERR_OK && !has_msgid) {
-			char rnd[33];
-			random_hex(rnd, 16);
-			(void)!buf_addf(&add, "Message-ID: <%.16s.%.16s@%s>", rnd, rnd + 16, o->hostname);
-			rc = out_line(&out, add.data, add.len);
-			m->added_msgid = true;
-		}
-		buf_free(&add);
-		if (rc != ERR_OK)
-			goto spool_err;
-	}
-	if ((rc = out_line(&out, "", 0)) != ERR_OK)
-		goto spool_err;
+	if (o->trace && out_line(out, o->trace, strlen(o->trace)) != ERR_OK)
+		return spool_error(o, err);
+	for (size_t i = 0; i < h->n; i++)
+		if (!h->fields[i].drop && (rc = write_field(out, h, &h->fields[i], o, err)) != ERR_OK)
+			return rc;
+	if ((rc = add_missing_fields(out, h, o, m, err)) != ERR_OK)
+		return rc;
+	if (out_line(out, "", 0) != ERR_OK)
+		return spool_error(o, err);
+	return ERR_OK;
+}
+
+/* Phase 5: the body, from where the header block ended to the end of the
+ * input (or a lone "."), flushed. *long_lines: a line is over 998 octets. */
+static enum err
+copy_body(struct lines *l, const struct msg_opts *o, struct out *out, enum header_end end,
+    unsigned long lineno, bool *long_lines, struct buf *err)
+{
+	enum err rc;
+	bool got;
+
 	/* The line that ended the header block without being blank is the
 	 * first body line. */
-	if (!in_headers && !body_started && !dot_end && l->line.len > 0) {
+	if (end == HEND_BODY_LINE && l->line.len > 0) {
 		if (l->line.len > MSG_LINE_MAX)
-			long_lines = true;
-		if ((rc = out_line(&out, l->line.data, l->line.len)) != ERR_OK)
-			goto spool_err;
+			*long_lines = true;
+		if (out_line(out, l->line.data, l->line.len) != ERR_OK)
+			return spool_error(o, err);
 	}
-
-	/* Body: stream, constant memory. */
-	while (!dot_end) {
-		if ((rc = next_line(l, &got)) != ERR_OK) {
-			rc = line_error(rc, lineno + 1, err);
-			goto out;
-		}
+	while (end != HEND_DOT) {
+		if ((rc = next_line(l, &got)) != ERR_OK)
+			return line_error(rc, lineno + 1, err);
 		if (!got)
 			break;
 		lineno++;
 		if (o->dot_ends && l->line.len == 1 && l->line.data[0] == '.')
 			break;
 		if (l->line.len > MSG_LINE_MAX)
-			long_lines = true;
-		if ((rc = out_line(&out, buf_str(&l->line), l->line.len)) != ERR_OK)
-			goto spool_err;
+			*long_lines = true;
+		if (out_line(out, buf_str(&l->line), l->line.len) != ERR_OK)
+			return spool_error(o, err);
 	}
-	if ((rc = out_flush(&out)) != ERR_OK)
-		goto spool_err;
+	if (out_flush(out) != ERR_OK)
+		return spool_error(o, err);
+	return ERR_OK;
+}
+
+/* Phase 6: m's file replaced by a re-encoded copy (mime.c). */
+static enum err
+reencode_long_lines(const struct msg_opts *o, struct msg *m, struct buf *err)
+{
+	const char *why = NULL;
+	uint64_t size = 0;
+	enum err rc;
+	int fd2 = o->use_fds ? o->fds[1] : msg_anon(o);
+
+	if (fd2 < 0)
+		return fail(err, ERR_SPOOL, "cannot create a temporary file: %s", strerror(errno));
+	rc = mime_reencode(m->fd, fd2, &size, &why);
+	if (rc != ERR_OK) {
+		close(fd2);
+		return rc == ERR_DATA || rc == ERR_TOOBIG ? fail(err, ERR_DATA,
+		    "%s; nothing was changed", why ? why : "a line is too long to re-encode") :
+		    fail(err, ERR_SPOOL, "cannot write the re-encoded message: %s",
+		    strerror(errno));
+	}
+	close(m->fd);
+	m->fd = fd2;
+	m->size = size;
+	return ERR_OK;
+}
+
+enum err
+msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpts,
+    struct buf *err)
+{
+	struct lines *l = xcalloc(1, sizeof *l);
+	struct out out;
+	struct header_block h = { .fields = NULL };
+	enum header_end end;
+	unsigned long lineno = 0;
+	bool long_lines = false;
+	enum err rc = ERR_OK;
+
+	memset(m, 0, sizeof *m);
+	m->fd = -1;
+	l->fd = in;
+	buf_init(&l->line, MIME_LINE_MAX);
+	buf_init(&h.text, MSG_HEADER_MAX);
+	buf_init(&out.b, BODY_CHUNK_SIZE);
+	out.total = 0;
+	out.fd = m->fd = o->use_fds ? o->fds[0] : msg_anon(o);
+	if (m->fd < 0) {
+		rc = fail(err, ERR_SPOOL, "cannot create a temporary file%s%s: %s",
+		    o->anon_dirfd >= 0 ? " in the queue" : " in ", o->anon_dirfd >= 0 ? "" : o->tmpdir,
+		    strerror(errno));
+		goto out;
+	}
+	/* Header block: fields and their continuation lines, in memory. */
+	if ((rc = read_header_block(l, o, &h, &lineno, &end, err)) != ERR_OK)
+		goto out;
+	/* Look at the fields: -t, Bcc, what is missing. */
+	scan_fields(&h);
+	if ((rc = extract_and_drop(&h, o, rcpts, err)) != ERR_OK)
+		goto out;
+	if ((rc = write_header(&out, &h, o, m, err)) != ERR_OK)
+		goto out;
+	/* Body: stream, constant memory. */
+	if ((rc = copy_body(l, o, &out, end, lineno, &long_lines, err)) != ERR_OK)
+		goto out;
 	m->size = out.total;
 	m->eightbit = l->eightbit;
 	if (long_lines) {
 		/* doc/decisions.md D8: re-encode what is too long, losslessly, into a second file. */
-		const char *why = NULL;
-		uint64_t size = 0;
-		int fd2 = o->use_fds ? o->fds[1] : msg_anon(o);
-		if (fd2 < 0) {
-			rc = fail(err, ERR_SPOOL, "cannot create a temporary file: %s", strerror(errno));
-			goto out;
-		}
-		rc = mime_reencode(m->fd, fd2, &size, &why);
-		if (rc != ERR_OK) {
-			close(fd2);
-			rc = rc == ERR_DATA || rc == ERR_TOOBIG ? fail(err, ERR_DATA,
-			    "%s; nothing was changed", why ? why : "a line is too long to re-encode") :
-			    fail(err, ERR_SPOOL, "cannot write the re-encoded message: %s",
-			    strerror(errno));
-			goto out;
-		}
-		close(m->fd);
-		m->fd = fd2;
-		m->size = size;
+		rc = reencode_long_lines(o, m, err);
 	}
-	goto out;
-
-spool_err:
-	rc = fail(err, ERR_SPOOL, "cannot write the message to a temporary file in %s: %s",
-	    o->tmpdir, strerror(errno));
 out:
 	buf_free(&l->line);
 	free(l);
-	buf_free(&hdr);
-	buf_free(&val);
+	buf_free(&h.text);
 	buf_free(&out.b);
-	free(fields);
+	free(h.fields);
 	if (rc != ERR_OK)
 		msg_close(m);
 	return rc;
