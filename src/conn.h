@@ -20,7 +20,6 @@ struct conn {
 	char rbuf[CONN_RBUF_SIZE];
 	size_t rpos, rlen;
 	unsigned long long bytes_out;
-	int tls_error;              /* the last fatal GnuTLS error, or 0 */
 	bool dead;                  /* a read or write failed or timed out: GnuTLS may
 	                             * hold a half-sent record pointing into a buffer
 	                             * that is gone, so nothing more goes out */
