@@ -14,6 +14,9 @@
 #include "deadline.h"
 #include "err.h"
 
+/* How a session reaches TLS: on connect (port 465) or by STARTTLS. */
+enum tls_mode { TLS_MODE_IMPLICIT, TLS_MODE_STARTTLS };
+
 enum tls_verify {
 	TLS_VERIFY_PKIX,        /* chain to the trust store or CA file + host name */
 	TLS_VERIFY_PIN,         /* SHA-256 of the certificate or its key (R-TLS-7) */
