@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* conn.h: the byte stream under the SMTP client, plaintext or TLS, with a
- * bounded line reader and deadlines on every wait. smtp.c talks only to
- * this. */
+ * bounded line reader and deadlines on every wait. The protocol code
+ * (smtp_io.c, smtp.c) talks only to this, never to tls_*() record I/O. */
 #ifndef SEALPOST_CONN_H
 #define SEALPOST_CONN_H
 
