@@ -138,11 +138,13 @@ fuzz: $(FUZZ_BINS)
 check-fuzz: $(FUZZ_BINS)
 	@sh tests/fuzz/replay.sh $(FUZZ_DIR) $(FUZZ_BINS)
 
-# Banned functions (STYLE.md 21).
+# Banned functions (STYLE.md 21), and include circles in src/.
 BANNED := strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|sscanf|alarm|setjmp|longjmp|system|popen
 lint:
 	@! grep -nE '(^|[^_a-z0-9])($(BANNED))[[:space:]]*\(' src/*.c src/*.h \
 	  || { echo "lint: banned function used (see STYLE.md 21)"; exit 1; }
+	@# No dependency circles among the modules (ARCHITECTURE.md).
+	@sh tests/lint/include-cycles.sh src
 	@echo "lint: ok"
 
 install: all install-doc
