@@ -136,15 +136,14 @@ auth_fail(struct auth_ctx *a, enum err e, const char *fmt, ...)
 	return e;
 }
 
-/* The server refused with the reply in io->reply: 4xx (454 included) is
- * ERR_REPLY, anything else ERR_AUTH; D5: either waits for the
+/* The server refused with the reply in io->reply: 4xx (454 among them) is
+ * ERR_REPLY, anything else (535) ERR_AUTH; D5: either waits for the
  * administrator. */
 static enum err
 auth_refused(struct auth_ctx *a)
 {
-	int code = a->io->reply.code;
 	enum err rc = smtp_io_fail_reply(a->io, a->res, STAGE_AUTH,
-	    code == 454 || code / 100 == 4 ? ERR_REPLY : ERR_AUTH);
+	    a->io->reply.code / 100 == 4 ? ERR_REPLY : ERR_AUTH);
 	a->res->cls = RES_TEMP;
 	return rc;
 }
