@@ -138,11 +138,13 @@ fuzz: $(FUZZ_BINS)
 check-fuzz: $(FUZZ_BINS)
 	@sh tests/fuzz/replay.sh $(FUZZ_DIR) $(FUZZ_BINS)
 
-# Banned functions: each has a bounded replacement (snprintf, buf_addf, parse_uint).
+# Banned functions: each has a bounded replacement (snprintf, buf_addf,
+# parse_uint). And no include circles among the modules in src/.
 BANNED := strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|sscanf|alarm|setjmp|longjmp|system|popen
 lint:
 	@! grep -nE '(^|[^_a-z0-9])($(BANNED))[[:space:]]*\(' src/*.c src/*.h \
 	  || { echo "lint: banned function used (see BANNED in the Makefile)"; exit 1; }
+	@sh tests/lint/include-cycles.sh src
 	@echo "lint: ok"
 
 install: all install-doc

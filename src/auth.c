@@ -6,7 +6,7 @@
  * without SCRAM's server proof, a huge SCRAM iteration count, and a 503
  * "already authenticated" (session fixation). Secrets are wiped and never
  * traced. */
-#include "smtp_int.h"
+#include "auth.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,9 @@
 
 #include "bounds.h"
 #include "log.h"
+#include "result.h"
+#include "smtp_io.h"
+#include "tls.h"
 #include "util.h"
 
 /* RFC 5802 5.1 ("i"): a hostile server can ask for 2^31 PBKDF2 rounds; we stop well
@@ -58,16 +61,16 @@ is_bearer(const char *mech)
 /* The first mechanism of our preference list that the server offers after
  * TLS and that we can do (RFC 3207 4.2). */
 static bool
-choose(struct smtp_session *s, char *out, size_t cap)
+choose(const struct auth_params *ap, char *out, size_t cap)
 {
-	const char *p = s->p->mechs;
+	const char *p = ap->mechs;
 	while (*p) {
 		size_t n = strcspn(p, " ");
 		char mech[48];
 		if (n > 0 && n < sizeof mech) {
 			memcpy(mech, p, n);
 			mech[n] = '\0';
-			if (ehlo_has_auth(&s->caps, mech) &&
+			if (ehlo_has_auth(ap->caps, mech) &&
 			    (is_bearer(mech) || gsasl_client_support_p(ctx(), mech))) {
 				snprintf(out, cap, "%s", mech);
 				return true;
@@ -105,237 +108,304 @@ scram_iter_ok(const char *b64, unsigned long *iter)
 	return ok;
 }
 
-static enum err
-auth_fail(struct smtp_session *s, enum err e, const char *fmt, ...) PRINTF(3, 4);
+/* One AUTH exchange: what the phases below share. */
+struct auth_ctx {
+	struct smtp_io *io;
+	struct result *res;
+	const struct auth_params *p;
+	char mech[48];
+	Gsasl_session *sctx;
+	char *out;              /* libgsasl output not yet sent: a secret */
+	bool done;              /* libgsasl has finished (GSASL_OK) */
+	bool first;             /* no challenge answered yet */
+};
 
 static enum err
-auth_fail(struct smtp_session *s, enum err e, const char *fmt, ...)
+auth_fail(struct auth_ctx *a, enum err e, const char *fmt, ...) PRINTF(3, 4);
+
+static enum err
+auth_fail(struct auth_ctx *a, enum err e, const char *fmt, ...)
 {
-	char text[sizeof s->res->text - 100];
+	char text[sizeof a->res->text - 100];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	result_set(s->res, RES_TEMP, STAGE_AUTH, e, "%s: %s", s->peer, text);
+	result_set(a->res, RES_TEMP, STAGE_AUTH, e, "%s: %s", a->io->peer, text);
 	trace_note("%s", text);
 	return e;
 }
 
+/* The server refused with the reply in io->reply: 4xx (454 among them) is
+ * ERR_REPLY, anything else (535) ERR_AUTH; doc/decisions.md D5: either waits for the
+ * administrator. */
+static enum err
+auth_refused(struct auth_ctx *a)
+{
+	enum err rc = smtp_io_fail_reply(a->io, a->res, STAGE_AUTH,
+	    a->io->reply.code / 100 == 4 ? ERR_REPLY : ERR_AUTH);
+	a->res->cls = RES_TEMP;
+	return rc;
+}
+
 /* Send a SASL response line (may be empty). */
 static enum err
-respond(struct smtp_session *s, const char *line)
+respond(struct auth_ctx *a, const char *line)
 {
-	return smtp_write_cmd(s, STAGE_AUTH, line, TIMEOUT_GREETING_MS);
+	return smtp_io_cmd(a->io, a->res, STAGE_AUTH, line, TIMEOUT_GREETING_MS);
 }
 
 static enum err
-bearer_run(struct smtp_session *s, const char *mech)
+await(struct auth_ctx *a, uint64_t rfc_ms)
 {
-	struct buf raw, line;
-	char *b64 = NULL;
-	size_t b64len = 0;
-	enum err rc = ERR_OK;
-	bool oauthbearer = strcmp(mech, "OAUTHBEARER") == 0;
+	return smtp_io_reply(a->io, a->res, STAGE_AUTH, SMTP_AUTH_LINE_MAX, rfc_ms);
+}
+
+static void
+drop_out(struct auth_ctx *a)
+{
+	if (a->out) {
+		wipe(a->out, strlen(a->out));
+		gsasl_free(a->out);
+		a->out = NULL;
+	}
+}
+
+static void
+note_mech(struct auth_ctx *a)
+{
+	if (a->p->mech_out && a->p->mech_cap)
+		snprintf(a->p->mech_out, a->p->mech_cap, "%s", a->mech);
+}
+
+/* The bearer mechanisms' one client message, base64 (into *b64, a secret
+ * the caller wipes and frees with gsasl_free). */
+static enum err
+bearer_message(struct auth_ctx *a, char **b64, size_t *b64len)
+{
+	struct buf raw;
+	enum err rc;
+	const struct auth_params *p = a->p;
 
 	buf_init(&raw, SECRET_MAX + 1024);
-	buf_init(&line, SMTP_AUTH_LINE_MAX + 64);
-	if (oauthbearer)
+	if (strcmp(a->mech, "OAUTHBEARER") == 0)
 		rc = buf_addf(&raw, "n,a=%s,\001host=%s\001port=%u\001auth=Bearer %s\001\001",
-		    s->p->user, s->p->host, s->p->port, s->p->secret);
+		    p->user, p->host, p->port, p->secret);
 	else
-		rc = buf_addf(&raw, "user=%s\001auth=Bearer %s\001\001", s->p->user, s->p->secret);
-	if (rc != ERR_OK || gsasl_base64_to(raw.data, raw.len, &b64, &b64len) != GSASL_OK) {
-		rc = auth_fail(s, ERR_AUTH, "%s: token too long", mech);
+		rc = buf_addf(&raw, "user=%s\001auth=Bearer %s\001\001", p->user, p->secret);
+	if (rc != ERR_OK || gsasl_base64_to(raw.data, raw.len, b64, b64len) != GSASL_OK)
+		rc = auth_fail(a, ERR_AUTH, "%s: token too long", a->mech);
+	buf_wipe(&raw);
+	return rc;
+}
+
+static enum err
+bearer_run(struct auth_ctx *a)
+{
+	struct buf line;
+	char *b64 = NULL;
+	size_t b64len = 0;
+	enum err rc;
+	bool oauthbearer = strcmp(a->mech, "OAUTHBEARER") == 0;
+
+	buf_init(&line, SMTP_AUTH_LINE_MAX + 64);
+	if ((rc = bearer_message(a, &b64, &b64len)) != ERR_OK)
 		goto out;
-	}
-	snprintf(s->auth_mech, sizeof s->auth_mech, "%s", mech);
+	note_mech(a);
 	trace_redact_begin();
 	/* Tokens are long: the initial response often cannot share the AUTH
 	 * line (RFC 4954 4), so it follows an empty 334. */
-	bool inline_ir = strlen(mech) + 6 + b64len + 2 <= SMTP_CMD_LINE_MAX;
-	if (buf_addf(&line, "AUTH %s%s%s", mech, inline_ir ? " " : "", inline_ir ? b64 : "") !=
-	    ERR_OK) {
-		rc = auth_fail(s, ERR_INTERNAL, "%s", "AUTH line too long");
+	bool inline_ir = strlen(a->mech) + 6 + b64len + 2 <= SMTP_CMD_LINE_MAX;
+	if (buf_addf(&line, "AUTH %s%s%s", a->mech, inline_ir ? " " : "",
+	    inline_ir ? b64 : "") != ERR_OK) {
+		rc = auth_fail(a, ERR_INTERNAL, "%s", "AUTH line too long");
 		goto out;
 	}
-	if ((rc = respond(s, line.data)) != ERR_OK)
+	if ((rc = respond(a, line.data)) != ERR_OK ||
+	    (rc = await(a, TIMEOUT_GREETING_MS)) != ERR_OK)
 		goto out;
-	if ((rc = smtp_read_reply(s, STAGE_AUTH, SMTP_AUTH_LINE_MAX, TIMEOUT_GREETING_MS)) != ERR_OK)
+	if (!inline_ir && a->io->reply.code == 334 && ((rc = respond(a, b64)) != ERR_OK ||
+	    (rc = await(a, TIMEOUT_GREETING_MS)) != ERR_OK))
 		goto out;
-	if (!inline_ir && s->reply.code == 334) {
-		if ((rc = respond(s, b64)) != ERR_OK ||
-		    (rc = smtp_read_reply(s, STAGE_AUTH, SMTP_AUTH_LINE_MAX,
-		    TIMEOUT_GREETING_MS)) != ERR_OK)
-			goto out;
-	}
-	if (s->reply.code == 334) {
-		/* An error report (JSON); acknowledge it to get the final reply. */
-		if ((rc = respond(s, oauthbearer ? "AQ==" : "")) != ERR_OK ||
-		    (rc = smtp_read_reply(s, STAGE_AUTH, SMTP_AUTH_LINE_MAX,
-		    TIMEOUT_GREETING_MS)) != ERR_OK)
-			goto out;
-	}
-	if (s->reply.code != 235) {
-		rc = smtp_fail_reply(s, STAGE_AUTH, s->reply.code / 100 == 4 ? ERR_REPLY : ERR_AUTH);
-		s->res->cls = RES_TEMP;
+	/* A 334 now is an error report (JSON); acknowledge it to get the final
+	 * reply. */
+	if (a->io->reply.code == 334 &&
+	    ((rc = respond(a, oauthbearer ? "AQ==" : "")) != ERR_OK ||
+	    (rc = await(a, TIMEOUT_GREETING_MS)) != ERR_OK))
+		goto out;
+	if (a->io->reply.code != 235) {
+		rc = auth_refused(a);
 		goto out;
 	}
-	trace_note("authenticated with %s", mech);
+	trace_note("authenticated with %s", a->mech);
 out:
 	trace_redact_end();
 	if (b64) {
 		wipe(b64, b64len);
 		gsasl_free(b64);
 	}
-	buf_wipe(&raw);
+	buf_wipe(&line);
+	return rc;
+}
+
+/* Start the libgsasl client: credentials, and channel binding for -PLUS. */
+static enum err
+sasl_start(struct auth_ctx *a)
+{
+	struct buf cb;
+	enum err rc = ERR_OK;
+
+	buf_init(&cb, 1024);
+	if (gsasl_client_start(ctx(), a->mech, &a->sctx) != GSASL_OK) {
+		rc = auth_fail(a, ERR_AUTH, "libgsasl cannot start %s", a->mech);
+		goto out;
+	}
+	gsasl_property_set(a->sctx, GSASL_AUTHID, a->p->user);
+	gsasl_property_set(a->sctx, GSASL_PASSWORD, a->p->secret);
+	if (is_plus(a->mech)) {
+		bool exporter = false;
+		if (!a->p->tls || tls_channel_binding(a->p->tls, &cb, &exporter) != ERR_OK) {
+			rc = auth_fail(a, ERR_TLS, "no TLS channel binding for %s", a->mech);
+			goto out;
+		}
+		gsasl_property_set(a->sctx,
+		    exporter ? GSASL_CB_TLS_EXPORTER : GSASL_CB_TLS_UNIQUE, cb.data);
+	}
+out:
+	buf_wipe(&cb);
+	return rc;
+}
+
+/* The AUTH command. The first client message goes with it when the line
+ * stays within 512 octets (RFC 4954 4); otherwise it waits in a->out for the
+ * first 334. LOGIN has none: it waits for its "Username:" prompt. */
+static enum err
+sasl_auth_line(struct auth_ctx *a, struct buf *line)
+{
+	int r;
+	if (buf_addf(line, "AUTH %s", a->mech) != ERR_OK)
+		return auth_fail(a, ERR_INTERNAL, "%s", "AUTH line too long");
+	if (strcmp(a->mech, "LOGIN") == 0)
+		return ERR_OK;
+	r = gsasl_step64(a->sctx, "", &a->out);
+	if (r != GSASL_OK && r != GSASL_NEEDS_MORE)
+		return auth_fail(a, ERR_AUTH, "libgsasl: %s", gsasl_strerror(r));
+	a->done = r == GSASL_OK;
+	if (line->len + 1 + strlen(a->out) + 2 <= SMTP_CMD_LINE_MAX) {
+		(void)!buf_addf(line, " %s", *a->out ? a->out : "=");  /* fits: checked above */
+		drop_out(a);
+	}
+	return ERR_OK;
+}
+
+/* Answer the 334 challenge in io->reply: the deferred initial response,
+ * or libgsasl's next step; cancel with "*" what we cannot take (RFC 4954 4). */
+static enum err
+sasl_answer(struct auth_ctx *a)
+{
+	const char *challenge = buf_str(&a->io->reply.text);
+	unsigned long iter = 0;
+	enum err rc;
+	int r;
+
+	if (a->out) {
+		/* The deferred initial response (it did not fit the AUTH line). */
+		rc = respond(a, *a->out ? a->out : "");
+		drop_out(a);
+		a->first = false;
+		return rc;
+	}
+	if (strchr(challenge, '\n') || a->done) {
+		(void)respond(a, "*");
+		return auth_fail(a, ERR_PROTO, "unexpected %s challenge; cancelled", a->mech);
+	}
+	if (is_scram(a->mech) && a->first && !scram_iter_ok(challenge, &iter)) {
+		(void)respond(a, "*");
+		return auth_fail(a, ERR_AUTH, "SCRAM iteration count missing or above %lu;"
+		    " cancelled", SCRAM_ITER_MAX);
+	}
+	a->first = false;
+	r = gsasl_step64(a->sctx, challenge, &a->out);
+	if (r != GSASL_OK && r != GSASL_NEEDS_MORE) {
+		(void)respond(a, "*");
+		(void)!smtp_io_reply(a->io, a->res, STAGE_AUTH, SMTP_AUTH_LINE_MAX,
+		    TIMEOUT_QUIT_MS);
+		return auth_fail(a, ERR_AUTH, "%s exchange failed%s (libgsasl: %s); cancelled",
+		    a->mech, r == GSASL_AUTHENTICATION_ERROR ? ": the server's proof did not"
+		    " verify" : "", gsasl_strerror(r));
+	}
+	a->done = r == GSASL_OK;
+	rc = respond(a, a->out);
+	drop_out(a);
+	return rc;
+}
+
+/* Read replies and answer challenges until 235 or a failure. */
+static enum err
+sasl_exchange(struct auth_ctx *a)
+{
+	enum err rc;
+	for (;;) {
+		if ((rc = await(a, TIMEOUT_GREETING_MS)) != ERR_OK)
+			return rc;
+		int code = a->io->reply.code;
+		if (code == 235 && !a->done)
+			return auth_fail(a, ERR_AUTH, "the server accepted %s without"
+			    " completing it (no server proof); not trusting it", a->mech);
+		if (code == 235)
+			return ERR_OK;
+		if (code == 503 && a->first)
+			return auth_fail(a, ERR_PROTO, "%s", "the server says we are already"
+			    " authenticated right after TLS (session fixation?); aborting");
+		if (code != 334)
+			return auth_refused(a);
+		if ((rc = sasl_answer(a)) != ERR_OK)
+			return rc;
+	}
+}
+
+static enum err
+sasl_run(struct auth_ctx *a)
+{
+	struct buf line;
+	enum err rc;
+
+	buf_init(&line, SMTP_AUTH_LINE_MAX + 64);
+	if ((rc = sasl_start(a)) != ERR_OK || (rc = sasl_auth_line(a, &line)) != ERR_OK)
+		goto out;
+	note_mech(a);
+	trace_redact_begin();
+	if ((rc = respond(a, line.data)) != ERR_OK || (rc = sasl_exchange(a)) != ERR_OK)
+		goto out;
+	trace_note("authenticated with %s", a->mech);
+out:
+	trace_redact_end();
+	drop_out(a);
+	if (a->sctx)
+		gsasl_finish(a->sctx);
+	a->sctx = NULL;
 	buf_wipe(&line);
 	return rc;
 }
 
 enum err
-auth_run(struct smtp_session *s)
+auth_run(struct smtp_io *io, const struct auth_params *p, struct result *res)
 {
-	Gsasl_session *sctx = NULL;
-	char mech[48];
-	char *out = NULL;
-	struct buf line, cb;
-	enum err rc = ERR_OK;
-	bool done = false, first_challenge = true;
-	int r;
+	struct auth_ctx a = { .io = io, .res = res, .p = p, .first = true };
+	enum err rc;
 
-	buf_init(&line, SMTP_AUTH_LINE_MAX + 64);
-	buf_init(&cb, 1024);
 	/* RFC 4954 9, 14: only inside TLS whose peer was verified (tls_handshake
 	 * fails closed, so tls_on implies verified). */
-	if (!s->tls_on)
-		return auth_fail(s, ERR_TLS, "%s", "refusing to authenticate without TLS");
-	if (s->helo_only || !(s->caps.flags & EHLO_AUTH))
-		return auth_fail(s, ERR_AUTH, "%s", "the server does not offer AUTH after TLS;"
+	if (!io->tls_on)
+		return auth_fail(&a, ERR_TLS, "%s", "refusing to authenticate without TLS");
+	if (p->helo_only || !(p->caps->flags & EHLO_AUTH))
+		return auth_fail(&a, ERR_AUTH, "%s", "the server does not offer AUTH after TLS;"
 		    " credentials are configured, so refusing to send unauthenticated");
-	if (!choose(s, mech, sizeof mech)) {
-		return auth_fail(s, ERR_AUTH, "the server offers AUTH %.150s; none of"
-		    " auth_mechanisms (%.150s) is among them", s->caps.auth, s->p->mechs);
-	}
-	if (is_bearer(mech))
-		return bearer_run(s, mech);
-	if ((r = gsasl_client_start(ctx(), mech, &sctx)) != GSASL_OK) {
-		rc = auth_fail(s, ERR_AUTH, "libgsasl cannot start %s", mech);
-		goto out;
-	}
-	gsasl_property_set(sctx, GSASL_AUTHID, s->p->user);
-	gsasl_property_set(sctx, GSASL_PASSWORD, s->p->secret);
-	if (is_plus(mech)) {
-		bool exporter = false;
-		if (tls_channel_binding(&s->tls, &cb, &exporter) != ERR_OK) {
-			rc = auth_fail(s, ERR_TLS, "no TLS channel binding for %s", mech);
-			goto out;
-		}
-		gsasl_property_set(sctx, exporter ? GSASL_CB_TLS_EXPORTER : GSASL_CB_TLS_UNIQUE,
-		    cb.data);
-	}
-	/* The first client message goes with AUTH when the line stays within
-	 * 512 octets (RFC 4954 4); LOGIN waits for its "Username:" prompt. */
-	if (buf_addf(&line, "AUTH %s", mech) != ERR_OK) {
-		rc = auth_fail(s, ERR_INTERNAL, "%s", "AUTH line too long");
-		goto out;
-	}
-	if (strcmp(mech, "LOGIN") != 0) {
-		r = gsasl_step64(sctx, "", &out);
-		if (r != GSASL_OK && r != GSASL_NEEDS_MORE) {
-			rc = auth_fail(s, ERR_AUTH, "libgsasl: %s", gsasl_strerror(r));
-			goto out;
-		}
-		done = r == GSASL_OK;
-		if (line.len + 1 + strlen(out) + 2 <= SMTP_CMD_LINE_MAX) {
-			(void)!buf_addf(&line, " %s", *out ? out : "=");  /* fits: checked above */
-			wipe(out, strlen(out));
-			gsasl_free(out);
-			out = NULL;
-		}
-	}
-	snprintf(s->auth_mech, sizeof s->auth_mech, "%s", mech);
-	trace_redact_begin();
-	if ((rc = respond(s, line.data)) != ERR_OK)
-		goto out;
-	for (;;) {
-		if ((rc = smtp_read_reply(s, STAGE_AUTH, SMTP_AUTH_LINE_MAX,
-		    TIMEOUT_GREETING_MS)) != ERR_OK)
-			goto out;
-		if (s->reply.code == 235) {
-			if (!done) {
-				rc = auth_fail(s, ERR_AUTH, "the server accepted %s without"
-				    " completing it (no server proof); not trusting it", mech);
-				goto out;
-			}
-			break;
-		}
-		if (s->reply.code == 503 && first_challenge) {
-			rc = auth_fail(s, ERR_PROTO, "%s", "the server says we are already"
-			    " authenticated right after TLS (session fixation?); aborting");
-			goto out;
-		}
-		if (s->reply.code != 334) {
-			rc = smtp_fail_reply(s, STAGE_AUTH, s->reply.code == 454 ||
-			    s->reply.code / 100 == 4 ? ERR_REPLY : ERR_AUTH);
-			/* doc/decisions.md D5: authentication failures wait for the administrator. */
-			s->res->cls = RES_TEMP;
-			goto out;
-		}
-		const char *challenge = buf_str(&s->reply.text);
-		if (out) {
-			/* The deferred initial response (it did not fit the AUTH line). */
-			rc = respond(s, *out ? out : "");
-			wipe(out, strlen(out));
-			gsasl_free(out);
-			out = NULL;
-			first_challenge = false;
-			if (rc != ERR_OK)
-				goto out;
-			continue;
-		}
-		if (strchr(challenge, '\n') || done) {
-			(void)respond(s, "*");
-			rc = auth_fail(s, ERR_PROTO, "unexpected %s challenge; cancelled", mech);
-			goto out;
-		}
-		unsigned long iter = 0;
-		if (is_scram(mech) && first_challenge && !scram_iter_ok(challenge, &iter)) {
-			(void)respond(s, "*");
-			rc = auth_fail(s, ERR_AUTH, "SCRAM iteration count missing or above %lu;"
-			    " cancelled", SCRAM_ITER_MAX);
-			goto out;
-		}
-		first_challenge = false;
-		r = gsasl_step64(sctx, challenge, &out);
-		if (r != GSASL_OK && r != GSASL_NEEDS_MORE) {
-			/* RFC 4954 4: cancel with "*" on a challenge we cannot take. */
-			(void)respond(s, "*");
-			(void)!smtp_read_reply(s, STAGE_AUTH, SMTP_AUTH_LINE_MAX, TIMEOUT_QUIT_MS);
-			rc = auth_fail(s, ERR_AUTH, "%s exchange failed%s (libgsasl: %s); cancelled",
-			    mech, r == GSASL_AUTHENTICATION_ERROR ? ": the server's proof did not"
-			    " verify" : "", gsasl_strerror(r));
-			goto out;
-		}
-		done = r == GSASL_OK;
-		rc = respond(s, out);
-		wipe(out, strlen(out));
-		gsasl_free(out);
-		out = NULL;
-		if (rc != ERR_OK)
-			goto out;
-	}
-	trace_note("authenticated with %s", mech);
-out:
-	trace_redact_end();
-	if (out) {
-		wipe(out, strlen(out));
-		gsasl_free(out);
-	}
-	if (sctx)
-		gsasl_finish(sctx);
-	buf_wipe(&line);
-	buf_wipe(&cb);
-	if (rc != ERR_OK && s->res->cls == RES_OK)
-		result_set(s->res, RES_TEMP, STAGE_AUTH, rc, "%s: authentication failed", s->peer);
+	if (!choose(p, a.mech, sizeof a.mech))
+		return auth_fail(&a, ERR_AUTH, "the server offers AUTH %.150s; none of"
+		    " auth_mechanisms (%.150s) is among them", p->caps->auth, p->mechs);
+	rc = is_bearer(a.mech) ? bearer_run(&a) : sasl_run(&a);
+	if (rc != ERR_OK && res->cls == RES_OK)
+		result_set(res, RES_TEMP, STAGE_AUTH, rc, "%s: authentication failed", io->peer);
 	return rc;
 }

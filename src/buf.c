@@ -2,9 +2,11 @@
 /* buf.c: bounded growable buffer. Every growth is checked against max. */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -160,4 +162,21 @@ buf_wipe(struct buf *b)
 {
 	wipe(b->data, b->cap);
 	buf_free(b);
+}
+
+enum err
+buf_read_fd(struct buf *b, int fd)
+{
+	for (;;) {
+		char chunk[8192];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ERR_IO;
+		if (n == 0)
+			return ERR_OK;
+		if (buf_add(b, chunk, (size_t)n) != ERR_OK)
+			return ERR_TOOBIG;
+	}
 }

@@ -12,8 +12,8 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
+#include "tls.h"
 
-enum tls_mode { TLS_MODE_IMPLICIT, TLS_MODE_STARTTLS };
 enum header_from { HFROM_ADD, HFROM_REPLACE, HFROM_KEEP };
 enum acct_mode { ACCT_RELAY, ACCT_MX };
 enum tls_policy {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* conn.c: reads and writes with poll() for the time left, never blocking
- * past a deadline, plaintext or GnuTLS underneath. It owns the read buffer,
- * so it is the one place that knows whether the peer sent more than asked. */
+ * past a deadline, plaintext or TLS underneath. Over TLS it calls tls_*()
+ * only: tls.c makes every GnuTLS call. It owns the read buffer, so it is
+ * the one place that knows whether the peer sent more than asked. */
 #include "conn.h"
 
 #include <errno.h>
@@ -20,23 +21,17 @@ conn_init(struct conn *c, int fd)
 	c->tls = NULL;
 	c->rpos = c->rlen = 0;
 	c->bytes_out = 0;
-	c->tls_error = 0;
 	c->dead = false;
 }
 
 const char *
 conn_tls_error(const struct conn *c, char *out, size_t cap)
 {
-	out[0] = '\0';
-	if (!c->tls_error)
+	if (!c->tls) {
+		out[0] = '\0';
 		return out;
-	if ((c->tls_error == GNUTLS_E_FATAL_ALERT_RECEIVED ||
-	    c->tls_error == GNUTLS_E_WARNING_ALERT_RECEIVED) && c->tls)
-		snprintf(out, cap, "%s: %s", gnutls_strerror(c->tls_error),
-		    gnutls_alert_get_name(gnutls_alert_get(c->tls->s)));
-	else
-		snprintf(out, cap, "%s", gnutls_strerror(c->tls_error));
-	return out;
+	}
+	return tls_error_str(c->tls, out, cap);
 }
 
 static enum err
@@ -63,45 +58,29 @@ fill(struct conn *c, const struct deadline *dl)
 	}
 	if (c->rlen == sizeof c->rbuf)
 		return ERR_TOOBIG;
+	if (c->tls) {
+		size_t got = 0;
+		rc = tls_recv(c->tls, c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen, &got,
+		    dl);
+		c->rlen += got;
+		return rc;
+	}
 	for (;;) {
-		if (c->tls) {
-			ssize_t n = gnutls_record_recv(c->tls->s, c->rbuf + c->rlen,
-			    sizeof c->rbuf - c->rlen);
-			if (n > 0) {
-				c->rlen += (size_t)n;
-				return ERR_OK;
-			}
-			if (n == 0)
-				return ERR_EOF;
-			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-				short ev = gnutls_record_get_direction(c->tls->s) ? POLLOUT : POLLIN;
-				if ((rc = wait_fd(c->fd, ev, dl)) != ERR_OK)
-					return rc;
-				continue;
-			}
-			if (n == GNUTLS_E_PREMATURE_TERMINATION)
-				return ERR_EOF;
-			if (!gnutls_error_is_fatal((int)n))
-				continue;
-			c->tls_error = (int)n;
-			return ERR_TLS;
-		} else {
-			ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen, 0);
-			if (n > 0) {
-				c->rlen += (size_t)n;
-				return ERR_OK;
-			}
-			if (n == 0)
-				return ERR_EOF;
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if ((rc = wait_fd(c->fd, POLLIN, dl)) != ERR_OK)
-					return rc;
-				continue;
-			}
-			return errno == ECONNRESET ? ERR_EOF : ERR_IO;
+		ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen, 0);
+		if (n > 0) {
+			c->rlen += (size_t)n;
+			return ERR_OK;
 		}
+		if (n == 0)
+			return ERR_EOF;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if ((rc = wait_fd(c->fd, POLLIN, dl)) != ERR_OK)
+				return rc;
+			continue;
+		}
+		return errno == ECONNRESET ? ERR_EOF : ERR_IO;
 	}
 }
 
@@ -182,18 +161,10 @@ conn_write1(struct conn *c, const void *p, size_t n, const struct deadline *dl)
 	while (n > 0) {
 		ssize_t w;
 		if (c->tls) {
-			w = gnutls_record_send(c->tls->s, s, n);
-			if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED) {
-				/* GnuTLS wants the same call again once writable. */
-				short ev = gnutls_record_get_direction(c->tls->s) ? POLLOUT : POLLIN;
-				if ((rc = wait_fd(c->fd, ev, dl)) != ERR_OK)
-					return rc;
-				continue;
-			}
-			if (w < 0) {
-				c->tls_error = (int)w;
-				return ERR_TLS;
-			}
+			size_t put = 0;
+			if ((rc = tls_send(c->tls, c->fd, s, n, &put, dl)) != ERR_OK)
+				return rc;
+			w = (ssize_t)put;
 		} else {
 			w = send(c->fd, s, n, MSG_NOSIGNAL);
 			if (w < 0 && errno == EINTR)
@@ -218,7 +189,7 @@ conn_pending(const struct conn *c)
 {
 	size_t n = c->rlen - c->rpos;
 	if (c->tls)
-		n += gnutls_record_check_pending(c->tls->s);
+		n += tls_pending(c->tls);
 	return n;
 }
 

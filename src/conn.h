@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* conn.h: the byte stream under the SMTP client, plaintext or TLS, with a
- * bounded line reader and deadlines on every wait. smtp.c talks only to
- * this. */
+ * bounded line reader and deadlines on every wait. The protocol code
+ * (smtp_io.c, smtp.c) talks only to this, never to tls_*() record I/O. */
 #ifndef SEALPOST_CONN_H
 #define SEALPOST_CONN_H
 
@@ -20,7 +20,6 @@ struct conn {
 	char rbuf[CONN_RBUF_SIZE];
 	size_t rpos, rlen;
 	unsigned long long bytes_out;
-	int tls_error;              /* the last fatal GnuTLS error, or 0 */
 	bool dead;                  /* a read or write failed or timed out: GnuTLS may
 	                             * hold a half-sent record pointing into a buffer
 	                             * that is gone, so nothing more goes out */

@@ -1,133 +1,43 @@
 // SPDX-License-Identifier: MIT
-/* smtp.c: the SMTP client, one handler per protocol step, driven
- * synchronously. It talks only to conn_*(). It must never send AUTH, MAIL,
- * RCPT, DATA or a message byte before TLS is up and verified, never keep
- * pre-TLS knowledge across STARTTLS, and never wait without a deadline.
- * Every negative reply received before TLS is temporary (doc/decisions.md D11). */
-#include "smtp_int.h"
+/* smtp.c: the SMTP client session, one handler per protocol step, driven
+ * synchronously: connect, TLS (implicit or STARTTLS), greeting, EHLO, AUTH
+ * (through auth.c), then MAIL, RCPT, DATA and the message per smtp_send(),
+ * and QUIT. It owns the session's state (TLS, capabilities, names); every
+ * command and reply goes through smtp_io.c, and every failure is written
+ * into the struct result the caller passed for that call. It must never
+ * send AUTH, MAIL, RCPT, DATA or a message byte before TLS is up and
+ * verified, never keep pre-TLS knowledge across STARTTLS, and never wait
+ * without a deadline. Every negative reply received before TLS is
+ * temporary (doc/decisions.md D11, in smtp_io_fail_reply()). */
+#include "smtp.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "body.h"
 #include "bounds.h"
+#include "buf.h"
 #include "log.h"
+#include "net.h"
+#include "reply.h"
+#include "smtp_io.h"
 #include "util.h"
 
-struct deadline
-smtp_deadline(const struct smtp_session *s, uint64_t rfc_ms)
-{
-	uint64_t ms = s->p->command_timeout_ms < rfc_ms ? s->p->command_timeout_ms : rfc_ms;
-	return deadline_min(deadline_after_ms(ms), s->p->session_dl);
-}
+struct smtp_session {
+	struct smtp_io io;          /* conn, last reply, buffers, deadlines, peer */
+	struct tls_session tls;
+	bool helo_only;             /* the server did not take EHLO */
+	struct ehlo_caps caps;
+	char helo[300];
+	char auth_mech[48];
+	struct buf ehlo_text;       /* the post-TLS EHLO reply, for --probe */
+};
 
 static enum err
-fail(struct smtp_session *s, enum res cls, enum stage at, enum err e, const char *fmt, ...)
-    PRINTF(5, 6);
-
-static enum err
-fail(struct smtp_session *s, enum res cls, enum stage at, enum err e, const char *fmt, ...)
-{
-	va_list ap;
-	char text[sizeof s->res->text];
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	result_set(s->res, cls, at, e, "%s", text);
-	s->res->code = 0;
-	s->res->esc[0] = '\0';
-	trace_note("%s", text);
-	return e;
-}
-
-/* I/O errors and protocol violations are temporary: RFC 5321 3.8 treats a lost
- * connection as 451. */
-static enum err
-fail_io(struct smtp_session *s, enum stage at, enum err e, const char *what)
-{
-	char tlserr[160];
-	s->broken = true;
-	const char *why = e == ERR_TIMEOUT ? "timed out" : e == ERR_EOF ?
-	    "connection closed by server" : e == ERR_TOOBIG ? "line too long" :
-	    e == ERR_PROTO ? "malformed line (bare CR or LF, or NUL)" :
-	    e == ERR_TLS && *conn_tls_error(&s->conn, tlserr, sizeof tlserr) ?
-	    tlserr : err_str(e);
-	return fail(s, RES_TEMP, at, e == ERR_TOOBIG ? ERR_PROTO : e,
-	    "%s: %s while %s", s->peer, why, what);
-}
-
-enum err
-smtp_fail_reply(struct smtp_session *s, enum stage at, enum err e)
-{
-	char sum[SMTP_TEXT_SHOWN_MAX + 8];
-	enum res cls = s->reply.code >= 500 ? RES_PERM : RES_TEMP;
-	reply_summary(&s->reply, sum, sizeof sum);
-	/* doc/decisions.md D11: before TLS, nothing the server says is authenticated. */
-	if (!s->tls_on)
-		cls = RES_TEMP;
-	fail(s, cls, at, e, "%s said after %s: %s%s", s->peer, stage_str(at), sum,
-	    s->tls_on ? "" : " (before TLS, so treated as temporary)");
-	s->res->code = s->reply.code;
-	snprintf(s->res->esc, sizeof s->res->esc, "%s", s->reply.esc);
-	return e;
-}
-
-enum err
-smtp_write_cmd(struct smtp_session *s, enum stage at, const char *line, uint64_t rfc_ms)
-{
-	struct deadline dl = smtp_deadline(s, rfc_ms);
-	enum err rc;
-	if (conn_pending(&s->conn) != 0 && (s->broken = true))
-		return fail(s, RES_TEMP, at, ERR_PROTO, "%s sent %zu bytes nobody asked for"
-		    " before %s (out of step, or an injection attempt)", s->peer,
-		    conn_pending(&s->conn), stage_str(at));
-	buf_reset(&s->out);
-	if (buf_adds(&s->out, line) != ERR_OK || buf_add(&s->out, "\r\n", 2) != ERR_OK)
-		return fail(s, RES_PERM, at, ERR_DATA, "command too long");
-	trace_send(line, strlen(line));
-	if ((rc = conn_write(&s->conn, s->out.data, s->out.len, &dl)) != ERR_OK)
-		return fail_io(s, at, rc, "sending");
-	return ERR_OK;
-}
-
-enum err
-smtp_read_reply(struct smtp_session *s, enum stage at, size_t maxline, uint64_t rfc_ms)
-{
-	struct deadline dl = smtp_deadline(s, rfc_ms);
-	bool done = false;
-	reply_reset(&s->reply);
-	while (!done) {
-		const char *why = NULL;
-		enum err rc = conn_getline(&s->conn, &s->line, maxline, &dl);
-		if (rc != ERR_OK)
-			return fail_io(s, at, rc, "waiting for the reply");
-		trace_recv(s->line.data, s->line.len);
-		rc = reply_feed_line(&s->reply, s->line.data, s->line.len, &done, &why);
-		if (rc != ERR_OK) {
-			s->broken = true;
-			return fail(s, RES_TEMP, at, ERR_PROTO, "%s: bad reply to %s: %s",
-			    s->peer, stage_str(at), why);
-		}
-	}
-	reply_summary(&s->reply, s->last, sizeof s->last);
-	return ERR_OK;
-}
-
-/* A command and its reply, not pipelined. */
-static enum err
-command(struct smtp_session *s, enum stage at, const char *line, uint64_t rfc_ms)
-{
-	enum err rc = smtp_write_cmd(s, at, line, rfc_ms);
-	if (rc == ERR_OK)
-		rc = smtp_read_reply(s, at, SMTP_REPLY_LINE_MAX, rfc_ms);
-	return rc;
-}
-
-static enum err
-ehlo(struct smtp_session *s)
+ehlo(struct smtp_session *s, struct result *res)
 {
 	char line[320];
 	enum err rc;
@@ -135,61 +45,79 @@ ehlo(struct smtp_session *s)
 	memset(&s->caps, 0, sizeof s->caps);
 	s->helo_only = false;
 	snprintf(line, sizeof line, "EHLO %s", s->helo);
-	if ((rc = command(s, STAGE_EHLO, line, TIMEOUT_GREETING_MS)) != ERR_OK)
+	rc = smtp_io_exchange(&s->io, res, STAGE_EHLO, line, TIMEOUT_GREETING_MS);
+	if (rc != ERR_OK)
 		return rc;
-	if (s->reply.code == 250) {
+	if (s->io.reply.code == 250) {
 		buf_reset(&s->ehlo_text);
-		(void)!buf_add(&s->ehlo_text, s->reply.text.data, s->reply.text.len);
-		return ehlo_parse(&s->reply, &s->caps) == ERR_OK ? ERR_OK :
-		    fail(s, RES_TEMP, STAGE_EHLO, ERR_PROTO, "bad EHLO reply");
+		(void)!buf_add(&s->ehlo_text, s->io.reply.text.data, s->io.reply.text.len);
+		return ehlo_parse(&s->io.reply, &s->caps) == ERR_OK ? ERR_OK :
+		    smtp_io_fail(res, RES_TEMP, STAGE_EHLO, ERR_PROTO, "bad EHLO reply");
 	}
 	/* RFC 5321 3.2: HELO only for "command not recognized", and only inside
 	 * TLS: a HELO session cannot carry STARTTLS (downgrade D_1). */
-	if ((s->reply.code == 500 || s->reply.code == 502) && s->tls_on) {
+	if ((s->io.reply.code == 500 || s->io.reply.code == 502) && s->io.tls_on) {
 		snprintf(line, sizeof line, "HELO %s", s->helo);
-		if ((rc = command(s, STAGE_EHLO, line, TIMEOUT_GREETING_MS)) != ERR_OK)
+		rc = smtp_io_exchange(&s->io, res, STAGE_EHLO, line, TIMEOUT_GREETING_MS);
+		if (rc != ERR_OK)
 			return rc;
-		if (s->reply.code == 250) {
+		if (s->io.reply.code == 250) {
 			s->helo_only = true;
 			return ERR_OK;
 		}
 	}
-	if ((s->reply.code == 500 || s->reply.code == 502) && !s->tls_on)
-		return fail(s, RES_TEMP, STAGE_EHLO, ERR_TLS, "%s does not accept EHLO, so"
-		    " STARTTLS is impossible; refusing to continue without TLS", s->peer);
-	return smtp_fail_reply(s, STAGE_EHLO, ERR_REPLY);
+	if ((s->io.reply.code == 500 || s->io.reply.code == 502) && !s->io.tls_on)
+		return smtp_io_fail(res, RES_TEMP, STAGE_EHLO, ERR_TLS, "%s does not accept EHLO,"
+		    " so STARTTLS is impossible; refusing to continue without TLS", s->io.peer);
+	return smtp_io_fail_reply(&s->io, res, STAGE_EHLO, ERR_REPLY);
 }
 
 static enum err
-starttls(struct smtp_session *s)
+starttls(struct smtp_session *s, struct result *res)
 {
 	struct buf err;
 	enum err rc;
 	struct deadline dl;
 
 	if (!(s->caps.flags & EHLO_STARTTLS))
-		return fail(s, RES_TEMP, STAGE_STARTTLS, ERR_TLS, "%s does not offer STARTTLS"
-		    " (or it was stripped on the way); refusing to continue without TLS", s->peer);
-	if ((rc = command(s, STAGE_STARTTLS, "STARTTLS", TIMEOUT_GREETING_MS)) != ERR_OK)
+		return smtp_io_fail(res, RES_TEMP, STAGE_STARTTLS, ERR_TLS, "%s does not offer"
+		    " STARTTLS (or it was stripped on the way); refusing to continue without TLS",
+		    s->io.peer);
+	rc = smtp_io_exchange(&s->io, res, STAGE_STARTTLS, "STARTTLS", TIMEOUT_GREETING_MS);
+	if (rc != ERR_OK)
 		return rc;
 	/* RFC 3207 4: only a complete 220 starts TLS. */
-	if (s->reply.code != 220)
-		return smtp_fail_reply(s, STAGE_STARTTLS, ERR_TLS);
+	if (s->io.reply.code != 220)
+		return smtp_io_fail_reply(&s->io, res, STAGE_STARTTLS, ERR_TLS);
 	buf_init(&err, 1024);
-	dl = smtp_deadline(s, TIMEOUT_GREETING_MS);
+	dl = smtp_io_deadline(&s->io, TIMEOUT_GREETING_MS);
 	trace_note("starting TLS");
-	rc = conn_start_tls(&s->conn, &s->tls, &dl, &err);
+	rc = conn_start_tls(&s->io.conn, &s->tls, &dl, &err);
 	if (rc != ERR_OK) {
-		fail(s, RES_TEMP, STAGE_STARTTLS, rc == ERR_CERT ? ERR_CERT :
-		    rc == ERR_PROTO ? ERR_PROTO : ERR_TLS, "%s: %s", s->peer, buf_str(&err));
+		smtp_io_fail(res, RES_TEMP, STAGE_STARTTLS, rc == ERR_CERT ? ERR_CERT :
+		    rc == ERR_PROTO ? ERR_PROTO : ERR_TLS, "%s: %s", s->io.peer, buf_str(&err));
 		buf_free(&err);
 		return rc;
 	}
 	buf_free(&err);
-	s->tls_on = true;
+	s->io.tls_on = true;
 	/* RFC 3207 4.2: forget everything learned before TLS. */
 	memset(&s->caps, 0, sizeof s->caps);
 	return ERR_OK;
+}
+
+static struct smtp_session *
+session_new(int fd, const struct smtp_params *p)
+{
+	struct smtp_session *s = xcalloc(1, sizeof *s);
+	smtp_io_init(&s->io, fd, p->command_timeout_ms, &p->session_dl);
+	buf_init(&s->ehlo_text, SMTP_REPLY_TOTAL_MAX);
+	snprintf(s->io.peer, sizeof s->io.peer, "%s:%u", p->host, p->port);
+	if (p->helo && strchr(p->helo, '.'))
+		snprintf(s->helo, sizeof s->helo, "%s", p->helo);
+	else
+		net_local_literal(fd, s->helo, sizeof s->helo);
+	return s;
 }
 
 static void
@@ -197,87 +125,91 @@ session_free(struct smtp_session *s)
 {
 	if (!s)
 		return;
-	if (s->conn.fd >= 0)
-		close(s->conn.fd);
+	smtp_io_free(&s->io);
 	tls_free(&s->tls);
-	reply_free(&s->reply);
-	buf_free(&s->line);
-	buf_wipe(&s->out);
 	buf_free(&s->ehlo_text);
 	free(s);
+}
+
+/* TLS set-up, implicit TLS, the greeting, EHLO, STARTTLS and EHLO again:
+ * on success TLS is up and verified. */
+static enum err
+session_start(struct smtp_session *s, const struct smtp_params *p, struct result *res)
+{
+	struct buf err;
+	enum err rc;
+
+	buf_init(&err, 1024);
+	if ((rc = tls_init(&s->tls, &p->tlsp, &err)) != ERR_OK) {
+		/* A local set-up error (CA file, client key, priority string,
+		 * memory) is never the recipient's refusal: temporary (doc/decisions.md D16),
+		 * with the error kept so an unqueued caller still sees 78. */
+		smtp_io_fail(res, RES_TEMP, STAGE_TLS, rc, "local TLS set-up: %s",
+		    buf_str(&err));
+		goto out;
+	}
+	if (p->tls == TLS_MODE_IMPLICIT) {
+		struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_GREETING_MS);
+		if ((rc = conn_start_tls(&s->io.conn, &s->tls, &dl, &err)) != ERR_OK) {
+			smtp_io_fail(res, RES_TEMP, STAGE_TLS,
+			    rc == ERR_CERT ? ERR_CERT : ERR_TLS, "%s: %s", s->io.peer,
+			    buf_str(&err));
+			goto out;
+		}
+		s->io.tls_on = true;
+	}
+	/* RFC 5321 4.3.1: nothing is sent before the whole greeting. */
+	if ((rc = smtp_io_reply(&s->io, res, STAGE_GREETING, SMTP_REPLY_LINE_MAX,
+	    TIMEOUT_GREETING_MS)) != ERR_OK)
+		goto out;
+	if (s->io.reply.code != 220) {
+		rc = smtp_io_fail_reply(&s->io, res, STAGE_GREETING, ERR_REPLY);
+		goto out;
+	}
+	if ((rc = ehlo(s, res)) != ERR_OK)
+		goto out;
+	if (p->tls == TLS_MODE_STARTTLS &&
+	    ((rc = starttls(s, res)) != ERR_OK || (rc = ehlo(s, res)) != ERR_OK))
+		goto out;
+	if (!s->io.tls_on)
+		rc = smtp_io_fail(res, RES_TEMP, STAGE_TLS, ERR_TLS,
+		    "internal: no TLS; refusing");
+out:
+	buf_free(&err);
+	return rc;
+}
+
+static enum err
+authenticate(struct smtp_session *s, const struct smtp_params *p, struct result *res)
+{
+	struct auth_params ap = {
+		.user = p->user, .secret = p->secret, .mechs = p->mechs,
+		.host = p->host, .port = p->port,
+		.caps = &s->caps, .helo_only = s->helo_only, .tls = &s->tls,
+		.mech_out = s->auth_mech, .mech_cap = sizeof s->auth_mech,
+	};
+	return auth_run(&s->io, &ap, res);
 }
 
 enum err
 smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
     struct result *res)
 {
-	struct smtp_session *s = xcalloc(1, sizeof *s);
-	struct buf err;
-	enum err rc = ERR_OK;
+	struct smtp_session *s = session_new(fd, p);
+	enum err rc;
 
 	*sp = NULL;
-	s->params = *p;
-	s->p = &s->params;
-	s->res = res;
-	conn_init(&s->conn, fd);
-	reply_init(&s->reply);
-	buf_init(&s->line, SMTP_AUTH_LINE_MAX + 2);
-	/* An AUTH line, or a pipelined group of up to 100 commands. */
-	buf_init(&s->out, 100 * 2 * SMTP_CMD_LINE_MAX + SMTP_AUTH_LINE_MAX);
-	buf_init(&s->ehlo_text, SMTP_REPLY_TOTAL_MAX);
-	buf_init(&err, 1024);
-	if (!s->peer[0])
-		snprintf(s->peer, sizeof s->peer, "%s:%u", p->host, p->port);
-	if (p->helo && strchr(p->helo, '.'))
-		snprintf(s->helo, sizeof s->helo, "%s", p->helo);
-	else
-		net_local_literal(fd, s->helo, sizeof s->helo);
-
-	if ((rc = tls_init(&s->tls, &p->tlsp, &err)) != ERR_OK) {
-		/* A local set-up error (CA file, client key, priority string,
-		 * memory) is never the recipient's refusal: temporary (doc/decisions.md D16),
-		 * with the error kept so an unqueued caller still sees 78. */
-		fail(s, RES_TEMP, STAGE_TLS, rc, "local TLS set-up: %s", buf_str(&err));
+	if ((rc = session_start(s, p, res)) != ERR_OK)
 		goto out;
-	}
-	if (p->tls == TLS_MODE_IMPLICIT) {
-		struct deadline dl = smtp_deadline(s, TIMEOUT_GREETING_MS);
-		if ((rc = conn_start_tls(&s->conn, &s->tls, &dl, &err)) != ERR_OK) {
-			fail(s, RES_TEMP, STAGE_TLS, rc == ERR_CERT ? ERR_CERT : ERR_TLS,
-			    "%s: %s", s->peer, buf_str(&err));
-			goto out;
-		}
-		s->tls_on = true;
-	}
-	/* RFC 5321 4.3.1: nothing is sent before the whole greeting. */
-	if ((rc = smtp_read_reply(s, STAGE_GREETING, SMTP_REPLY_LINE_MAX,
-	    TIMEOUT_GREETING_MS)) != ERR_OK)
+	/* The session keeps no pointer to p, so none to the secret. */
+	if (p->user && (rc = authenticate(s, p, res)) != ERR_OK)
 		goto out;
-	if (s->reply.code != 220) {
-		rc = smtp_fail_reply(s, STAGE_GREETING, ERR_REPLY);
-		goto out;
-	}
-	if ((rc = ehlo(s)) != ERR_OK)
-		goto out;
-	if (p->tls == TLS_MODE_STARTTLS) {
-		if ((rc = starttls(s)) != ERR_OK || (rc = ehlo(s)) != ERR_OK)
-			goto out;
-	}
-	if (!s->tls_on) {
-		rc = fail(s, RES_TEMP, STAGE_TLS, ERR_TLS, "internal: no TLS; refusing");
-		goto out;
-	}
-	if (p->user && (rc = auth_run(s)) != ERR_OK)
-		goto out;
-	/* Authenticated once per session: keep no pointer to the secret. */
-	s->params.secret = NULL;
 	*sp = s;
 	s = NULL;
 out:
-	buf_free(&err);
 	if (s) {
 		struct deadline dl = deadline_after_ms(TIMEOUT_TLS_BYE_MS);
-		conn_close(&s->conn, &dl);
+		conn_close(&s->io.conn, &dl);
 		session_free(s);
 	}
 	return rc;
@@ -304,7 +236,7 @@ smtp_open(struct smtp_session **sp, const struct smtp_params *p, struct result *
 	trace_note("connected to %s", peer);
 	rc = smtp_open_fd(sp, fd, p, res);
 	if (rc == ERR_OK)
-		snprintf((*sp)->peer, sizeof (*sp)->peer, "%s", peer);
+		snprintf((*sp)->io.peer, sizeof (*sp)->io.peer, "%s", peer);
 	return rc;
 }
 
@@ -361,74 +293,82 @@ rcpt_line(struct smtp_session *s, const struct smtp_envelope *env, const char *r
  * in order (RFC 2920 3.1). *codes receives each reply's code. */
 static enum err
 group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, size_t n,
-    bool with_mail, struct smtp_rcpt_result *rr, struct smtp_reply *mail_reply)
+    bool with_mail, struct smtp_rcpt_result *rr, struct smtp_reply *mail_reply,
+    struct result *res)
 {
-	struct deadline dl = smtp_deadline(s, TIMEOUT_RCPT_MS);
+	struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_RCPT_MS);
 	struct buf cmd;
 	enum err rc = ERR_OK;
 
-	if (conn_pending(&s->conn) != 0 && (s->broken = true))
-		return fail(s, RES_TEMP, STAGE_MAIL, ERR_PROTO, "%s sent %zu bytes nobody asked"
-		    " for (out of step, or an injection attempt)", s->peer, conn_pending(&s->conn));
-	buf_reset(&s->out);
+	if (conn_pending(&s->io.conn) != 0 && (s->io.broken = true))
+		return smtp_io_fail(res, RES_TEMP, STAGE_MAIL, ERR_PROTO, "%s sent %zu bytes"
+		    " nobody asked for (out of step, or an injection attempt)", s->io.peer,
+		    conn_pending(&s->io.conn));
+	buf_reset(&s->io.out);
 	buf_init(&cmd, SMTP_CMD_LINE_MAX * 2);
 	if (with_mail) {
 		if (mail_line(s, env, &cmd) != ERR_OK)
-			rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
+			rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA,
+			    "MAIL command too long");
 		else {
 			trace_send(cmd.data, cmd.len);
-			rc = buf_add(&s->out, cmd.data, cmd.len) == ERR_OK &&
-			    buf_add(&s->out, "\r\n", 2) == ERR_OK ? ERR_OK : ERR_TOOBIG;
+			rc = buf_add(&s->io.out, cmd.data, cmd.len) == ERR_OK &&
+			    buf_add(&s->io.out, "\r\n", 2) == ERR_OK ? ERR_OK : ERR_TOOBIG;
 		}
 	}
 	for (size_t i = first; rc == ERR_OK && i < first + n; i++) {
 		buf_reset(&cmd);
 		if (rcpt_line(s, env, env->rcpts[i], &cmd) != ERR_OK) {
-			rc = fail(s, RES_PERM, STAGE_RCPT, ERR_DATA, "RCPT command too long");
+			rc = smtp_io_fail(res, RES_PERM, STAGE_RCPT, ERR_DATA,
+			    "RCPT command too long");
 			break;
 		}
 		trace_send(cmd.data, cmd.len);
-		if (buf_add(&s->out, cmd.data, cmd.len) != ERR_OK ||
-		    buf_add(&s->out, "\r\n", 2) != ERR_OK)
-			rc = fail(s, RES_TEMP, STAGE_RCPT, ERR_INTERNAL, "command group too long");
+		if (buf_add(&s->io.out, cmd.data, cmd.len) != ERR_OK ||
+		    buf_add(&s->io.out, "\r\n", 2) != ERR_OK)
+			rc = smtp_io_fail(res, RES_TEMP, STAGE_RCPT, ERR_INTERNAL,
+			    "command group too long");
 	}
 	buf_free(&cmd);
 	if (rc != ERR_OK)
 		return rc;
-	if ((rc = conn_write(&s->conn, s->out.data, s->out.len, &dl)) != ERR_OK)
-		return fail_io(s, with_mail ? STAGE_MAIL : STAGE_RCPT, rc, "sending");
+	if ((rc = conn_write(&s->io.conn, s->io.out.data, s->io.out.len, &dl)) != ERR_OK)
+		return smtp_io_fail_io(&s->io, res, with_mail ? STAGE_MAIL : STAGE_RCPT, rc,
+		    "sending");
 	if (with_mail) {
-		if ((rc = smtp_read_reply(s, STAGE_MAIL, SMTP_REPLY_LINE_MAX,
+		if ((rc = smtp_io_reply(&s->io, res, STAGE_MAIL, SMTP_REPLY_LINE_MAX,
 		    TIMEOUT_MAIL_MS)) != ERR_OK)
 			return rc;
-		mail_reply->code = s->reply.code;
-		snprintf(mail_reply->esc, sizeof mail_reply->esc, "%s", s->reply.esc);
+		mail_reply->code = s->io.reply.code;
+		snprintf(mail_reply->esc, sizeof mail_reply->esc, "%s", s->io.reply.esc);
 		buf_reset(&mail_reply->text);
-		(void)!buf_add(&mail_reply->text, s->reply.text.data, s->reply.text.len);
+		(void)!buf_add(&mail_reply->text, s->io.reply.text.data, s->io.reply.text.len);
 	}
 	for (size_t i = first; i < first + n; i++) {
-		if ((rc = smtp_read_reply(s, STAGE_RCPT, SMTP_REPLY_LINE_MAX,
+		if ((rc = smtp_io_reply(&s->io, res, STAGE_RCPT, SMTP_REPLY_LINE_MAX,
 		    TIMEOUT_RCPT_MS)) != ERR_OK)
 			return rc;
-		rr[i].code = s->reply.code;
-		rr[i].cls = s->reply.code / 100 == 2 ? RES_OK :
-		    s->reply.code / 100 == 5 ? RES_PERM : RES_TEMP;
-		reply_summary(&s->reply, rr[i].reply, sizeof rr[i].reply);
+		rr[i].code = s->io.reply.code;
+		rr[i].cls = s->io.reply.code / 100 == 2 ? RES_OK :
+		    s->io.reply.code / 100 == 5 ? RES_PERM : RES_TEMP;
+		reply_summary(&s->io.reply, rr[i].reply, sizeof rr[i].reply);
 	}
 	return ERR_OK;
 }
 
+/* RSET after a refusal; its own failure leaves the caller's result as it
+ * was. */
 static void
 rset(struct smtp_session *s)
 {
-	struct result keep = *s->res;
-	if (command(s, STAGE_MAIL, "RSET", TIMEOUT_QUIT_MS) != ERR_OK)
+	struct result scratch;
+	memset(&scratch, 0, sizeof scratch);
+	if (smtp_io_exchange(&s->io, &scratch, STAGE_MAIL, "RSET", TIMEOUT_QUIT_MS) != ERR_OK)
 		trace_note("RSET failed");
-	*s->res = keep;
 }
 
 static enum err
-send_body(struct smtp_session *s, int msgfd)
+send_body(struct smtp_session *s, int msgfd, struct result *res)
 {
 	struct body_stuffer st;
 	struct buf out;
@@ -443,8 +383,8 @@ send_body(struct smtp_session *s, int msgfd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = fail(s, RES_TEMP, STAGE_BODY, ERR_IO, "reading the message: %s",
-			    strerror(errno));
+			rc = smtp_io_fail(res, RES_TEMP, STAGE_BODY, ERR_IO,
+			    "reading the message: %s", strerror(errno));
 			goto out;
 		}
 		buf_reset(&out);
@@ -455,13 +395,14 @@ send_body(struct smtp_session *s, int msgfd)
 			rc = ERR_INTERNAL;
 		}
 		if (rc != ERR_OK) {
-			rc = fail(s, RES_TEMP, STAGE_BODY, ERR_INTERNAL, "body buffer overflow");
+			rc = smtp_io_fail(res, RES_TEMP, STAGE_BODY, ERR_INTERNAL,
+			    "body buffer overflow");
 			goto out;
 		}
 		/* RFC 5321 4.5.3.2.5: each data block has its own deadline. */
-		struct deadline dl = smtp_deadline(s, TIMEOUT_DATA_BLOCK_MS);
-		if ((rc = conn_write(&s->conn, out.data, out.len, &dl)) != ERR_OK) {
-			rc = fail_io(s, STAGE_BODY, rc, "sending the message");
+		struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_DATA_BLOCK_MS);
+		if ((rc = conn_write(&s->io.conn, out.data, out.len, &dl)) != ERR_OK) {
+			rc = smtp_io_fail_io(&s->io, res, STAGE_BODY, rc, "sending the message");
 			goto out;
 		}
 		if (n == 0)
@@ -485,29 +426,28 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 	size_t nperm = 0, ntemp = 0, first_perm = 0, first_temp = 0;
 	bool all_nouser = true;
 
-	s->res = res;
 	reply_init(&mail);
 	if ((env->dsn_notify || env->dsn_ret || env->dsn_envid) && !(s->caps.flags & EHLO_DSN))
-		trace_note("%s does not offer DSN; -N, -R and -V are not sent", s->peer);
+		trace_note("%s does not offer DSN; -N, -R and -V are not sent", s->io.peer);
 	for (size_t i = 0; i < env->nrcpts; i++) {
 		rr[i].cls = RES_TEMP;
 		rr[i].code = 0;
 		snprintf(rr[i].reply, sizeof rr[i].reply, "not attempted");
 	}
 	if (env->size && s->caps.size_max && env->size > s->caps.size_max) {
-		rc = fail(s, RES_PERM, STAGE_MAIL, ERR_TOOBIG, "message of %llu bytes is larger"
-		    " than %s accepts (SIZE %lu)", (unsigned long long)env->size, s->peer,
-		    s->caps.size_max);
+		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_TOOBIG, "message of %llu bytes is"
+		    " larger than %s accepts (SIZE %lu)", (unsigned long long)env->size,
+		    s->io.peer, s->caps.size_max);
 		goto out;
 	}
 	if (env->eightbit && !(s->caps.flags & EHLO_8BITMIME)) {
-		rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "the message has 8-bit content but"
-		    " %s does not offer 8BITMIME", s->peer);
+		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "the message has 8-bit"
+		    " content but %s does not offer 8BITMIME", s->io.peer);
 		goto out;
 	}
 	if (env->smtputf8 && !(s->caps.flags & EHLO_SMTPUTF8)) {
-		rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "an address needs SMTPUTF8, which"
-		    " %s does not offer", s->peer);
+		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "an address needs SMTPUTF8,"
+		    " which %s does not offer", s->io.peer);
 		goto out;
 	}
 	for (size_t i = 0; i < env->nrcpts; i += batch) {
@@ -519,22 +459,23 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 			buf_init(&b, SMTP_CMD_LINE_MAX * 2);
 			if (mail_line(s, env, &b) != ERR_OK) {
 				buf_free(&b);
-				rc = fail(s, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
+				rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA,
+				    "MAIL command too long");
 				goto out;
 			}
-			rc = command(s, STAGE_MAIL, b.data, TIMEOUT_MAIL_MS);
+			rc = smtp_io_exchange(&s->io, res, STAGE_MAIL, b.data, TIMEOUT_MAIL_MS);
 			buf_free(&b);
 			if (rc != ERR_OK)
 				goto out;
-			mail.code = s->reply.code;
-			snprintf(mail.esc, sizeof mail.esc, "%s", s->reply.esc);
+			mail.code = s->io.reply.code;
+			snprintf(mail.esc, sizeof mail.esc, "%s", s->io.reply.esc);
 			if (mail.code / 100 != 2) {
-				rc = smtp_fail_reply(s, STAGE_MAIL, ERR_REPLY);
+				rc = smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
 				goto out;
 			}
 			with_mail = false;
 		}
-		if ((rc = group(s, env, i, n, with_mail, rr, &mail)) != ERR_OK)
+		if ((rc = group(s, env, i, n, with_mail, rr, &mail, res)) != ERR_OK)
 			goto out;
 		if (with_mail && mail.code / 100 != 2) {
 			/* The pipelined RCPT replies (typically 503 "need MAIL") say
@@ -544,12 +485,12 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 				rr[k].code = 0;
 			}
 			/* Show the MAIL reply, not the last RCPT's. */
-			reply_reset(&s->reply);
-			s->reply.code = mail.code;
-			snprintf(s->reply.esc, sizeof s->reply.esc, "%s", mail.esc);
-			(void)!buf_add(&s->reply.text, mail.text.data, mail.text.len);
-			s->reply.nlines = 1;
-			rc = smtp_fail_reply(s, STAGE_MAIL, ERR_REPLY);
+			reply_reset(&s->io.reply);
+			s->io.reply.code = mail.code;
+			snprintf(s->io.reply.esc, sizeof s->io.reply.esc, "%s", mail.esc);
+			(void)!buf_add(&s->io.reply.text, mail.text.data, mail.text.len);
+			s->io.reply.nlines = 1;
+			rc = smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
 			rset(s);
 			goto out;
 		}
@@ -572,7 +513,7 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 	} else if (nperm || ntemp) {
 		/* doc/decisions.md D2: all or nothing. */
 		size_t k = nperm ? first_perm : first_temp;
-		fail(s, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
+		smtp_io_fail(res, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
 		    "%zu of %zu recipients not accepted; first: <%s>: %s", nperm + ntemp,
 		    env->nrcpts, env->rcpts[k], rr[k].reply);
 		res->code = nperm ? (all_nouser ? 550 : 554) : rr[k].code;
@@ -580,28 +521,29 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
 		rc = ERR_REPLY;
 		goto out;
 	}
-	if ((rc = command(s, STAGE_DATA, "DATA", TIMEOUT_DATA_INIT_MS)) != ERR_OK)
+	rc = smtp_io_exchange(&s->io, res, STAGE_DATA, "DATA", TIMEOUT_DATA_INIT_MS);
+	if (rc != ERR_OK)
 		goto out;
-	if (s->reply.code != 354) {
-		rc = smtp_fail_reply(s, STAGE_DATA, ERR_REPLY);
+	if (s->io.reply.code != 354) {
+		rc = smtp_io_fail_reply(&s->io, res, STAGE_DATA, ERR_REPLY);
 		rset(s);
 		goto out;
 	}
-	if ((rc = send_body(s, msgfd)) != ERR_OK)
+	if ((rc = send_body(s, msgfd, res)) != ERR_OK)
 		goto out;
-	if ((rc = smtp_read_reply(s, STAGE_DOT, SMTP_REPLY_LINE_MAX,
+	if ((rc = smtp_io_reply(&s->io, res, STAGE_DOT, SMTP_REPLY_LINE_MAX,
 	    TIMEOUT_DATA_DONE_MS)) != ERR_OK)
 		goto out;
-	if (s->reply.code / 100 != 2) {
-		rc = smtp_fail_reply(s, STAGE_DOT, ERR_REPLY);
+	if (s->io.reply.code / 100 != 2) {
+		rc = smtp_io_fail_reply(&s->io, res, STAGE_DOT, ERR_REPLY);
 		goto out;
 	}
 	for (size_t i = 0; i < env->nrcpts; i++)
 		if (rr[i].cls == RES_OK)
-			snprintf(rr[i].reply, sizeof rr[i].reply, "%s", s->last);
-	result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->last);
-	res->code = s->reply.code;
-	snprintf(res->esc, sizeof res->esc, "%s", s->reply.esc);
+			snprintf(rr[i].reply, sizeof rr[i].reply, "%s", s->io.last);
+	result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->io.last);
+	res->code = s->io.reply.code;
+	snprintf(res->esc, sizeof res->esc, "%s", s->io.reply.esc);
 out:
 	if (rc != ERR_OK && res->at != STAGE_RCPT) {
 		/* A failure outside RCPT is every recipient's: those accepted
@@ -621,43 +563,41 @@ out:
 void
 smtp_close(struct smtp_session *s)
 {
-	struct result scratch, *keep;
+	struct result scratch;
 	if (!s)
 		return;
-	keep = s->res;
-	s->res = &scratch;
 	memset(&scratch, 0, sizeof scratch);
-	if (s->conn.fd >= 0 && !s->conn.dead &&
-	    smtp_write_cmd(s, STAGE_QUIT, "QUIT", TIMEOUT_QUIT_MS) == ERR_OK)
-		(void)!smtp_read_reply(s, STAGE_QUIT, SMTP_REPLY_LINE_MAX, TIMEOUT_QUIT_MS);
-	s->res = keep;
+	if (s->io.conn.fd >= 0 && !s->io.conn.dead &&
+	    smtp_io_cmd(&s->io, &scratch, STAGE_QUIT, "QUIT", TIMEOUT_QUIT_MS) == ERR_OK)
+		(void)!smtp_io_reply(&s->io, &scratch, STAGE_QUIT, SMTP_REPLY_LINE_MAX,
+		    TIMEOUT_QUIT_MS);
 	struct deadline dl = deadline_after_ms(TIMEOUT_TLS_BYE_MS);
-	conn_close(&s->conn, &dl);
+	conn_close(&s->io.conn, &dl);
 	session_free(s);
 }
 
 void
 smtp_renew(struct smtp_session *s, const struct deadline *dl)
 {
-	s->params.session_dl = *dl;
+	s->io.session_dl = *dl;
 }
 
 bool
 smtp_reusable(const struct smtp_session *s)
 {
-	return s && !s->broken && s->conn.fd >= 0;
+	return s && !s->io.broken && s->io.conn.fd >= 0;
 }
 
 const char *
 smtp_peer(const struct smtp_session *s)
 {
-	return s->peer;
+	return s->io.peer;
 }
 
 void
 smtp_tls_desc(const struct smtp_session *s, char *out, size_t cap)
 {
-	if (s->tls_on)
+	if (s->io.tls_on)
 		tls_describe(&s->tls, out, cap);
 	else
 		snprintf(out, cap, "none");
@@ -666,7 +606,7 @@ smtp_tls_desc(const struct smtp_session *s, char *out, size_t cap)
 const char *
 smtp_verified(const struct smtp_session *s)
 {
-	return s->tls_on ? tls_verified_str(&s->tls) : "none";
+	return s->io.tls_on ? tls_verified_str(&s->tls) : "none";
 }
 
 const char *
@@ -678,7 +618,7 @@ smtp_auth_mech(const struct smtp_session *s)
 const char *
 smtp_last_reply(const struct smtp_session *s)
 {
-	return s->last;
+	return s->io.last;
 }
 
 void
@@ -687,7 +627,7 @@ smtp_probe_print(const struct smtp_session *s, FILE *out)
 	char desc[128];
 	const char *t = buf_str(&s->ehlo_text);
 	smtp_tls_desc(s, desc, sizeof desc);
-	fprintf(out, "server: %s\ntls: %s\nverified: %s\n", s->peer, desc, smtp_verified(s));
+	fprintf(out, "server: %s\ntls: %s\nverified: %s\n", s->io.peer, desc, smtp_verified(s));
 	tls_print_peer(&s->tls, out);
 	fprintf(out, "capabilities:\n");
 	while (*t) {

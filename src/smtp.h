@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "bounds.h"
 #include "deadline.h"
 #include "err.h"
 #include "result.h"

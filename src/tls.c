@@ -233,6 +233,78 @@ tls_handshake(struct tls_session *t, int fd, const struct deadline *dl, struct b
 	return ERR_OK;
 }
 
+enum err
+tls_recv(struct tls_session *t, int fd, void *p, size_t cap, size_t *got,
+    const struct deadline *dl)
+{
+	enum err rc;
+	*got = 0;
+	for (;;) {
+		ssize_t n = gnutls_record_recv(t->s, p, cap);
+		if (n > 0) {
+			*got = (size_t)n;
+			return ERR_OK;
+		}
+		if (n == 0)
+			return ERR_EOF;
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			if ((rc = wait_dir(t->s, fd, dl)) != ERR_OK)
+				return rc;
+			continue;
+		}
+		if (n == GNUTLS_E_PREMATURE_TERMINATION)
+			return ERR_EOF;
+		if (!gnutls_error_is_fatal((int)n))
+			continue;
+		t->error = (int)n;
+		return ERR_TLS;
+	}
+}
+
+enum err
+tls_send(struct tls_session *t, int fd, const void *p, size_t n, size_t *put,
+    const struct deadline *dl)
+{
+	enum err rc;
+	*put = 0;
+	for (;;) {
+		ssize_t w = gnutls_record_send(t->s, p, n);
+		if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED) {
+			/* GnuTLS wants the same call again once writable. */
+			if ((rc = wait_dir(t->s, fd, dl)) != ERR_OK)
+				return rc;
+			continue;
+		}
+		if (w < 0) {
+			t->error = (int)w;
+			return ERR_TLS;
+		}
+		*put = (size_t)w;
+		return ERR_OK;
+	}
+}
+
+size_t
+tls_pending(const struct tls_session *t)
+{
+	return gnutls_record_check_pending(t->s);
+}
+
+const char *
+tls_error_str(const struct tls_session *t, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (!t->error)
+		return out;
+	if (t->error == GNUTLS_E_FATAL_ALERT_RECEIVED ||
+	    t->error == GNUTLS_E_WARNING_ALERT_RECEIVED)
+		snprintf(out, cap, "%s: %s", gnutls_strerror(t->error),
+		    gnutls_alert_get_name(gnutls_alert_get(t->s)));
+	else
+		snprintf(out, cap, "%s", gnutls_strerror(t->error));
+	return out;
+}
+
 void
 tls_describe(const struct tls_session *t, char *out, size_t cap)
 {

@@ -14,6 +14,9 @@
 #include "deadline.h"
 #include "err.h"
 
+/* How a session reaches TLS: on connect (port 465) or by STARTTLS. */
+enum tls_mode { TLS_MODE_IMPLICIT, TLS_MODE_STARTTLS };
+
 enum tls_verify {
 	TLS_VERIFY_PKIX,        /* chain to the trust store or CA file + host name */
 	TLS_VERIFY_PIN,         /* SHA-256 of the certificate or its key (tls_fingerprint) */
@@ -38,6 +41,7 @@ struct tls_session {
 	size_t npins;
 	bool pin_matched;
 	bool established;
+	int error;              /* the last fatal record-layer error, or 0 */
 };
 
 /* tls_init: create a client session for p (not yet bound to a socket). Loads
@@ -51,6 +55,30 @@ enum err tls_init(struct tls_session *t, const struct tls_params *p, struct buf 
  * sent over the channel. Errors: ERR_TIMEOUT, ERR_CERT, ERR_TLS, ERR_EOF. */
 enum err tls_handshake(struct tls_session *t, int fd, const struct deadline *dl,
     struct buf *err) WUR;
+
+/* tls_recv: read at most cap decrypted bytes into p from the established
+ * session on non-blocking fd, waiting until dl; *got > 0 on success. The
+ * bytes are untrusted server data. Errors: ERR_EOF (closed, with or without
+ * close_notify), ERR_TIMEOUT, ERR_IO (poll failed), ERR_TLS (fatal; the
+ * error is kept for tls_error_str()). */
+enum err tls_recv(struct tls_session *t, int fd, void *p, size_t cap, size_t *got,
+    const struct deadline *dl) WUR;
+
+/* tls_send: hand at most n bytes of p to the session on non-blocking fd,
+ * waiting until dl; *put says how many were taken (the caller loops). After
+ * ERR_TIMEOUT GnuTLS may still point into p, so the caller must not send on
+ * this session again. Errors: ERR_TIMEOUT, ERR_IO (poll failed), ERR_TLS
+ * (the error is kept for tls_error_str()). */
+enum err tls_send(struct tls_session *t, int fd, const void *p, size_t n, size_t *put,
+    const struct deadline *dl) WUR;
+
+/* tls_pending: decrypted bytes GnuTLS holds that no tls_recv() took yet. */
+size_t tls_pending(const struct tls_session *t);
+
+/* tls_error_str: text for the last fatal tls_recv()/tls_send() error, with
+ * the name of the alert the peer sent, if any, written to out (cap bytes);
+ * "" when there was none. Returns out. */
+const char *tls_error_str(const struct tls_session *t, char *out, size_t cap);
 
 /* tls_describe: "TLSv1.3/AES-256-GCM" for the log line. */
 void tls_describe(const struct tls_session *t, char *out, size_t cap);

@@ -3,8 +3,6 @@
  * here touches the network or the queue. */
 #include "util.h"
 
-#include "buf.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -227,23 +225,6 @@ random_hex(char *out, size_t nbytes)
 		done += n;
 	}
 	out[2 * nbytes] = '\0';
-}
-
-enum err
-read_all_bounded(int fd, struct buf *b)
-{
-	for (;;) {
-		char chunk[8192];
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ERR_IO;
-		if (n == 0)
-			return ERR_OK;
-		if (buf_add(b, chunk, (size_t)n) != ERR_OK)
-			return ERR_TOOBIG;
-	}
 }
 
 enum err

@@ -48,11 +48,6 @@ bool str_case_prefix(const char *s, const char *prefix);
 /* has_ctl: true if any of the len bytes of s is a control byte (0-31, 127). */
 bool has_ctl(const char *s, size_t len);
 
-struct buf;
-/* read_all_bounded: append everything readable from fd to b (until EOF),
- * within b's max. Errors: ERR_IO (errno set), ERR_TOOBIG. */
-enum err read_all_bounded(int fd, struct buf *b) WUR;
-
 /* write_all: write all n bytes of p to fd, retrying after signals.
  * Errors: ERR_IO (errno set). */
 enum err write_all(int fd, const void *p, size_t n) WUR;

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* test_auth.c: the two guards inside auth_run() (auth.c): no AUTH outside
- * TLS, and no credential in the -v transcript. The session is built by
- * hand over a socketpair (smtp_int.h is auth.c's view of it); a forked
- * child plays the server. conn.tls stays NULL, so tls_on = true here only
- * stands for "TLS is up": the bytes travel in the clear, which is what lets
- * the child read them. */
+ * TLS, and no credential in the -v transcript. auth.c's channel (struct
+ * smtp_io) is set up over a socketpair; a forked child plays the server.
+ * conn.tls stays NULL, so tls_on = true here only stands for "TLS is up":
+ * the bytes travel in the clear, which is what lets the child read them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,9 +20,10 @@
 
 #include <cmocka.h>
 
+#include "auth.h"
 #include "bounds.h"
 #include "log.h"
-#include "smtp_int.h"
+#include "smtp_io.h"
 #include "util.h"
 
 #define SECRET "unit-Secret-Pw-5"
@@ -34,7 +34,10 @@
 
 struct fixture {
 	int fd[2];                  /* [0] sealpost's end, [1] the server's */
-	struct smtp_session *s;
+	struct smtp_io io;
+	struct ehlo_caps caps;
+	struct auth_params ap;
+	char mech[48];
 	struct result res;
 	pid_t server;
 	char received[2048];        /* what the server read, lines joined by '\n' */
@@ -44,40 +47,30 @@ struct fixture {
 static void
 open_session(struct fixture *f, bool tls_on, const char *mech)
 {
-	struct smtp_session *s;
+	struct deadline dl = deadline_after_ms(5000);
 	memset(f, 0, sizeof *f);
 	f->server = -1;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, f->fd), 0);
 	assert_int_equal(fcntl(f->fd[0], F_SETFL, fcntl(f->fd[0], F_GETFL) | O_NONBLOCK), 0);
-	s = f->s = xcalloc(1, sizeof *s);
-	s->params.host = "localhost";
-	s->params.port = 587;
-	s->params.tls = TLS_MODE_STARTTLS;
-	s->params.command_timeout_ms = 500;
-	s->params.session_dl = deadline_after_ms(5000);
-	s->params.user = "alice";
-	s->params.secret = SECRET;
-	s->params.mechs = mech;
-	s->p = &s->params;
-	s->res = &f->res;
-	s->tls_on = tls_on;
-	conn_init(&s->conn, f->fd[0]);
-	reply_init(&s->reply);
-	buf_init(&s->line, SMTP_AUTH_LINE_MAX + 2);
-	buf_init(&s->out, SMTP_AUTH_LINE_MAX + 64);
-	snprintf(s->peer, sizeof s->peer, "localhost:587");
-	s->caps.flags = EHLO_AUTH;
-	snprintf(s->caps.auth, sizeof s->caps.auth, "PLAIN LOGIN");
+	smtp_io_init(&f->io, f->fd[0], 500, &dl);
+	f->io.tls_on = tls_on;
+	snprintf(f->io.peer, sizeof f->io.peer, "localhost:587");
+	f->caps.flags = EHLO_AUTH;
+	snprintf(f->caps.auth, sizeof f->caps.auth, "PLAIN LOGIN");
+	f->ap.host = "localhost";
+	f->ap.port = 587;
+	f->ap.user = "alice";
+	f->ap.secret = SECRET;
+	f->ap.mechs = mech;
+	f->ap.caps = &f->caps;
+	f->ap.mech_out = f->mech;
+	f->ap.mech_cap = sizeof f->mech;
 }
 
 static void
 close_session(struct fixture *f)
 {
-	reply_free(&f->s->reply);
-	buf_free(&f->s->line);
-	buf_free(&f->s->out);
-	free(f->s);
-	close(f->fd[0]);
+	smtp_io_free(&f->io);
 	close(f->fd[1]);
 }
 
@@ -137,7 +130,7 @@ run_auth(struct fixture *f, const char *const *replies, size_t n)
 	assert_true(saved >= 0);
 	assert_int_equal(dup2(tfd, 2), 2);
 	log_set_verbose(2);
-	rc = auth_run(f->s);
+	rc = auth_run(&f->io, &f->ap, &f->res);
 	log_set_verbose(0);
 	fflush(stderr);
 	assert_int_equal(dup2(saved, 2), 2);
