@@ -39,8 +39,8 @@ addr_domain(const char *addr)
 	return at ? at + 1 : NULL;
 }
 
-static bool
-same_addr(const char *a, const char *b)
+bool
+addr_same(const char *a, const char *b)
 {
 	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
 	size_t la = da ? (size_t)(da - a) : strlen(a);
@@ -54,7 +54,7 @@ enum err
 addr_list_add(struct addr_list *l, const char *addr)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (same_addr(l->v[i], addr))
+		if (addr_same(l->v[i], addr))
 			return ERR_OK;
 	if (l->n >= SMTP_RCPT_MAX)
 		return ERR_TOOBIG;

@@ -17,6 +17,9 @@ struct addr_list {
 
 void addr_list_init(struct addr_list *l);
 void addr_list_free(struct addr_list *l);
+/* addr_same: one mailbox? The local part compared exactly, the domain
+ * without regard to case. */
+bool addr_same(const char *a, const char *b);
 /* addr_list_add: append a copy of addr unless it is already listed (local
  * part compared exactly, domain without regard to case, RFC 5321 4.5.4.1's one
  * transaction per server). Errors: ERR_TOOBIG past SMTP_RCPT_MAX. */

@@ -8,8 +8,10 @@
 #include "cli.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Flags without a value that we act on or ignore. */
 static const char noarg_flags[] = "tivmnGUI";
@@ -149,6 +151,66 @@ long_opt(struct opts *o, int argc, char **argv, int *i, struct buf *err)
 	return ERR_OK;
 }
 
+/* -N: "never", or a comma list of success, failure, delay; NULL if bad. */
+static const char *
+dsn_notify_value(const char *v, char *out, size_t cap)
+{
+	static const char *const words[] = { "SUCCESS", "FAILURE", "DELAY" };
+	unsigned seen = 0;
+	if (strcasecmp(v, "never") == 0)
+		return "NEVER";
+	out[0] = '\0';
+	while (*v) {
+		size_t n = strcspn(v, ","), k;
+		for (k = 0; k < 3; k++)
+			if (strlen(words[k]) == n && strncasecmp(v, words[k], n) == 0)
+				break;
+		if (k == 3 || (seen & (1u << k)))
+			return NULL;
+		seen |= 1u << k;
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? "," : "", words[k]);
+		v += n;
+		if (*v == ',' && *++v == '\0')
+			return NULL;
+	}
+	return seen ? out : NULL;
+}
+
+/* The values that shape a message: checked once, before anything is read
+ * (DSN values per RFC 3461 4.1, 4.3, 4.4). */
+static enum err
+validate(struct opts *o, struct buf *err)
+{
+	if (o->full_name && has_ctl(o->full_name, strlen(o->full_name))) {
+		errf(err, "-F: control characters in the full name");
+		return ERR_DATA;
+	}
+	if (o->notify && !(o->dsn_notify = dsn_notify_value(o->notify, o->dsn_notify_buf,
+	    sizeof o->dsn_notify_buf))) {
+		errf(err, "-N %s: expected never, or a comma list of success, failure, delay",
+		    o->notify);
+		return ERR_USAGE;
+	}
+	if (o->ret) {
+		if (strcasecmp(o->ret, "full") == 0)
+			o->dsn_ret = "FULL";
+		else if (strcasecmp(o->ret, "hdrs") == 0)
+			o->dsn_ret = "HDRS";
+		else {
+			errf(err, "-R %s: expected full or hdrs", o->ret);
+			return ERR_USAGE;
+		}
+	}
+	if (o->envid && (strlen(o->envid) > 100 || !*o->envid ||
+	    has_ctl(o->envid, strlen(o->envid)) || strspn(o->envid,
+	    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+	    "abcdefghijklmnopqrstuvwxyz{|}~") != strlen(o->envid))) {
+		errf(err, "-V: the envelope id must be 1 to 100 printable ASCII characters");
+		return ERR_USAGE;
+	}
+	return ERR_OK;
+}
+
 enum err
 cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct buf *err)
 {
@@ -237,5 +299,7 @@ cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct bu
 	}
 	o->rcpts = argv + i;
 	o->nrcpts = argc - i;
+	if (o->mode == MODE_SEND || o->mode == MODE_SMTP_STDIO)
+		return validate(o, err);
 	return ERR_OK;
 }

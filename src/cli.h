@@ -22,9 +22,13 @@ struct opts {
 	int verbose;                /* -v count */
 	const char *sender;         /* -f, -r */
 	const char *full_name;      /* -F */
-	const char *notify;         /* -N */
-	const char *ret;            /* -R */
-	const char *envid;          /* -V */
+	const char *notify;         /* -N as given */
+	const char *ret;            /* -R as given */
+	const char *envid;          /* -V, checked (RFC 3461 4.4) */
+	const char *dsn_notify;     /* -N checked and upper case: "NEVER" or a
+	                             * comma list of SUCCESS, FAILURE, DELAY */
+	const char *dsn_ret;        /* -R checked: "FULL" or "HDRS" */
+	char dsn_notify_buf[32];
 	const char *body_type;      /* -B */
 	const char *config_file;    /* -C */
 	const char *account;        /* -a, --account */

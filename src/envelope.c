@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "bounds.h"
 #include "util.h"
 
@@ -59,7 +60,42 @@ envelope_add_rcpt(struct envelope *env, const char *addr)
 	env->rcpts[env->nrcpts].addr = xstrdup(addr);
 	env->rcpts[env->nrcpts].state = RCPT_PENDING;
 	env->rcpts[env->nrcpts].reply = NULL;
+	env->rcpts[env->nrcpts].attempt = false;
+	env->rcpts[env->nrcpts].cls = RES_TEMP;
+	env->rcpts[env->nrcpts].code = 0;
 	env->nrcpts++;
+}
+
+size_t
+envelope_select_pending(struct envelope *env)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		struct envelope_rcpt *r = &env->rcpts[i];
+		r->attempt = false;
+		if (r->state != RCPT_PENDING)
+			continue;
+		for (size_t k = 0; k < i && r->state == RCPT_PENDING; k++)
+			if (env->rcpts[k].attempt && addr_same(env->rcpts[k].addr, r->addr))
+				r->state = RCPT_DONE;
+		if (r->state != RCPT_PENDING)
+			continue;
+		r->attempt = true;
+		envelope_rcpt_set(r, RES_TEMP, 0, "not attempted");
+		n++;
+	}
+	return n;
+}
+
+void
+envelope_rcpt_set(struct envelope_rcpt *r, enum res cls, int code, const char *reply)
+{
+	r->cls = cls;
+	r->code = code;
+	if (reply) {
+		free(r->reply);
+		r->reply = xstrdup(reply);
+	}
 }
 
 size_t

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "result.h"
 
 #define ENVELOPE_ID_LEN 16
 
@@ -19,6 +20,11 @@ struct envelope_rcpt {
 	char *addr;
 	enum rcpt_state state;
 	char *reply;            /* last reply or reason, sanitised, or NULL */
+	/* The delivery attempt in flight (never stored): whether this
+	 * recipient is part of it, and what became of it there. */
+	bool attempt;
+	enum res cls;           /* RES_OK: the message was accepted for it */
+	int code;               /* its RCPT reply code, 0 if none */
 };
 
 struct envelope {
@@ -52,6 +58,14 @@ void envelope_free(struct envelope *env);
 void envelope_add_rcpt(struct envelope *env, const char *addr);
 /* envelope_pending: how many recipients are still pending. */
 size_t envelope_pending(const struct envelope *env);
+/* envelope_select_pending: mark the pending recipients (and only those)
+ * for the next attempt, each RES_TEMP "not attempted" until it is. A
+ * pending address equal (addr_same()) to an earlier selected one is
+ * marked done instead: it is that one's. Returns how many were marked. */
+size_t envelope_select_pending(struct envelope *env);
+/* envelope_rcpt_set: record recipient r's outcome in the attempt (reply
+ * copied; NULL keeps the previous one). */
+void envelope_rcpt_set(struct envelope_rcpt *r, enum res cls, int code, const char *reply);
 /* envelope_valid_id: ENVELOPE_ID_LEN upper-case hex digits? */
 bool envelope_valid_id(const char *id);
 

@@ -113,8 +113,9 @@ main(int argc, char **argv)
 
 	if ((rc = cli_parse(argc, argv, basename(progname), &o, &err)) != ERR_OK) {
 		say("%s", buf_str(&err));
-		say("try 'sealpost --help'");
-		status = EX_USAGE;
+		if (rc == ERR_USAGE)
+			say("try 'sealpost --help'");
+		status = rc == ERR_DATA ? EX_DATAERR : EX_USAGE;
 		goto out;
 	}
 	log_set_verbose(o.verbose);

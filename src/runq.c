@@ -194,8 +194,6 @@ struct attempt {
 	struct envelope *env;
 	const char *id;
 	int msgfd;
-	size_t *map;            /* result index -> envelope recipient */
-	size_t nres;            /* results (pending recipients attempted) */
 	bool *failed_now;
 	bool expired;
 	int64_t now;
@@ -270,28 +268,24 @@ record(struct attempt *a)
 	a->recorded = true;
 }
 
-/* deliver_relay()'s callback: runs before QUIT, so the outcome is on disk
- * before the connection closes. */
+/* deliver_attempt()'s callback: runs before QUIT, so the outcome is on
+ * disk before the connection closes. */
 static void
-on_result(void *arg, const struct smtp_rcpt_result *rr, const struct result *res)
+on_result(void *arg, const struct result *res)
 {
 	struct attempt *a = arg;
 	struct envelope *env = a->env;
-	size_t k = 0;
 	env->attempts++;
 	for (size_t i = 0; i < env->nrcpts; i++) {
-		struct envelope_rcpt *r;
-		if (k >= a->nres || a->map[k] != i)
+		struct envelope_rcpt *r = &env->rcpts[i];
+		if (!r->attempt)
 			continue;
-		r = &env->rcpts[i];
-		set_str(&r->reply, rr[k].reply);
-		if (rr[k].cls == RES_OK) {
+		if (r->cls == RES_OK) {
 			r->state = RCPT_DONE;
-		} else if (rr[k].cls == RES_PERM) {
+		} else if (r->cls == RES_PERM) {
 			r->state = RCPT_FAILED;
 			a->failed_now[i] = true;
 		}
-		k++;
 	}
 	if (res->cls != RES_OK)
 		set_str(&env->last_error, res->text);
@@ -304,14 +298,12 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 {
 	struct envelope env;
 	struct buf err, secret;
-	struct addr_list rcpts;
 	struct attempt a = { .cfg = cfg, .sp = sp, .env = &env, .id = id, .msgfd = msgfd,
 		.now = (int64_t)time(NULL), .err = &err };
 	enum err rc;
 
 	buf_init(&err, 4096);
 	buf_init(&secret, SECRET_MAX);
-	addr_list_init(&rcpts);
 	rc = spool_read_env(sp, id, &env, &err);
 	if (rc == ERR_DATA) {
 		log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s", id, buf_str(&err));
@@ -325,7 +317,6 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 	count_time(cfg, &env, a.now);
 	a.expired = env.queued_for >= (int64_t)(cfg->queue_lifetime_ms / 1000);
 	a.failed_now = xcalloc(env.nrcpts, sizeof *a.failed_now);
-	a.map = xcalloc(env.nrcpts, sizeof *a.map);
 
 	if (a.expired) {
 		char why[SMTP_TEXT_SHOWN_MAX + 64], life[32];
@@ -356,43 +347,22 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 		record(&a);
 		goto out;
 	}
-	for (size_t i = 0; i < env.nrcpts; i++) {
-		size_t before = rcpts.n;
-		if (env.rcpts[i].state != RCPT_PENDING)
-			continue;
-		if (addr_list_add(&rcpts, env.rcpts[i].addr) != ERR_OK)
-			break;
-		if (rcpts.n == before) {
-			/* A duplicate of one already listed: it is that one's. */
-			env.rcpts[i].state = RCPT_DONE;
-			continue;
-		}
-		a.map[before] = i;
-	}
-	a.nres = rcpts.n;
+	envelope_select_pending(&env);
 	{
-		struct smtp_rcpt_result *rr = xcalloc(rcpts.n, sizeof *rr);
 		struct result res;
-		struct msg m = { .fd = msgfd, .size = env.size, .eightbit = env.eightbit };
 		struct delivery d = {
-			.cfg = cfg, .acct = acct, .queue_id = id, .helo = cfg->hostname,
-			.secret = secret.len ? secret.data : NULL, .sender = env.sender,
-			.rcpts = &rcpts, .msg = &m, .smtputf8 = env.smtputf8,
-			.dsn_notify = env.dsn_notify, .dsn_ret = env.dsn_ret,
-			.dsn_envid = env.dsn_envid, .per_recipient = true,
-			.on_result = on_result, .arg = &a, .cache = cache,
+			.cfg = cfg, .acct = acct, .helo = cfg->hostname,
+			.secret = secret.len ? secret.data : NULL, .env = &env, .msgfd = msgfd,
+			.per_recipient = true, .on_result = on_result, .arg = &a, .cache = cache,
 		};
-		(void)deliver_relay(&d, rr, &res);
+		(void)deliver_attempt(&d, &res);
 		if (!a.recorded)
-			on_result(&a, rr, &res);
-		free(rr);
+			on_result(&a, &res);
 	}
 out:
 	envelope_free(&env);
 out_noenv:
-	free(a.map);
 	free(a.failed_now);
-	addr_list_free(&rcpts);
 	buf_wipe(&secret);
 	buf_free(&err);
 }

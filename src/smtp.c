@@ -26,6 +26,23 @@
 #include "smtp_io.h"
 #include "util.h"
 
+/* One transaction: the envelope's recipients in this attempt, as a list,
+ * and each one's fate (written back onto the envelope at the end). */
+struct txn {
+	const struct envelope *env;
+	const char **rcpts;
+	size_t *idx;                /* rcpts[i] is env->rcpts[idx[i]] */
+	size_t nrcpts;
+	bool per_recipient;         /* queue runs (doc/decisions.md D2): send to
+	                             * the accepted recipients even if others
+	                             * were refused */
+	struct rcpt_result {
+		enum res cls;
+		int code;           /* the RCPT reply code, 0 if none */
+		char reply[SMTP_TEXT_SHOWN_MAX + 8];
+	} *rr;
+};
+
 struct smtp_session {
 	struct smtp_io io;          /* conn, last reply, buffers, deadlines, peer */
 	struct tls_session tls;
@@ -256,7 +273,7 @@ add_xtext(struct buf *b, const char *s)
 
 /* Addresses were validated by addr.c; DSN values by cli checks in main. */
 static enum err
-mail_line(struct smtp_session *s, const struct smtp_envelope *env, struct buf *b)
+mail_line(struct smtp_session *s, const struct envelope *env, struct buf *b)
 {
 	bool dsn = s->caps.flags & EHLO_DSN;
 	enum err rc = buf_addf(b, "MAIL FROM:<%s>", env->sender);
@@ -277,7 +294,7 @@ mail_line(struct smtp_session *s, const struct smtp_envelope *env, struct buf *b
 }
 
 static enum err
-rcpt_line(struct smtp_session *s, const struct smtp_envelope *env, const char *rcpt,
+rcpt_line(struct smtp_session *s, const struct envelope *env, const char *rcpt,
     struct buf *b)
 {
 	enum err rc = buf_addf(b, "RCPT TO:<%s>", rcpt);
@@ -292,9 +309,8 @@ rcpt_line(struct smtp_session *s, const struct smtp_envelope *env, const char *r
 /* Send a group of commands in one write and read one reply per command,
  * in order (RFC 2920 3.1). *codes receives each reply's code. */
 static enum err
-group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, size_t n,
-    bool with_mail, struct smtp_rcpt_result *rr, struct smtp_reply *mail_reply,
-    struct result *res)
+group(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
+    bool with_mail, struct smtp_reply *mail_reply, struct result *res)
 {
 	struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_RCPT_MS);
 	struct buf cmd;
@@ -307,7 +323,7 @@ group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, siz
 	buf_reset(&s->io.out);
 	buf_init(&cmd, SMTP_CMD_LINE_MAX * 2);
 	if (with_mail) {
-		if (mail_line(s, env, &cmd) != ERR_OK)
+		if (mail_line(s, t->env, &cmd) != ERR_OK)
 			rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA,
 			    "MAIL command too long");
 		else {
@@ -318,7 +334,7 @@ group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, siz
 	}
 	for (size_t i = first; rc == ERR_OK && i < first + n; i++) {
 		buf_reset(&cmd);
-		if (rcpt_line(s, env, env->rcpts[i], &cmd) != ERR_OK) {
+		if (rcpt_line(s, t->env, t->rcpts[i], &cmd) != ERR_OK) {
 			rc = smtp_io_fail(res, RES_PERM, STAGE_RCPT, ERR_DATA,
 			    "RCPT command too long");
 			break;
@@ -348,10 +364,10 @@ group(struct smtp_session *s, const struct smtp_envelope *env, size_t first, siz
 		if ((rc = smtp_io_reply(&s->io, res, STAGE_RCPT, SMTP_REPLY_LINE_MAX,
 		    TIMEOUT_RCPT_MS)) != ERR_OK)
 			return rc;
-		rr[i].code = s->io.reply.code;
-		rr[i].cls = s->io.reply.code / 100 == 2 ? RES_OK :
+		t->rr[i].code = s->io.reply.code;
+		t->rr[i].cls = s->io.reply.code / 100 == 2 ? RES_OK :
 		    s->io.reply.code / 100 == 5 ? RES_PERM : RES_TEMP;
-		reply_summary(&s->io.reply, rr[i].reply, sizeof rr[i].reply);
+		reply_summary(&s->io.reply, t->rr[i].reply, sizeof t->rr[i].reply);
 	}
 	return ERR_OK;
 }
@@ -416,147 +432,206 @@ out:
 	return rc;
 }
 
-enum err
-smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
-    struct smtp_rcpt_result *rr, struct result *res)
+/* What the server must offer for this message (RFC 1870, 6152, 6531). */
+static enum err
+check_caps(struct smtp_session *s, const struct envelope *env, struct result *res)
+{
+	if ((env->dsn_notify || env->dsn_ret || env->dsn_envid) && !(s->caps.flags & EHLO_DSN))
+		trace_note("%s does not offer DSN; -N, -R and -V are not sent", s->io.peer);
+	if (env->size && s->caps.size_max && env->size > s->caps.size_max)
+		return smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_TOOBIG, "message of %llu bytes"
+		    " is larger than %s accepts (SIZE %lu)", (unsigned long long)env->size,
+		    s->io.peer, s->caps.size_max);
+	if (env->eightbit && !(s->caps.flags & EHLO_8BITMIME))
+		return smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "the message has 8-bit"
+		    " content but %s does not offer 8BITMIME", s->io.peer);
+	if (env->smtputf8 && !(s->caps.flags & EHLO_SMTPUTF8))
+		return smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "an address needs"
+		    " SMTPUTF8, which %s does not offer", s->io.peer);
+	return ERR_OK;
+}
+
+/* Without PIPELINING, MAIL is its own exchange. */
+static enum err
+mail_alone(struct smtp_session *s, const struct txn *t, struct result *res)
+{
+	struct buf b;
+	enum err rc;
+	buf_init(&b, SMTP_CMD_LINE_MAX * 2);
+	if (mail_line(s, t->env, &b) != ERR_OK) {
+		buf_free(&b);
+		return smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
+	}
+	rc = smtp_io_exchange(&s->io, res, STAGE_MAIL, b.data, TIMEOUT_MAIL_MS);
+	buf_free(&b);
+	if (rc == ERR_OK && s->io.reply.code / 100 != 2)
+		rc = smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
+	return rc;
+}
+
+/* The pipelined MAIL was refused: the RCPT replies that followed it
+ * (typically 503 "need MAIL") say nothing about the recipients, each
+ * takes MAIL's fate, and the MAIL reply is the one shown. */
+static enum err
+mail_refused(struct smtp_session *s, struct txn *t, size_t first, size_t n,
+    const struct smtp_reply *mail, struct result *res)
+{
+	enum err rc;
+	for (size_t k = first; k < first + n; k++) {
+		t->rr[k].cls = RES_TEMP;
+		t->rr[k].code = 0;
+	}
+	reply_reset(&s->io.reply);
+	s->io.reply.code = mail->code;
+	snprintf(s->io.reply.esc, sizeof s->io.reply.esc, "%s", mail->esc);
+	(void)!buf_add(&s->io.reply.text, mail->text.data, mail->text.len);
+	s->io.reply.nlines = 1;
+	rc = smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
+	rset(s);
+	return rc;
+}
+
+/* MAIL and every RCPT, in groups of up to 100 commands per write when
+ * the server pipelines (RFC 2920), one by one otherwise. */
+static enum err
+envelope_cmds(struct smtp_session *s, struct txn *t, struct result *res)
 {
 	struct smtp_reply mail;
 	enum err rc = ERR_OK;
 	size_t batch = (s->caps.flags & EHLO_PIPELINING) ? 100 : 1;
+
+	reply_init(&mail);
+	for (size_t i = 0; i < t->nrcpts; i += batch) {
+		size_t n = t->nrcpts - i < batch ? t->nrcpts - i : batch;
+		bool with_mail = i == 0;
+		if (with_mail && batch == 1) {
+			if ((rc = mail_alone(s, t, res)) != ERR_OK)
+				break;
+			with_mail = false;
+		}
+		if ((rc = group(s, t, i, n, with_mail, &mail, res)) != ERR_OK)
+			break;
+		if (with_mail && mail.code / 100 != 2) {
+			rc = mail_refused(s, t, i, n, &mail, res);
+			break;
+		}
+	}
+	reply_free(&mail);
+	return rc;
+}
+
+/* After the RCPT replies: go on to DATA, or (all or nothing,
+ * doc/decisions.md D2) give up when any recipient was refused. Queue runs
+ * go on with the accepted ones. */
+static enum err
+judge_rcpts(struct smtp_session *s, const struct txn *t, struct result *res)
+{
 	size_t nperm = 0, ntemp = 0, first_perm = 0, first_temp = 0;
 	bool all_nouser = true;
 
-	reply_init(&mail);
-	if ((env->dsn_notify || env->dsn_ret || env->dsn_envid) && !(s->caps.flags & EHLO_DSN))
-		trace_note("%s does not offer DSN; -N, -R and -V are not sent", s->io.peer);
-	for (size_t i = 0; i < env->nrcpts; i++) {
-		rr[i].cls = RES_TEMP;
-		rr[i].code = 0;
-		snprintf(rr[i].reply, sizeof rr[i].reply, "not attempted");
-	}
-	if (env->size && s->caps.size_max && env->size > s->caps.size_max) {
-		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_TOOBIG, "message of %llu bytes is"
-		    " larger than %s accepts (SIZE %lu)", (unsigned long long)env->size,
-		    s->io.peer, s->caps.size_max);
-		goto out;
-	}
-	if (env->eightbit && !(s->caps.flags & EHLO_8BITMIME)) {
-		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "the message has 8-bit"
-		    " content but %s does not offer 8BITMIME", s->io.peer);
-		goto out;
-	}
-	if (env->smtputf8 && !(s->caps.flags & EHLO_SMTPUTF8)) {
-		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "an address needs SMTPUTF8,"
-		    " which %s does not offer", s->io.peer);
-		goto out;
-	}
-	for (size_t i = 0; i < env->nrcpts; i += batch) {
-		size_t n = env->nrcpts - i < batch ? env->nrcpts - i : batch;
-		bool with_mail = i == 0;
-		if (with_mail && batch == 1) {
-			/* Without PIPELINING, MAIL is its own exchange. */
-			struct buf b;
-			buf_init(&b, SMTP_CMD_LINE_MAX * 2);
-			if (mail_line(s, env, &b) != ERR_OK) {
-				buf_free(&b);
-				rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA,
-				    "MAIL command too long");
-				goto out;
-			}
-			rc = smtp_io_exchange(&s->io, res, STAGE_MAIL, b.data, TIMEOUT_MAIL_MS);
-			buf_free(&b);
-			if (rc != ERR_OK)
-				goto out;
-			mail.code = s->io.reply.code;
-			snprintf(mail.esc, sizeof mail.esc, "%s", s->io.reply.esc);
-			if (mail.code / 100 != 2) {
-				rc = smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
-				goto out;
-			}
-			with_mail = false;
-		}
-		if ((rc = group(s, env, i, n, with_mail, rr, &mail, res)) != ERR_OK)
-			goto out;
-		if (with_mail && mail.code / 100 != 2) {
-			/* The pipelined RCPT replies (typically 503 "need MAIL") say
-			 * nothing about the recipients: each takes MAIL's fate. */
-			for (size_t k = i; k < i + n; k++) {
-				rr[k].cls = RES_TEMP;
-				rr[k].code = 0;
-			}
-			/* Show the MAIL reply, not the last RCPT's. */
-			reply_reset(&s->io.reply);
-			s->io.reply.code = mail.code;
-			snprintf(s->io.reply.esc, sizeof s->io.reply.esc, "%s", mail.esc);
-			(void)!buf_add(&s->io.reply.text, mail.text.data, mail.text.len);
-			s->io.reply.nlines = 1;
-			rc = smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
-			rset(s);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < env->nrcpts; i++) {
-		if (rr[i].cls == RES_PERM) {
-			int code = rr[i].code;
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		if (t->rr[i].cls == RES_PERM) {
+			int code = t->rr[i].code;
 			if (nperm++ == 0)
 				first_perm = i;
 			if (code != 550 && code != 551 && code != 553)
 				all_nouser = false;
-		} else if (rr[i].cls == RES_TEMP) {
+		} else if (t->rr[i].cls == RES_TEMP) {
 			if (ntemp++ == 0)
 				first_temp = i;
 		}
 	}
-	if ((nperm || ntemp) && env->per_recipient && nperm + ntemp < env->nrcpts) {
+	if (!nperm && !ntemp)
+		return ERR_OK;
+	if (t->per_recipient && nperm + ntemp < t->nrcpts) {
 		trace_note("%zu of %zu recipients refused; sending to the others",
-		    nperm + ntemp, env->nrcpts);
-	} else if (nperm || ntemp) {
-		/* doc/decisions.md D2: all or nothing. */
-		size_t k = nperm ? first_perm : first_temp;
-		smtp_io_fail(res, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
-		    "%zu of %zu recipients not accepted; first: <%s>: %s", nperm + ntemp,
-		    env->nrcpts, env->rcpts[k], rr[k].reply);
-		res->code = nperm ? (all_nouser ? 550 : 554) : rr[k].code;
-		rset(s);
-		rc = ERR_REPLY;
-		goto out;
+		    nperm + ntemp, t->nrcpts);
+		return ERR_OK;
 	}
+	size_t k = nperm ? first_perm : first_temp;
+	smtp_io_fail(res, nperm ? RES_PERM : RES_TEMP, STAGE_RCPT, ERR_REPLY,
+	    "%zu of %zu recipients not accepted; first: <%s>: %s", nperm + ntemp,
+	    t->nrcpts, t->rcpts[k], t->rr[k].reply);
+	res->code = nperm ? (all_nouser ? 550 : 554) : t->rr[k].code;
+	rset(s);
+	return ERR_REPLY;
+}
+
+/* DATA, the message, the final dot and its reply. */
+static enum err
+data(struct smtp_session *s, int msgfd, struct result *res)
+{
+	enum err rc;
 	rc = smtp_io_exchange(&s->io, res, STAGE_DATA, "DATA", TIMEOUT_DATA_INIT_MS);
 	if (rc != ERR_OK)
-		goto out;
+		return rc;
 	if (s->io.reply.code != 354) {
 		rc = smtp_io_fail_reply(&s->io, res, STAGE_DATA, ERR_REPLY);
 		rset(s);
-		goto out;
+		return rc;
 	}
 	if ((rc = send_body(s, msgfd, res)) != ERR_OK)
-		goto out;
+		return rc;
 	if ((rc = smtp_io_reply(&s->io, res, STAGE_DOT, SMTP_REPLY_LINE_MAX,
 	    TIMEOUT_DATA_DONE_MS)) != ERR_OK)
-		goto out;
-	if (s->io.reply.code / 100 != 2) {
-		rc = smtp_io_fail_reply(&s->io, res, STAGE_DOT, ERR_REPLY);
-		goto out;
-	}
-	for (size_t i = 0; i < env->nrcpts; i++)
-		if (rr[i].cls == RES_OK)
-			snprintf(rr[i].reply, sizeof rr[i].reply, "%s", s->io.last);
-	result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->io.last);
-	res->code = s->io.reply.code;
-	snprintf(res->esc, sizeof res->esc, "%s", s->io.reply.esc);
-out:
-	if (rc != ERR_OK && res->at != STAGE_RCPT) {
-		/* A failure outside RCPT is every recipient's: those accepted
-		 * (or not yet asked) did not get the message. */
-		for (size_t i = 0; i < env->nrcpts; i++) {
-			if (rr[i].cls != RES_OK && rr[i].code != 0)
-				continue;
-			rr[i].cls = res->cls == RES_OK ? RES_TEMP : res->cls;
-			snprintf(rr[i].reply, sizeof rr[i].reply, "%.*s",
-			    (int)sizeof rr[i].reply - 1, res->text);
+		return rc;
+	if (s->io.reply.code / 100 != 2)
+		return smtp_io_fail_reply(&s->io, res, STAGE_DOT, ERR_REPLY);
+	return ERR_OK;
+}
+
+/* Each recipient's fate onto the envelope. A failure outside RCPT is
+ * every recipient's: those accepted (or not yet asked) did not get the
+ * message. */
+static void
+write_back(const struct txn *t, struct envelope *env, enum err rc, const struct result *res,
+    const char *accepted)
+{
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		struct rcpt_result *r = &t->rr[i];
+		if (rc == ERR_OK && r->cls == RES_OK) {
+			snprintf(r->reply, sizeof r->reply, "%s", accepted);
+		} else if (rc != ERR_OK && res->at != STAGE_RCPT &&
+		    (r->cls == RES_OK || r->code == 0)) {
+			r->cls = res->cls == RES_OK ? RES_TEMP : res->cls;
+			snprintf(r->reply, sizeof r->reply, "%.*s", (int)sizeof r->reply - 1,
+			    res->text);
 		}
+		envelope_rcpt_set(&env->rcpts[t->idx[i]], r->cls, r->code, r->reply);
 	}
-	reply_free(&mail);
+}
+
+enum err
+smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, bool per_recipient,
+    struct result *res)
+{
+	struct txn t = { .env = env, .per_recipient = per_recipient };
+	size_t cap = env->nrcpts ? env->nrcpts : 1;
+	enum err rc;
+
+	t.rcpts = xcalloc(cap, sizeof *t.rcpts);
+	t.idx = xcalloc(cap, sizeof *t.idx);
+	t.rr = xcalloc(cap, sizeof *t.rr);
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		if (!env->rcpts[i].attempt)
+			continue;
+		t.idx[t.nrcpts] = i;
+		t.rcpts[t.nrcpts] = env->rcpts[i].addr;
+		t.rr[t.nrcpts].cls = RES_TEMP;
+		snprintf(t.rr[t.nrcpts].reply, sizeof t.rr[t.nrcpts].reply, "not attempted");
+		t.nrcpts++;
+	}
+	if ((rc = check_caps(s, env, res)) == ERR_OK && (rc = envelope_cmds(s, &t, res)) ==
+	    ERR_OK && (rc = judge_rcpts(s, &t, res)) == ERR_OK &&
+	    (rc = data(s, msgfd, res)) == ERR_OK) {
+		result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->io.last);
+		res->code = s->io.reply.code;
+		snprintf(res->esc, sizeof res->esc, "%s", s->io.reply.esc);
+	}
+	write_back(&t, env, rc, res, s->io.last);
+	free(t.rcpts);
+	free(t.idx);
+	free(t.rr);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include "bounds.h"
 #include "deadline.h"
+#include "envelope.h"
 #include "err.h"
 #include "result.h"
 #include "tls.h"
@@ -30,26 +31,6 @@ struct smtp_params {
 	const char *mechs;          /* ' '-separated preference list */
 };
 
-struct smtp_envelope {
-	const char *sender;         /* "" for the null sender */
-	char *const *rcpts;
-	size_t nrcpts;
-	uint64_t size;              /* message bytes, CRLF canonical */
-	bool eightbit;
-	bool smtputf8;
-	const char *dsn_notify;     /* RCPT NOTIFY= value, upper case, or NULL */
-	const char *dsn_ret;        /* MAIL RET= value (FULL/HDRS), or NULL */
-	const char *dsn_envid;      /* MAIL ENVID= raw value (xtext-encoded here), or NULL */
-	bool per_recipient;         /* queue runs (doc/decisions.md D2): send to the accepted
-	                             * recipients even if others were refused */
-};
-
-struct smtp_rcpt_result {
-	enum res cls;
-	int code;                   /* the RCPT reply code, 0 if none */
-	char reply[SMTP_TEXT_SHOWN_MAX + 8];
-};
-
 /* smtp_open: connect, TLS, greeting, EHLO, STARTTLS + EHLO, AUTH. On
  * failure *res says what happened and how to classify it, and the session
  * is already closed (*sp NULL). Never sends AUTH, MAIL or message data
@@ -61,16 +42,19 @@ enum err smtp_open(struct smtp_session **sp, const struct smtp_params *p,
 enum err smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
     struct result *res) WUR;
 
-/* smtp_send: one transaction: MAIL, RCPT (pipelined when offered), DATA
- * only when every recipient was accepted, the message from msgfd (read from
- * offset 0), the final dot. All or nothing: a rejected recipient makes it
- * RSET and return, with rr[i] (nrcpts entries) saying each recipient's fate
- * and *res the overall classification. With env->per_recipient, DATA goes
- * to whichever recipients were accepted; *res is then RES_OK when the
- * message was accepted for them, and rr[] tells each recipient's fate. The
+/* smtp_send: one transaction for the recipients of env marked for this
+ * attempt (envelope_rcpt.attempt): MAIL, RCPT (pipelined when offered),
+ * DATA only when every one of them was accepted, the message from msgfd
+ * (read from offset 0), the final dot. All or nothing (doc/decisions.md
+ * D2): a refused recipient makes it RSET and return. With per_recipient
+ * (queue runs), DATA goes to whichever recipients were accepted, and *res
+ * is RES_OK when the message was accepted for them. Either way each
+ * attempted recipient's cls, code and reply (untrusted server text,
+ * sanitised) are written onto env, on every path: a failure outside RCPT
+ * is every recipient's not yet refused. *res is the overall outcome. The
  * session stays usable for another smtp_send() after RES_OK. */
-enum err smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int msgfd,
-    struct smtp_rcpt_result *rr, struct result *res) WUR;
+enum err smtp_send(struct smtp_session *s, struct envelope *env, int msgfd,
+    bool per_recipient, struct result *res) WUR;
 
 /* smtp_reusable: the session is in step and connected, so another
  * smtp_send() may follow (after RES_OK, or a refusal answered in order). */

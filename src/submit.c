@@ -6,17 +6,13 @@
  * never queued: the caller gets the status and the server's words. */
 #include "submit.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
-#include <stdint.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <sysexits.h>
 #include <syslog.h>
 #include <time.h>
@@ -24,6 +20,7 @@
 
 #include "addr.h"
 #include "deliver.h"
+#include "intake.h"
 #include "log.h"
 #include "msg.h"
 #include "privs.h"
@@ -120,31 +117,6 @@ tmp_dir(void)
 	return t && *t == '/' ? t : "/tmp";
 }
 
-/* -N: "never", or a comma list of success, failure, delay; NULL if bad. */
-static const char *
-dsn_notify_value(const char *v, char *out, size_t cap)
-{
-	static const char *const words[] = { "SUCCESS", "FAILURE", "DELAY" };
-	unsigned seen = 0;
-	if (strcasecmp(v, "never") == 0)
-		return "NEVER";
-	out[0] = '\0';
-	while (*v) {
-		size_t n = strcspn(v, ","), k;
-		for (k = 0; k < 3; k++)
-			if (strlen(words[k]) == n && strncasecmp(v, words[k], n) == 0)
-				break;
-		if (k == 3 || (seen & (1u << k)))
-			return NULL;
-		seen |= 1u << k;
-		snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? "," : "", words[k]);
-		v += n;
-		if (*v == ',' && *++v == '\0')
-			return NULL;
-	}
-	return seen ? out : NULL;
-}
-
 static int
 exit_for(enum err e)
 {
@@ -186,143 +158,6 @@ fill_env(struct envelope *env, const char *id, const char *sender, const char *a
 		envelope_add_rcpt(env, rcpts->v[i]);
 }
 
-/* Intake with the set-group-ID privilege held: the message is the
- * caller's, so it is parsed in a child that gave the group up for good
- * (doc/architecture.md, Privilege model). The parent creates the files first (in the group's
- * queue) and takes back only a bounded report: status, size, 8-bit flag,
- * which file holds the result, recipients found by -t, and the error. */
-struct intake_report {
-	int32_t rc;
-	uint8_t eightbit, which;
-	uint64_t size;
-	uint32_t nrcpts, errlen;
-};
-
-static bool
-read_all(int fd, void *p, size_t n)
-{
-	char *c = p;
-	while (n > 0) {
-		ssize_t r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		c += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
-static enum err
-intake_unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
-    struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp)
-{
-	int pfd[2], status = 0;
-	pid_t pid;
-	struct intake_report rep;
-	enum err rc = ERR_OK;
-
-	mo->use_fds = true;
-	mo->fds[0] = msg_anon(mo);
-	mo->fds[1] = msg_anon(mo);
-	if (mo->fds[0] < 0 || mo->fds[1] < 0 || pipe2(pfd, O_CLOEXEC) != 0) {
-		errf(err, "cannot create the intake files: %s", strerror(errno));
-		rc = ERR_SPOOL;
-		goto out;
-	}
-	if ((pid = fork()) < 0) {
-		errf(err, "cannot fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		rc = ERR_SPOOL;
-		goto out;
-	}
-	if (pid == 0) {
-		struct addr_list found;
-		struct msg cm;
-		struct buf cerr;
-		close(pfd[0]);
-		privs_drop();
-		log_close();
-		/* This child parses the caller's bytes: if a parser bug let the
-		 * caller take it over, there must be nothing here to steal. */
-		buf_wipe(secret);
-		config_wipe_secrets(cfg);
-		if (sp)
-			spool_close(sp);
-		addr_list_init(&found);
-		buf_init(&cerr, 4096);
-		memset(&rep, 0, sizeof rep);
-		rep.rc = (int32_t)msg_read(in, mo, &cm, &found, &cerr);
-		if (rep.rc == ERR_OK) {
-			rep.size = cm.size;
-			rep.eightbit = cm.eightbit;
-			rep.which = cm.fd == mo->fds[1];
-		}
-		rep.nrcpts = (uint32_t)found.n;
-		rep.errlen = (uint32_t)cerr.len;
-		bool ok = write_all(pfd[1], &rep, sizeof rep) == ERR_OK &&
-		    write_all(pfd[1], buf_str(&cerr), cerr.len) == ERR_OK;
-		for (size_t i = 0; ok && i < found.n; i++) {
-			uint32_t len = (uint32_t)strlen(found.v[i]);
-			ok = write_all(pfd[1], &len, sizeof len) == ERR_OK &&
-			    write_all(pfd[1], found.v[i], len) == ERR_OK;
-		}
-		_exit(ok ? 0 : 1);
-	}
-	close(pfd[1]);
-	/* The child is the caller's now: believe nothing beyond the bounds. */
-	if (!read_all(pfd[0], &rep, sizeof rep) || rep.errlen > 8192 ||
-	    rep.nrcpts > SMTP_RCPT_MAX || rep.which > 1) {
-		rc = ERR_INTERNAL;
-	} else {
-		char text[8193];
-		if (!read_all(pfd[0], text, rep.errlen)) {
-			rc = ERR_INTERNAL;
-		} else {
-			text[rep.errlen] = '\0';
-			errf(err, "%s", text);
-		}
-		for (uint32_t i = 0; rc == ERR_OK && i < rep.nrcpts; i++) {
-			char addr[MSG_ADDR_MAX + 1];
-			uint32_t len;
-			if (!read_all(pfd[0], &len, sizeof len) || len > MSG_ADDR_MAX ||
-			    !read_all(pfd[0], addr, len)) {
-				rc = ERR_INTERNAL;
-				break;
-			}
-			addr[len] = '\0';
-			if (addr_list_add(rcpts, addr) != ERR_OK)
-				rc = ERR_TOOBIG;
-		}
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc == ERR_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		rc = ERR_INTERNAL;
-	if (rc == ERR_INTERNAL) {
-		errf(err, "the message intake process failed");
-		goto out;
-	}
-	if (rc == ERR_OK && rep.rc != ERR_OK)
-		rc = (enum err)rep.rc;
-	if (rc == ERR_OK) {
-		m->fd = mo->fds[rep.which];
-		mo->fds[rep.which] = -1;
-		m->size = rep.size;
-		m->eightbit = rep.eightbit;
-	}
-out:
-	for (int i = 0; i < 2; i++)
-		if (mo->fds[i] >= 0)
-			close(mo->fds[i]);
-	mo->fds[0] = mo->fds[1] = -1;
-	mo->use_fds = false;
-	return rc;
-}
-
 int
 submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 {
@@ -332,8 +167,7 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	struct spool sp = { .dirfd = -1, .qfd = -1, .tmpfd = -1 };
 	struct envelope env;
 	const struct account *acct = NULL;
-	char qpath[PATH_MAX], queue_id[SPOOL_ID_LEN + 1], dsn_notify_buf[32];
-	const char *dsn_notify = NULL, *dsn_ret = NULL;
+	char qpath[PATH_MAX], queue_id[SPOOL_ID_LEN + 1];
 	char *sender = NULL, *trace = NULL, qerrmsg[PATH_MAX + 1024] = "", secret_why[1024] = "";
 	bool have_spool = false, smtputf8 = false;
 	int status = EX_OK;
@@ -395,38 +229,6 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			goto out;
 		}
 	}
-	if (o->full_name && has_ctl(o->full_name, strlen(o->full_name))) {
-		say("-F: control characters in the full name");
-		status = EX_DATAERR;
-		goto out;
-	}
-	/* DSN values (RFC 3461 4.1, 4.3, 4.4). */
-	if (o->notify && !(dsn_notify = dsn_notify_value(o->notify, dsn_notify_buf,
-	    sizeof dsn_notify_buf))) {
-		say("-N %s: expected never, or a comma list of success, failure, delay", o->notify);
-		status = EX_USAGE;
-		goto out;
-	}
-	if (o->ret) {
-		if (strcasecmp(o->ret, "full") == 0)
-			dsn_ret = "FULL";
-		else if (strcasecmp(o->ret, "hdrs") == 0)
-			dsn_ret = "HDRS";
-		else {
-			say("-R %s: expected full or hdrs", o->ret);
-			status = EX_USAGE;
-			goto out;
-		}
-	}
-	if (o->envid && (strlen(o->envid) > 100 || !*o->envid ||
-	    has_ctl(o->envid, strlen(o->envid)) || strspn(o->envid,
-	    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
-	    "abcdefghijklmnopqrstuvwxyz{|}~") != strlen(o->envid))) {
-		say("-V: the envelope id must be 1 to 100 printable ASCII characters");
-		status = EX_USAGE;
-		goto out;
-	}
-
 	/* Recipients from the command line (each an address list). */
 	for (int i = 0; i < o->nrcpts; i++) {
 		const char *why = NULL;
@@ -491,9 +293,8 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			status = EX_NOINPUT;
 			goto out;
 		}
-		rc = privs_held() ? intake_unprivileged(in_fd, &mo, &msg, &cl_rcpts, &err, cfg,
-		    &secret, have_spool ? &sp : NULL) :
-		    msg_read(in_fd, &mo, &msg, &cl_rcpts, &err);
+		rc = intake_read(in_fd, &mo, &msg, &cl_rcpts, &err, cfg, &secret,
+		    have_spool ? &sp : NULL);
 		if (rc != ERR_OK) {
 			say("%s; nothing was sent", buf_str(&err));
 			status = rc == ERR_IO ? EX_NOINPUT : rc == ERR_SPOOL ? EX_CANTCREAT :
@@ -574,8 +375,8 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 	spool_new_id(queue_id);
 	if (id)
 		memcpy(id, queue_id, SPOOL_ID_LEN + 1);
-	fill_env(&env, queue_id, sender, acct->name, &rcpts, &msg, smtputf8, dsn_notify,
-	    dsn_ret, o->envid);
+	fill_env(&env, queue_id, sender, acct->name, &rcpts, &msg, smtputf8, o->dsn_notify,
+	    o->dsn_ret, o->envid);
 
 	if (o->background && !have_spool)
 		say("warning: -odb needs the queue (%s); delivering in the foreground",
@@ -596,27 +397,22 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 
 	{
 		struct delivery d = {
-			.cfg = cfg, .acct = acct, .queue_id = queue_id, .helo = cfg->hostname,
-			.secret = secret.len ? secret.data : NULL, .sender = sender,
-			.rcpts = &rcpts, .msg = &msg, .smtputf8 = smtputf8,
-			.dsn_notify = dsn_notify, .dsn_ret = dsn_ret, .dsn_envid = o->envid,
+			.cfg = cfg, .acct = acct, .helo = cfg->hostname,
+			.secret = secret.len ? secret.data : NULL, .env = &env, .msgfd = msg.fd,
 		};
-		struct smtp_rcpt_result *rr = xcalloc(rcpts.n, sizeof *rr);
 		struct result res;
 		bool queued = false;
 
+		envelope_select_pending(&env);
 		if (secret_why[0]) {
 			/* No attempt without the credentials: deferred as is. */
 			result_set(&res, RES_TEMP, STAGE_CONFIG, ERR_CONFIG, "%s", secret_why);
-			for (size_t i = 0; i < rcpts.n; i++) {
-				rr[i].cls = RES_TEMP;
-				snprintf(rr[i].reply, sizeof rr[i].reply, "%.*s",
-				    (int)sizeof rr[i].reply - 1, secret_why);
-			}
+			for (size_t i = 0; i < env.nrcpts; i++)
+				envelope_rcpt_set(&env.rcpts[i], RES_TEMP, 0, secret_why);
 			log_msg(LOG_WARNING, "%s: from=<%s> deferred: %s", queue_id, sender,
 			    secret_why);
 		} else {
-			(void)deliver_relay(&d, rr, &res);
+			(void)deliver_attempt(&d, &res);
 		}
 		buf_wipe(&secret);
 		if (res.cls == RES_TEMP && have_spool) {
@@ -632,15 +428,14 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 				say("temporary failure: %s; the message could not be queued either (%s),"
 				    " so it was not sent", res.text, buf_str(&err));
 				status = EX_CANTCREAT;
-				free(rr);
 				goto out;
 			}
 		}
 		if (res.cls != RES_OK && !queued) {
 			if (res.at == STAGE_RCPT) {
-				for (size_t i = 0; i < rcpts.n; i++)
-					if (rr[i].cls != RES_OK)
-						say("<%s>: %s", rcpts.v[i], rr[i].reply);
+				for (size_t i = 0; i < env.nrcpts; i++)
+					if (env.rcpts[i].cls != RES_OK)
+						say("<%s>: %s", env.rcpts[i].addr, env.rcpts[i].reply);
 			}
 			if (res.cls == RES_TEMP && cfg->queue)
 				say("temporary failure: %s; the queue is unusable (%s), so the message"
@@ -652,7 +447,6 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 				say("permanent failure: %s; the message was not sent", res.text);
 			if (res.cls == RES_TEMP && cfg->queue) {
 				status = EX_CANTCREAT;
-				free(rr);
 				goto out;
 			}
 		} else if (res.cls == RES_OK && o->verbose) {
@@ -660,7 +454,6 @@ submit_send(const struct config *cfg, const struct opts *o, int in_fd, char *id)
 			    rcpts.n == 1 ? "" : "s", res.text);
 		}
 		status = result_exitcode(&res, queued);
-		free(rr);
 		/* After a delivery, let a detached child send what is due. */
 		if (res.cls == RES_OK && have_spool) {
 			char **ids = NULL;

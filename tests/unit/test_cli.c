@@ -383,6 +383,47 @@ account_option_forms(void **state)
 	release(&p);
 }
 
+/* The DSN values and -F are checked and normalised in cli.c, once, for
+ * send mode and -bs; other modes do not look at them. */
+static void
+values_are_validated_once(void **state)
+{
+	struct parsed p;
+	(void)state;
+	PARSE(&p, "-N", "Failure,DELAY", "-R", "hdrs", "x@y");
+	ok(&p);
+	assert_string_equal(p.o.dsn_notify, "FAILURE,DELAY");
+	assert_string_equal(p.o.dsn_ret, "HDRS");
+	release(&p);
+	PARSE(&p, "-N", "never", "-R", "FULL", "-bs");
+	ok(&p);
+	assert_string_equal(p.o.dsn_notify, "NEVER");
+	assert_string_equal(p.o.dsn_ret, "FULL");
+	release(&p);
+	PARSE(&p, "-N", "failure,failure", "x@y");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-N", "success,", "x@y");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-R", "body", "x@y");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-V", "", "x@y");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-V", "caf\xc3\xa9", "x@y");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-F", "Evil\nBcc: x@y", "x@y");
+	assert_int_equal(p.rc, ERR_DATA);
+	release(&p);
+	/* A queue run ignores what it does not use. */
+	PARSE(&p, "-N", "bogus", "-q");
+	ok(&p);
+	release(&p);
+}
+
 static void
 value_options(void **state)
 {
@@ -578,6 +619,7 @@ main(void)
 		cmocka_unit_test(options_stop_at_first_recipient),
 		cmocka_unit_test(recipient_lists_are_passed_through),
 		cmocka_unit_test(usage_text_mentions_main_options),
+		cmocka_unit_test(values_are_validated_once),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -188,6 +188,40 @@ ids_are_sixteen_upper_hex_digits(void **state)
 	assert_false(envelope_valid_id(""));
 }
 
+/* An attempt takes the pending recipients only; a second spelling of one
+ * of them (domain case) is that one's and is not sent twice. */
+static void
+attempt_selects_pending_and_folds_duplicates(void **state)
+{
+	struct envelope env;
+	(void)state;
+	envelope_init(&env);
+	envelope_add_rcpt(&env, "a@example.org");
+	envelope_add_rcpt(&env, "b@example.org");
+	envelope_add_rcpt(&env, "a@EXAMPLE.org");
+	envelope_add_rcpt(&env, "A@example.org");
+	env.rcpts[1].state = RCPT_DONE;
+	assert_int_equal(envelope_select_pending(&env), 2);
+	assert_true(env.rcpts[0].attempt);
+	assert_false(env.rcpts[1].attempt);
+	assert_false(env.rcpts[2].attempt);
+	assert_int_equal(env.rcpts[2].state, RCPT_DONE);
+	/* The local part is compared exactly. */
+	assert_true(env.rcpts[3].attempt);
+	assert_int_equal(env.rcpts[0].cls, RES_TEMP);
+	assert_string_equal(env.rcpts[0].reply, "not attempted");
+	envelope_rcpt_set(&env.rcpts[0], RES_PERM, 550, "550 5.1.1 unknown");
+	envelope_rcpt_set(&env.rcpts[3], RES_OK, 250, NULL);
+	assert_int_equal(env.rcpts[0].code, 550);
+	assert_string_equal(env.rcpts[0].reply, "550 5.1.1 unknown");
+	assert_string_equal(env.rcpts[3].reply, "not attempted");
+	/* A later attempt starts afresh. */
+	env.rcpts[0].state = RCPT_FAILED;
+	assert_int_equal(envelope_select_pending(&env), 1);
+	assert_false(env.rcpts[0].attempt);
+	envelope_free(&env);
+}
+
 int
 main(void)
 {
@@ -197,6 +231,7 @@ main(void)
 		cmocka_unit_test(built_envelope_round_trips),
 		cmocka_unit_test(malformed_envelopes_are_refused),
 		cmocka_unit_test(ids_are_sixteen_upper_hex_digits),
+		cmocka_unit_test(attempt_selects_pending_and_folds_duplicates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

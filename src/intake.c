@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/* intake.c: the caller's message, read before anything is sent. msg.c
+ * parses and normalises; this file decides where that happens: in this
+ * process, or (system mode) in a child that gave up the group for good,
+ * so a parser bug exploited by the caller finds no group, no queue and no
+ * secret. It never sends and never commits. */
+#include "intake.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "log.h"
+#include "privs.h"
+#include "util.h"
+
+/* Intake with the set-group-ID privilege held: the message is the
+ * caller's, so it is parsed in a child that gave the group up for good
+ * (doc/architecture.md, Privilege model). The parent creates the files first (in the group's
+ * queue) and takes back only a bounded report: status, size, 8-bit flag,
+ * which file holds the result, recipients found by -t, and the error. */
+struct intake_report {
+	int32_t rc;
+	uint8_t eightbit, which;
+	uint64_t size;
+	uint32_t nrcpts, errlen;
+};
+
+static bool
+read_exact(int fd, void *p, size_t n)
+{
+	char *c = p;
+	while (n > 0) {
+		ssize_t r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		c += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/* The child: drop the group, forget every secret, parse, report. */
+static void __attribute__((noreturn))
+child_parse(int in, int out, struct msg_opts *mo, const struct config *cfg,
+    struct buf *secret, struct spool *sp)
+{
+	struct intake_report rep;
+	struct addr_list found;
+	struct msg cm;
+	struct buf cerr;
+
+	privs_drop();
+	log_close();
+	/* This child parses the caller's bytes: if a parser bug let the
+	 * caller take it over, there must be nothing here to steal. */
+	buf_wipe(secret);
+	config_wipe_secrets(cfg);
+	if (sp)
+		spool_close(sp);
+	addr_list_init(&found);
+	buf_init(&cerr, 4096);
+	memset(&rep, 0, sizeof rep);
+	rep.rc = (int32_t)msg_read(in, mo, &cm, &found, &cerr);
+	if (rep.rc == ERR_OK) {
+		rep.size = cm.size;
+		rep.eightbit = cm.eightbit;
+		rep.which = cm.fd == mo->fds[1];
+	}
+	rep.nrcpts = (uint32_t)found.n;
+	rep.errlen = (uint32_t)cerr.len;
+	bool ok = write_all(out, &rep, sizeof rep) == ERR_OK &&
+	    write_all(out, buf_str(&cerr), cerr.len) == ERR_OK;
+	for (size_t i = 0; ok && i < found.n; i++) {
+		uint32_t len = (uint32_t)strlen(found.v[i]);
+		ok = write_all(out, &len, sizeof len) == ERR_OK &&
+		    write_all(out, found.v[i], len) == ERR_OK;
+	}
+	_exit(ok ? 0 : 1);
+}
+
+/* The parent: the child is the caller's now, so believe nothing beyond
+ * the bounds. ERR_INTERNAL for a report that breaks them. */
+static enum err
+read_report(int in, struct intake_report *rep, struct addr_list *rcpts, struct buf *err)
+{
+	char text[8193];
+	if (!read_exact(in, rep, sizeof *rep) || rep->errlen > 8192 ||
+	    rep->nrcpts > SMTP_RCPT_MAX || rep->which > 1 || !read_exact(in, text, rep->errlen))
+		return ERR_INTERNAL;
+	text[rep->errlen] = '\0';
+	errf(err, "%s", text);
+	for (uint32_t i = 0; i < rep->nrcpts; i++) {
+		char addr[MSG_ADDR_MAX + 1];
+		uint32_t len;
+		if (!read_exact(in, &len, sizeof len) || len > MSG_ADDR_MAX ||
+		    !read_exact(in, addr, len))
+			return ERR_INTERNAL;
+		addr[len] = '\0';
+		if (addr_list_add(rcpts, addr) != ERR_OK)
+			return ERR_TOOBIG;
+	}
+	return ERR_OK;
+}
+
+static enum err
+unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
+    struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp)
+{
+	int pfd[2], status = 0;
+	pid_t pid;
+	struct intake_report rep;
+	enum err rc = ERR_OK;
+
+	mo->use_fds = true;
+	mo->fds[0] = msg_anon(mo);
+	mo->fds[1] = msg_anon(mo);
+	if (mo->fds[0] < 0 || mo->fds[1] < 0 || pipe2(pfd, O_CLOEXEC) != 0) {
+		errf(err, "cannot create the intake files: %s", strerror(errno));
+		rc = ERR_SPOOL;
+		goto out;
+	}
+	if ((pid = fork()) < 0) {
+		errf(err, "cannot fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		rc = ERR_SPOOL;
+		goto out;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child_parse(in, pfd[1], mo, cfg, secret, sp);
+	}
+	close(pfd[1]);
+	rc = read_report(pfd[0], &rep, rcpts, err);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == ERR_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		rc = ERR_INTERNAL;
+	if (rc == ERR_INTERNAL) {
+		errf(err, "the message intake process failed");
+		goto out;
+	}
+	if (rc == ERR_OK && rep.rc != ERR_OK)
+		rc = (enum err)rep.rc;
+	if (rc == ERR_OK) {
+		m->fd = mo->fds[rep.which];
+		mo->fds[rep.which] = -1;
+		m->size = rep.size;
+		m->eightbit = rep.eightbit;
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (mo->fds[i] >= 0)
+			close(mo->fds[i]);
+	mo->fds[0] = mo->fds[1] = -1;
+	mo->use_fds = false;
+	return rc;
+}
+
+enum err
+intake_read(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
+    struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp)
+{
+	if (privs_held())
+		return unprivileged(in, mo, m, rcpts, err, cfg, secret, sp);
+	return msg_read(in, mo, m, rcpts, err);
+}
