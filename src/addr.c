@@ -496,3 +496,20 @@ out:
 	gnutls_free(u.data);
 	return rc;
 }
+
+enum err
+addr_list_alabel(const struct addr_list *in, struct addr_list *out, const char **bad,
+    struct buf *why)
+{
+	enum err rc = ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < in->n; i++) {
+		char *a;
+		if ((rc = addr_alabel(in->v[i], &a, why)) != ERR_OK) {
+			*bad = in->v[i];
+			break;
+		}
+		rc = addr_list_add(out, a);
+		free(a);
+	}
+	return rc;
+}

@@ -55,6 +55,14 @@ enum err addr_check_envelope(const char *addr, bool null_ok, bool *utf8,
  * would turn the domain into). */
 enum err addr_alabel(const char *addr, char **out, struct buf *why) WUR;
 
+/* addr_list_alabel: append every address of in to out with its domain in
+ * A-labels (addr_alabel()), so u@bücher.example and
+ * u@xn--bcher-kva.example become one recipient. Errors: ERR_DATA with
+ * *bad the address of in that failed and the reason in why; ERR_TOOBIG
+ * past SMTP_RCPT_MAX. */
+enum err addr_list_alabel(const struct addr_list *in, struct addr_list *out,
+    const char **bad, struct buf *why) WUR;
+
 /* addr_domain: pointer to the domain after the last '@', or NULL. */
 const char *addr_domain(const char *addr);
 

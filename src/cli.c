@@ -303,3 +303,22 @@ cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct bu
 		return validate(o, err);
 	return ERR_OK;
 }
+
+void
+cli_submission(const struct opts *o, struct submission *sub)
+{
+	memset(sub, 0, sizeof *sub);
+	sub->sender = o->sender;
+	sub->rcpts = o->rcpts;
+	sub->nrcpts = o->nrcpts > 0 ? (size_t)o->nrcpts : 0;
+	sub->extract = o->extract;
+	sub->dot_ends = !o->dot_is_data;
+	sub->full_name = o->full_name;
+	sub->dsn_notify = o->dsn_notify;
+	sub->dsn_ret = o->dsn_ret;
+	sub->dsn_envid = o->envid;
+	sub->account = o->account;
+	sub->background = o->background;
+	sub->verbose = o->verbose;
+	sub->via = "-f";
+}

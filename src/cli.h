@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "submission.h"
 
 enum cli_mode {
 	MODE_SEND, MODE_LIST_QUEUE, MODE_NOOP, MODE_RUN_QUEUE, MODE_FLUSH,
@@ -46,5 +47,9 @@ enum err cli_parse(int argc, char **argv, const char *progname, struct opts *o,
     struct buf *err) WUR;
 
 void cli_usage(FILE *out);
+
+/* cli_submission: the request the command line makes (send mode): the
+ * strings point into o (and argv), which must outlive sub. */
+void cli_submission(const struct opts *o, struct submission *sub);
 
 #endif

@@ -7,6 +7,7 @@
 #include "intake.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -169,6 +170,10 @@ enum err
 intake_read(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
     struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp)
 {
+	if (!mo->tmpdir) {
+		const char *t = getenv("TMPDIR");
+		mo->tmpdir = t && *t == '/' ? t : "/tmp";
+	}
 	if (privs_held())
 		return unprivileged(in, mo, m, rcpts, err, cfg, secret, sp);
 	return msg_read(in, mo, m, rcpts, err);

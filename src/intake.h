@@ -12,7 +12,8 @@
 #include "spool.h"
 
 /* intake_read: read the message from in per mo into *m (msg_read()),
- * appending -t recipients to rcpts. With the set-group-ID privilege held,
+ * appending -t recipients to rcpts. mo->tmpdir NULL means $TMPDIR (when
+ * absolute), else /tmp. With the set-group-ID privilege held,
  * the caller's bytes are parsed in a child that gave the group up for
  * good and holds no secret (secret and cfg's secrets are wiped there, sp
  * closed): the parent creates the files first and takes back a bounded

@@ -27,7 +27,7 @@ static int verbose;
 static bool redacting;
 static bool syslog_open;
 static int log_fd = -1;
-static char last_said[2048];
+static char said[2048];
 static bool quiet;
 
 /* The -L tag comes from the caller: in a shared log it must not be able
@@ -134,22 +134,16 @@ say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_said, sizeof last_said, fmt, ap);
+	vsnprintf(said, sizeof said, fmt, ap);
 	va_end(ap);
 	if (!quiet)
-		fprintf(stderr, "sealpost: %s\n", last_said);
+		fprintf(stderr, "sealpost: %s\n", said);
 }
 
 void
 log_quiet(bool q)
 {
 	quiet = q;
-}
-
-const char *
-log_last_said(void)
-{
-	return last_said;
 }
 
 void

@@ -29,12 +29,9 @@ int log_verbose(void);
 
 /* say: a message for the user on stderr, "sealpost: " prefixed. */
 void say(const char *fmt, ...) PRINTF(1, 2);
-/* log_quiet: stop say() from writing to stderr (it still records the
- * text): for fuzzing, where stderr carries the sanitizers' reports. */
+/* log_quiet: stop say() from writing to stderr: for fuzzing and unit
+ * tests, where stderr carries the sanitizers' and cmocka's reports. */
 void log_quiet(bool quiet);
-/* log_last_said: the text of the last say(), without the prefix ("" if
- * none): a reason to pass on, e.g. in a -bs reply. */
-const char *log_last_said(void);
 /* debug: like say, only under -vv. */
 void debug(const char *fmt, ...) PRINTF(1, 2);
 /* log_msg: one line to the delivery log at syslog priority prio. */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* main.c: argv[0] dispatch and the pipeline: command line, configuration,
- * message intake, delivery, exit status. The only exit() besides fatalx();
- * every delivery outcome reaches the exit status through result_exitcode(). */
+/* main.c: argv[0] dispatch: command line, configuration, then one mode.
+ * The front end of every mode but -bs: it builds the submission, and it
+ * alone turns the outcome into stderr text and an exit status
+ * (outcome_present(), result_exitcode()). The only exit() besides
+ * fatalx(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -95,15 +97,115 @@ default_hostname(void)
 	return out;
 }
 
+/* The configuration, the log and the host name: EX_OK or EX_CONFIG. */
+static int
+load_config(const struct opts *o, struct config *cfg, struct buf *err)
+{
+	char cfgbuf[4096];
+	const char *path;
+
+	/* --check-config prints the file: with the group's privilege, only
+	 * root may see the system configuration that way. */
+	if (o->mode == MODE_CHECK_CONFIG && privs_held() && getuid() != 0)
+		privs_drop();
+	path = config_path(o, cfgbuf, sizeof cfgbuf);
+	if (config_load(cfg, path, err) != ERR_OK) {
+		/* Listing the queue needs no account: without any configuration
+		 * file, mailq shows the default queue. */
+		if (o->mode != MODE_LIST_QUEUE || o->config_file || access(path, F_OK) == 0) {
+			say("%s", buf_str(err));
+			return EX_CONFIG;
+		}
+		config_free(cfg);
+		config_defaults(cfg);
+	}
+	/* Still privileged here means the system's file: system mode. */
+	cfg->system = privs_held();
+	log_setup(cfg->log, cfg->log_path, o->log_tag);
+	if (!cfg->hostname)
+		cfg->hostname = default_hostname();
+	return EX_OK;
+}
+
+/* --check-config: a password_file is checked (permissions, readable,
+ * not empty) here too; a password_command is not run: it may have
+ * effects. */
+static int
+check_config(const struct config *cfg, struct buf *err)
+{
+	for (const struct account *a = cfg->accounts; a; a = a->next) {
+		struct buf secret;
+		enum err rc;
+		if (!a->password_file)
+			continue;
+		buf_init(&secret, SECRET_MAX);
+		rc = secret_get(a, cfg->command_timeout_ms, &secret, err);
+		buf_wipe(&secret);
+		if (rc != ERR_OK) {
+			say("%s", buf_str(err));
+			return EX_CONFIG;
+		}
+	}
+	config_dump(cfg, stdout);
+	return EX_OK;
+}
+
+static int
+probe(const struct config *cfg, const struct opts *o, struct buf *err)
+{
+	struct result res;
+	struct account *acct = config_pick_account(cfg, o->account, NULL, err);
+	if (!acct) {
+		say("%s", buf_str(err));
+		return EX_CONFIG;
+	}
+	if (acct->mode != ACCT_RELAY) {
+		say("account %s: mode = mx is not available in this build", acct->name);
+		return EX_CONFIG;
+	}
+	if (o->probe_domain) {
+		say("--probe=DOMAIN (MX mode) is not available in this build");
+		return EX_UNAVAILABLE;
+	}
+	if (deliver_probe(cfg, acct, cfg->hostname, stdout, &res) != ERR_OK) {
+		say("probe failed: %s", res.text);
+		return result_exitcode(&res, false);
+	}
+	return EX_OK;
+}
+
+/* A queue run or listing: what went wrong, if anything, and its status. */
+static int
+queue_status(const struct result *res)
+{
+	if (res->cls != RES_OK)
+		say("%s", res->text);
+	return result_exitcode(res, false);
+}
+
+/* Send mode: the command line's request, submitted and presented. */
+static int
+send_mode(const struct config *cfg, const struct opts *o)
+{
+	struct submission sub;
+	struct outcome res;
+	int status;
+	cli_submission(o, &sub);
+	outcome_init(&res);
+	submit(cfg, &sub, STDIN_FILENO, &res);
+	status = outcome_present(&res, o->verbose);
+	outcome_free(&res);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct config cfg;
 	struct buf err;
-	char cfgbuf[4096];
+	struct result qres = { 0 };
 	char *progname = xstrdup(argc > 0 ? argv[0] : "sealpost");
-	const char *path;
 	int status = EX_OK;
 	enum err rc;
 
@@ -132,69 +234,20 @@ main(int argc, char **argv)
 		break;
 	}
 
-	/* --check-config prints the file: with the group's privilege, only
-	 * root may see the system configuration that way. */
-	if (o.mode == MODE_CHECK_CONFIG && privs_held() && getuid() != 0)
-		privs_drop();
-	path = config_path(&o, cfgbuf, sizeof cfgbuf);
-	if ((rc = config_load(&cfg, path, &err)) != ERR_OK) {
-		/* Listing the queue needs no account: without any configuration
-		 * file, mailq shows the default queue. */
-		if (o.mode == MODE_LIST_QUEUE && !o.config_file && access(path, F_OK) != 0) {
-			config_free(&cfg);
-			config_defaults(&cfg);
-		} else {
-			say("%s", buf_str(&err));
-			status = EX_CONFIG;
-			goto out;
-		}
-	}
-	/* Still privileged here means the system's file: system mode. */
-	cfg.system = privs_held();
-	log_setup(cfg.log, cfg.log_path, o.log_tag);
-	if (!cfg.hostname)
-		cfg.hostname = default_hostname();
+	if ((status = load_config(&o, &cfg, &err)) != EX_OK)
+		goto out;
 	if (o.mode == MODE_CHECK_CONFIG) {
-		/* A password_file is checked (permissions, readable, not empty)
-		 * here too; a password_command is not run: it may have effects. */
-		for (const struct account *a = cfg.accounts; a; a = a->next) {
-			struct buf secret;
-			if (!a->password_file)
-				continue;
-			buf_init(&secret, SECRET_MAX);
-			rc = secret_get(a, cfg.command_timeout_ms, &secret, &err);
-			buf_wipe(&secret);
-			if (rc != ERR_OK) {
-				say("%s", buf_str(&err));
-				status = EX_CONFIG;
-				goto out;
-			}
-		}
-		config_dump(&cfg, stdout);
+		status = check_config(&cfg, &err);
 		goto out;
 	}
 
 	switch (o.mode) {
-	case MODE_PROBE: {
-		struct result res;
-		struct account *acct = config_pick_account(&cfg, o.account, NULL, &err);
-		if (!acct) {
-			say("%s", buf_str(&err));
-			status = EX_CONFIG;
-		} else if (acct->mode != ACCT_RELAY) {
-			say("account %s: mode = mx is not available in this build", acct->name);
-			status = EX_CONFIG;
-		} else if (o.probe_domain) {
-			say("--probe=DOMAIN (MX mode) is not available in this build");
-			status = EX_UNAVAILABLE;
-		} else if (deliver_probe(&cfg, acct, cfg.hostname, stdout, &res) != ERR_OK) {
-			say("probe failed: %s", res.text);
-			status = result_exitcode(&res, false);
-		}
+	case MODE_PROBE:
+		status = probe(&cfg, &o, &err);
 		break;
-	}
 	case MODE_LIST_QUEUE:
-		status = runq_list(&cfg, stdout);
+		runq_list(&cfg, stdout, &qres);
+		status = queue_status(&qres);
 		break;
 	case MODE_RUN_QUEUE:
 	case MODE_FLUSH:
@@ -204,7 +257,8 @@ main(int argc, char **argv)
 			say("-v is ignored for a run of the shared queue (root only)");
 			log_set_verbose(0);
 		}
-		status = runq_run(&cfg, o.mode == MODE_FLUSH);
+		runq_run(&cfg, o.mode == MODE_FLUSH, &qres);
+		status = queue_status(&qres);
 		break;
 	case MODE_SMTP_STDIO:
 		/* The SMTP dialogue is caller input parsed as it arrives: -bs runs
@@ -213,7 +267,7 @@ main(int argc, char **argv)
 		status = smtpd_stdio_run(&cfg, &o, STDIN_FILENO, STDOUT_FILENO);
 		break;
 	default:
-		status = submit_send(&cfg, &o, STDIN_FILENO, NULL);
+		status = send_mode(&cfg, &o);
 		break;
 	}
 out:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* result.c: classification names and the sysexits mapping. main.c calls
- * result_exitcode(); nothing else decides an exit status for a delivery. */
+/* result.c: classification names and the one map from a classified
+ * outcome to a sysexits status. submission.c (outcome_status()) and the
+ * queue commands use it; nothing else decides an exit status. */
 #include "result.h"
 
 #include <stdarg.h>
@@ -19,7 +20,7 @@ stage_str(enum stage s)
 		[STAGE_AUTH] = "AUTH", [STAGE_MAIL] = "MAIL FROM",
 		[STAGE_RCPT] = "RCPT TO", [STAGE_DATA] = "DATA",
 		[STAGE_BODY] = "message data", [STAGE_DOT] = "end of data",
-		[STAGE_QUIT] = "QUIT",
+		[STAGE_QUIT] = "QUIT", [STAGE_QUEUE] = "queue",
 	};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
@@ -53,6 +54,13 @@ result_exitcode(const struct result *r, bool queued)
 	}
 	switch (r->err) {
 	case ERR_USAGE: return EX_USAGE;
+	case ERR_AUTH: return EX_NOPERM;    /* allow_users: not this user */
+	case ERR_IO:
+		if (r->at == STAGE_INPUT)
+			return EX_NOINPUT;
+		if (r->at == STAGE_QUEUE)
+			return EX_IOERR;
+		break;
 	case ERR_DATA: return EX_DATAERR;
 	case ERR_CONFIG: return EX_CONFIG;
 	case ERR_SPOOL: return EX_CANTCREAT;

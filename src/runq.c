@@ -28,44 +28,7 @@
 #include "secret.h"
 #include "util.h"
 
-#ifndef SPOOLDIR
-#define SPOOLDIR "/var/spool/sealpost"
-#endif
-#define SYSTEM_SPOOL SPOOLDIR
 #define ORPHAN_AGE_S 3600
-
-enum err
-runq_queue_path(const struct config *cfg, char *out, size_t cap, struct buf *err)
-{
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	if (cfg->queue_dir) {
-		snprintf(out, cap, "%s", cfg->queue_dir);
-		return ERR_OK;
-	}
-	/* System mode: the group's spool, never a path from the environment. */
-	if (privs_held()) {
-		snprintf(out, cap, "%s", SYSTEM_SPOOL);
-		return ERR_OK;
-	}
-	/* The system spool only when it is ours: entries are checked to be
-	 * owned by the running user, so a spool shared by several users would
-	 * have their runs quarantine each other's mail. */
-	struct stat st;
-	if (stat(SYSTEM_SPOOL, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
-	    access(SYSTEM_SPOOL, W_OK | X_OK) == 0) {
-		snprintf(out, cap, "%s", SYSTEM_SPOOL);
-		return ERR_OK;
-	}
-	if (state && *state == '/')
-		snprintf(out, cap, "%s/sealpost/queue", state);
-	else if (home && *home == '/')
-		snprintf(out, cap, "%s/.local/state/sealpost/queue", home);
-	else {
-		errf(err, "no queue directory: set queue_dir, XDG_STATE_HOME or HOME");
-		return ERR_SPOOL;
-	}
-	return ERR_OK;
-}
 
 static int64_t
 backoff_s(const struct config *cfg, unsigned attempts)
@@ -367,17 +330,6 @@ out_noenv:
 	buf_free(&err);
 }
 
-/* The queue for a run or a listing; says why on stderr when it cannot. */
-static enum err
-open_queue(const struct config *cfg, struct spool *sp, char *path, size_t cap, struct buf *err)
-{
-	if (runq_queue_path(cfg, path, cap, err) != ERR_OK || spool_open(sp, path, err) != ERR_OK) {
-		say("%s", buf_str(err));
-		return ERR_SPOOL;
-	}
-	return ERR_OK;
-}
-
 /* Whether entry id was submitted by the calling user (its message file is
  * theirs: only sealpost, acting for them, can have created it). */
 static bool
@@ -393,20 +345,27 @@ cmp_id(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-runq_run(const struct config *cfg, bool flush)
+/* The queue could not be opened or listed: res says so (73 or 74). */
+static void
+queue_failed(struct result *res, enum err e, struct buf *err)
+{
+	result_set(res, RES_PERM, STAGE_QUEUE, e, "%s", buf_str(err));
+	buf_free(err);
+}
+
+void
+runq_run(const struct config *cfg, bool flush, struct result *res)
 {
 	struct spool sp;
 	struct buf err;
-	char path[PATH_MAX];
 	char **ids = NULL;
 	size_t n = 0;
-	int status = 0;
 
+	result_set(res, RES_OK, STAGE_NONE, ERR_OK, "queue run done");
 	buf_init(&err, 4096);
-	if (open_queue(cfg, &sp, path, sizeof path, &err) != ERR_OK) {
-		buf_free(&err);
-		return 73;
+	if (spool_open_queue(&sp, cfg->queue_dir, &err) != ERR_OK) {
+		queue_failed(res, ERR_SPOOL, &err);
+		return;
 	}
 	spool_cleanup_orphans(&sp, ORPHAN_AGE_S);
 	/* In the shared queue an ordinary user's run is for their own mail
@@ -421,8 +380,8 @@ runq_run(const struct config *cfg, bool flush)
 	size_t nseen = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		if (spool_list(&sp, &ids, &n) != ERR_OK) {
-			say("cannot list the queue in %s", path);
-			status = 74;
+			result_set(res, RES_PERM, STAGE_QUEUE, ERR_IO, "cannot list the queue in %s",
+			    sp.path);
 			break;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -463,30 +422,29 @@ runq_run(const struct config *cfg, bool flush)
 	deliver_cache_close(&cache);
 	spool_close(&sp);
 	buf_free(&err);
-	return status;
 }
 
-int
-runq_list(const struct config *cfg, FILE *out)
+void
+runq_list(const struct config *cfg, FILE *out, struct result *res)
 {
 	static const char *const states[] = { "pending", "sent", "failed" };
 	struct spool sp;
 	struct buf err;
-	char path[PATH_MAX];
 	char **ids = NULL;
 	size_t n = 0, shown = 0;
 	int64_t now = (int64_t)time(NULL);
 
+	result_set(res, RES_OK, STAGE_NONE, ERR_OK, "queue listed");
 	buf_init(&err, 4096);
-	if (open_queue(cfg, &sp, path, sizeof path, &err) != ERR_OK) {
-		buf_free(&err);
-		return 73;
+	if (spool_open_queue(&sp, cfg->queue_dir, &err) != ERR_OK) {
+		queue_failed(res, ERR_SPOOL, &err);
+		return;
 	}
 	if (spool_list(&sp, &ids, &n) != ERR_OK) {
-		say("cannot list the queue in %s", path);
+		errf(&err, "cannot list the queue in %s", sp.path);
 		spool_close(&sp);
-		buf_free(&err);
-		return 74;
+		queue_failed(res, ERR_IO, &err);
+		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct envelope env;
@@ -528,7 +486,6 @@ runq_list(const struct config *cfg, FILE *out)
 		fprintf(out, "-- %zu message%s in the queue\n", shown, shown == 1 ? "" : "s");
 	spool_close(&sp);
 	buf_free(&err);
-	return 0;
 }
 
 void
@@ -563,15 +520,15 @@ runq_spawn(const struct config *cfg, const char *id, int lockfd)
 		struct spool sp;
 		log_msg(LOG_INFO, "%s: background delivery (pid %ld)", id, (long)getpid());
 		struct buf err;
-		char path[PATH_MAX];
 		buf_init(&err, 1024);
-		if (runq_queue_path(cfg, path, sizeof path, &err) == ERR_OK &&
-		    spool_open(&sp, path, &err) == ERR_OK) {
+		if (spool_open_queue(&sp, cfg->queue_dir, &err) == ERR_OK) {
 			runq_attempt(cfg, &sp, id, lockfd, true, NULL);
 			spool_close(&sp);
 		}
 		close(lockfd);
 		buf_free(&err);
 	}
-	_exit(runq_run(cfg, false));
+	struct result res = { 0 };
+	runq_run(cfg, false, &res);
+	_exit(result_exitcode(&res, false));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* runq.h: queue runs (-q, --flush, background children), the queue
- * listing (-bp, mailq) and where the queue lives. */
+ * listing (-bp, mailq). */
 #ifndef SEALPOST_RUNQ_H
 #define SEALPOST_RUNQ_H
 
@@ -10,23 +10,18 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "result.h"
 #include "spool.h"
-
-/* runq_queue_path: queue_dir from the configuration; else the system spool
- * when it exists and we may write it; else $XDG_STATE_HOME/sealpost/queue
- * (default ~/.local/state/sealpost/queue). Errors: ERR_SPOOL when none can
- * be named (no HOME). */
-enum err runq_queue_path(const struct config *cfg, char *out, size_t cap,
-    struct buf *err) WUR;
 
 /* runq_run: attempt every entry whose retry time has come (all of them
  * with flush), per recipient; bounce permanent failures and expired
- * entries; quarantine corrupt ones. Returns an exit status: 0, or 73 when
- * the queue cannot be opened. */
-int runq_run(const struct config *cfg, bool flush);
+ * entries; quarantine corrupt ones. res: RES_OK, or RES_PERM at
+ * STAGE_QUEUE when the queue cannot be opened (ERR_SPOOL) or listed
+ * (ERR_IO). Per-entry outcomes are logged, not returned. */
+void runq_run(const struct config *cfg, bool flush, struct result *res);
 
-/* runq_list: print the queue (mailq). Returns an exit status. */
-int runq_list(const struct config *cfg, FILE *out);
+/* runq_list: print the queue (mailq) to out; res as for runq_run(). */
+void runq_list(const struct config *cfg, FILE *out, struct result *res);
 
 /* runq_spawn: fork a detached process (new session, stdio on /dev/null)
  * that delivers entry id through lockfd (its flock held across the fork)

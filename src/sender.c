@@ -159,13 +159,13 @@ caller_groups(size_t *n)
 
 enum err
 sender_enforce(const struct config *cfg, const struct account *acct,
-    const struct opts *o, const char *from_q, char **sender, char **trace,
-    struct buf *err)
+    const struct submission *sub, const char *from_q, char **sender, char **trace,
+    struct buf *notes, struct buf *err)
 {
 	uid_t uid = getuid();
 	struct passwd *pw = getpwuid(uid);
 	char *user = pw && pw->pw_name ? xstrdup(pw->pw_name) : NULL, uidname[32];
-	const char *requested = o->sender ? *sender : NULL, *set_addr = NULL;
+	const char *requested = sub->sender ? *sender : NULL, *set_addr = NULL;
 	bool overridden = false;
 	enum err rc = ERR_OK;
 	size_t ng = 0;
@@ -190,9 +190,10 @@ sender_enforce(const struct config *cfg, const struct account *acct,
 			log_msg(LOG_INFO, "%s (%s): sender <%s> replaced by <%s>"
 			    " (account %s: from_override)", user ? user : "?", uidname, clean,
 			    use, acct->name);
-			if (o->verbose)
-				say("notice: sender <%s> replaced by <%s> (account %s: from_override)",
-				    clean, use, acct->name);
+			if (sub->verbose)
+				(void)!buf_addf(notes, "%snotice: sender <%s> replaced by <%s>"
+				    " (account %s: from_override)", notes->len ? "\n" : "", clean, use,
+				    acct->name);
 			free(*sender);
 			*sender = xstrdup(use);
 		} else if (uid != 0 && (!from_q || strcasecmp(requested, from_q) != 0)) {
@@ -207,7 +208,7 @@ sender_enforce(const struct config *cfg, const struct account *acct,
 		/* Fail closed: in system mode no message leaves untraced. */
 		if (sender_trace(&t, cfg->hostname ? cfg->hostname : "localhost",
 		    (unsigned long)uid, date, user ? user : uidname, set_addr,
-		    o->mode == MODE_SMTP_STDIO ? "-bs" : "-f") == ERR_OK) {
+		    sub->via ? sub->via : "-f") == ERR_OK) {
 			*trace = buf_take(&t);
 		} else {
 			errf(err, "cannot format the Received: trace field");

@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "cli.h"
+#include "submission.h"
 #include "config.h"
 #include "err.h"
 
@@ -51,15 +51,15 @@ enum err sender_trace(struct buf *out, const char *hostname, unsigned long uid,
 /* sender_enforce: apply the picked account's allow_users and
  * from_override to the calling user (getuid(), its password entry, its
  * real and supplementary groups). *sender is the envelope sender so far
- * (malloc'd, qualified); o->sender says whether one was requested; from_q
- * is the account's from, qualified (or NULL). When the policy overrides
- * the sender, *sender is replaced by a copy of from_q, the fact is logged
- * (info) and, under -v, said on stderr. In system mode (cfg->system)
+ * (malloc'd, qualified); sub->sender says whether one was requested;
+ * from_q is the account's from, qualified (or NULL). When the policy
+ * overrides the sender, *sender is replaced by a copy of from_q, the fact
+ * is logged (info) and, under -v, added to notes for the caller. In system mode (cfg->system)
  * *trace receives the header lines of sender_trace() (malloc'd; else
  * NULL). Errors: ERR_AUTH (the user may not use the account; the reason,
  * naming both, in err), ERR_INTERNAL (the trace could not be formatted). */
 enum err sender_enforce(const struct config *cfg, const struct account *acct,
-    const struct opts *o, const char *from_q, char **sender, char **trace,
-    struct buf *err) WUR;
+    const struct submission *sub, const char *from_q, char **sender, char **trace,
+    struct buf *notes, struct buf *err) WUR;
 
 #endif

@@ -24,6 +24,7 @@
 #include "deadline.h"
 #include "log.h"
 #include "spool.h"
+#include "cli.h"
 #include "submit.h"
 #include "util.h"
 
@@ -40,6 +41,11 @@ struct bs {
 	uint64_t timeout_ms;
 	const struct config *cfg;
 	const struct opts *o;
+	/* The dialogue so far. */
+	bool have_helo, have_mail, done;
+	char sender[SMTP_PATH_MAX + 1];
+	struct addr_list rcpts;
+	int status;                 /* the exit status once done */
 };
 
 static enum err
@@ -204,190 +210,231 @@ read_data(struct bs *b, int fd)
 	return rc;
 }
 
-/* Hand one complete message to the pipeline and answer for it. */
+/* The last line the caller saw on stderr for out, sanitised for a reply. */
+static void
+last_line(const struct outcome *out, char *why, size_t cap)
+{
+	const char *t = out->text;
+	if (!*t) {
+		const char *n = buf_str(&out->notes), *nl = strrchr(n, '\n');
+		t = nl ? nl + 1 : n;
+	}
+	str_sanitize(why, cap, t, strlen(t));
+}
+
+/* Hand one complete message to submit() and answer for it: the reply
+ * carries the outcome's exit class and the words the caller would see on
+ * stderr (which it also gets there, as from the command line). */
 static enum err
 deliver(struct bs *b, const char *sender, struct addr_list *rcpts, int fd)
 {
-	struct opts o = *b->o;
-	char id[SPOOL_ID_LEN + 1] = "";
+	struct submission sub;
+	struct outcome out;
+	char why[300];
 	int status;
+	enum err rc;
 
-	o.sender = *sender ? sender : "<>";
-	o.rcpts = rcpts->v;
-	o.nrcpts = (int)rcpts->n;
-	o.extract = false;
-	o.dot_is_data = true;
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return reply(b, "451 4.3.0 cannot rewind the message");
-	status = submit_send(b->cfg, &o, fd, id);
-	char why[300];
-	str_sanitize(why, sizeof why, log_last_said(), strlen(log_last_said()));
+	cli_submission(b->o, &sub);
+	sub.sender = *sender ? sender : "<>";
+	sub.rcpts = rcpts->v;
+	sub.nrcpts = rcpts->n;
+	sub.extract = false;
+	sub.dot_ends = false;
+	sub.via = "-bs";
+	outcome_init(&out);
+	submit(b->cfg, &sub, fd, &out);
+	status = outcome_present(&out, b->o->verbose);
+	last_line(&out, why, sizeof why);
 	switch (status) {
 	case EX_OK:
-		return reply(b, "250 2.0.0 Ok: %s as %s", "accepted", id);
+		rc = reply(b, "250 2.0.0 Ok: %s as %s", "accepted", out.id);
+		break;
 	case EX_DATAERR:
-		return reply(b, "554 5.6.0 %s", why);
+		rc = reply(b, "554 5.6.0 %s", why);
+		break;
 	case EX_NOUSER:
-		return reply(b, "550 5.1.1 %s", why);
+		rc = reply(b, "550 5.1.1 %s", why);
+		break;
 	case EX_UNAVAILABLE:
 	case EX_NOHOST:
-		return reply(b, "554 5.0.0 %s", why);
+		rc = reply(b, "554 5.0.0 %s", why);
+		break;
 	case EX_USAGE:
-		return reply(b, "554 5.5.4 %s", why);
+		rc = reply(b, "554 5.5.4 %s", why);
+		break;
 	default:
-		return reply(b, "451 4.3.0 %s", why);
+		rc = reply(b, "451 4.3.0 %s", why);
+		break;
 	}
+	outcome_free(&out);
+	return rc;
+}
+
+static void
+reset_txn(struct bs *b)
+{
+	b->have_mail = false;
+	addr_list_free(&b->rcpts);
+}
+
+static enum err
+cmd_helo(struct bs *b, const char *verb, const char *arg)
+{
+	if (!*arg)
+		return reply(b, "501 5.5.4 %s needs a domain", verb);
+	b->have_helo = true;
+	reset_txn(b);
+	return toupper((unsigned char)verb[0]) == 'E' ?
+	    reply(b, "250-%s\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
+	    "250-ENHANCEDSTATUSCODES\r\n250 HELP", b->cfg->hostname) :
+	    reply(b, "250 %s", b->cfg->hostname);
+}
+
+static enum err
+cmd_mail(struct bs *b, const char *arg)
+{
+	bool utf8 = false;
+	const char *why = NULL;
+	if (!b->have_helo)
+		return reply(b, "503 5.5.1 send EHLO or HELO first");
+	if (b->have_mail)
+		return reply(b, "503 5.5.1 nested MAIL command");
+	if (strncasecmp(arg, "FROM:", 5) != 0 ||
+	    smtpd_stdio_path(arg + 5, b->sender, sizeof b->sender) != 0)
+		return reply(b, "501 5.5.4 syntax: MAIL FROM:<address>");
+	if (addr_check_envelope(b->sender, true, &utf8, &why) != ERR_OK &&
+	    strchr(b->sender, '@'))
+		return reply(b, "553 5.1.7 bad sender address: %s", why);
+	b->have_mail = true;
+	return reply(b, "250 2.1.0 Ok");
+}
+
+static enum err
+cmd_rcpt(struct bs *b, const char *arg)
+{
+	char to[SMTP_PATH_MAX + 1];
+	if (!b->have_mail)
+		return reply(b, "503 5.5.1 need MAIL first");
+	if (strncasecmp(arg, "TO:", 3) != 0 || smtpd_stdio_path(arg + 3, to, sizeof to) != 0 ||
+	    !*to)
+		return reply(b, "501 5.5.4 syntax: RCPT TO:<address>");
+	if (has_ctl(to, strlen(to)))
+		return reply(b, "553 5.1.3 bad recipient address");
+	if (addr_list_add(&b->rcpts, to) != ERR_OK)
+		return reply(b, "452 4.5.3 too many recipients");
+	return reply(b, "250 2.1.5 Ok");
+}
+
+/* DATA: the message into a memory file, then submitted. The caller
+ * ending or stalling inside DATA ends the dialogue. */
+static enum err
+cmd_data(struct bs *b, const char *arg)
+{
+	enum err rc, dr;
+	int fd;
+	if (!b->have_mail || b->rcpts.n == 0)
+		return reply(b, "503 5.5.1 need %s first", b->have_mail ? "RCPT" : "MAIL");
+	if (*arg)
+		return reply(b, "501 5.5.4 DATA takes no parameters");
+	if ((fd = memfd_create("sealpost-bs", MFD_CLOEXEC)) < 0)
+		return reply(b, "451 4.3.0 cannot store the message: %s", strerror(errno));
+	if ((rc = reply(b, "354 End data with <CR><LF>.<CR><LF>")) != ERR_OK) {
+		close(fd);
+		return rc;
+	}
+	dr = read_data(b, fd);
+	if (dr == ERR_OK)
+		rc = deliver(b, b->sender, &b->rcpts, fd);
+	else if (dr == ERR_TOOBIG)
+		rc = reply(b, "554 5.6.0 a data line is longer than %d octets", BS_DATA_LINE_MAX);
+	else if (dr == ERR_EOF || dr == ERR_TIMEOUT || dr == ERR_IO) {
+		b->status = dr == ERR_EOF ? EX_USAGE : dr == ERR_TIMEOUT ? EX_TEMPFAIL : EX_IOERR;
+		b->done = true;
+	} else
+		rc = reply(b, "451 4.3.0 cannot store the message");
+	reset_txn(b);
+	close(fd);
+	return rc;
+}
+
+/* One command line: its verb's handler. */
+static enum err
+command(struct bs *b, char *line)
+{
+	char verb[8];
+	size_t vl = strcspn(line, " ");
+	const char *arg = line + vl + (line[vl] == ' ');
+
+	if (has_ctl(line, b->line.len))
+		return reply(b, "500 5.5.2 control characters in the command");
+	snprintf(verb, sizeof verb, "%.*s", (int)(vl < 7 ? vl : 7), line);
+	if (vl > 4)
+		verb[0] = '\0';
+	if (strcasecmp(verb, "EHLO") == 0 || strcasecmp(verb, "HELO") == 0)
+		return cmd_helo(b, verb, arg);
+	if (strcasecmp(verb, "MAIL") == 0)
+		return cmd_mail(b, arg);
+	if (strcasecmp(verb, "RCPT") == 0)
+		return cmd_rcpt(b, arg);
+	if (strcasecmp(verb, "DATA") == 0)
+		return cmd_data(b, arg);
+	if (strcasecmp(verb, "RSET") == 0) {
+		reset_txn(b);
+		return reply(b, "250 2.0.0 Ok");
+	}
+	if (strcasecmp(verb, "NOOP") == 0)
+		return reply(b, "250 2.0.0 Ok");
+	if (strcasecmp(verb, "VRFY") == 0)
+		return reply(b, "252 2.5.0 cannot verify, but will accept and attempt delivery");
+	if (strcasecmp(verb, "HELP") == 0)
+		return reply(b, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP QUIT");
+	if (strcasecmp(verb, "QUIT") == 0) {
+		(void)reply(b, "221 2.0.0 Bye");
+		b->status = EX_OK;
+		b->done = true;
+		return ERR_OK;
+	}
+	return reply(b, "502 5.5.2 command not recognized");
 }
 
 int
 smtpd_stdio_run(const struct config *cfg, const struct opts *o, int in, int out)
 {
-	struct bs b = { .in = in, .out = out, .cfg = cfg, .o = o };
-	struct addr_list rcpts;
-	char sender[SMTP_PATH_MAX + 1];
-	bool have_helo = false, have_mail = false;
-	int status = EX_OK;
+	struct bs b = { .in = in, .out = out, .cfg = cfg, .o = o, .status = EX_OK };
 
 	buf_init(&b.line, BS_DATA_LINE_MAX);
-	addr_list_init(&rcpts);
+	addr_list_init(&b.rcpts);
 	b.timeout_ms = cfg->command_timeout_ms;
-	if (reply(&b, "220 %s ESMTP sealpost (local submission)", cfg->hostname) != ERR_OK)
-		return EX_IOERR;
-	for (;;) {
+	if (reply(&b, "220 %s ESMTP sealpost (local submission)", cfg->hostname) != ERR_OK) {
+		b.status = EX_IOERR;
+		b.done = true;
+	}
+	while (!b.done) {
 		enum err rc;
+		char empty[1] = "";
 		b.dl = deadline_after_ms(b.timeout_ms);
 		/* 512 octets with CRLF; the CR is still on the line here. */
 		rc = bs_getline(&b, SMTP_CMD_LINE_MAX - 1);
 		if (rc == ERR_TOOBIG) {
 			rc = reply(&b, "500 5.5.6 line too long");
-			if (rc != ERR_OK)
-				break;
-			continue;
-		}
-		if (rc == ERR_EOF) {
-			status = EX_USAGE;  /* no QUIT: the caller stopped talking */
+		} else if (rc == ERR_EOF) {
+			b.status = EX_USAGE;    /* no QUIT: the caller stopped talking */
 			break;
-		}
-		if (rc == ERR_TIMEOUT) {
+		} else if (rc == ERR_TIMEOUT) {
 			(void)reply(&b, "421 4.4.2 %s timeout, closing", cfg->hostname);
-			status = EX_TEMPFAIL;
+			b.status = EX_TEMPFAIL;
 			break;
+		} else if (rc == ERR_OK) {
+			rc = command(&b, b.line.data ? b.line.data : empty);
 		}
 		if (rc != ERR_OK) {
-			status = EX_IOERR;
-			break;
-		}
-		char empty[1] = "";
-		char *line = b.line.data ? b.line.data : empty;
-		if (has_ctl(line, b.line.len)) {
-			rc = reply(&b, "500 5.5.2 control characters in the command");
-			if (rc != ERR_OK)
-				break;
-			continue;
-		}
-		char verb[8];
-		size_t vl = strcspn(line, " ");
-		snprintf(verb, sizeof verb, "%.*s", (int)(vl < 7 ? vl : 7), line);
-		const char *arg = line + vl + (line[vl] == ' ');
-		if (vl > 4)
-			verb[0] = '\0';
-
-		if (strcasecmp(verb, "EHLO") == 0 || strcasecmp(verb, "HELO") == 0) {
-			if (!*arg) {
-				rc = reply(&b, "501 5.5.4 %s needs a domain", verb);
-			} else {
-				have_helo = true;
-				have_mail = false;
-				addr_list_free(&rcpts);
-				rc = toupper((unsigned char)verb[0]) == 'E' ?
-				    reply(&b, "250-%s\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
-				    "250-ENHANCEDSTATUSCODES\r\n250 HELP", cfg->hostname) :
-				    reply(&b, "250 %s", cfg->hostname);
-			}
-		} else if (strcasecmp(verb, "MAIL") == 0) {
-			bool utf8 = false;
-			const char *why = NULL;
-			if (!have_helo)
-				rc = reply(&b, "503 5.5.1 send EHLO or HELO first");
-			else if (have_mail)
-				rc = reply(&b, "503 5.5.1 nested MAIL command");
-			else if (strncasecmp(arg, "FROM:", 5) != 0 ||
-			    smtpd_stdio_path(arg + 5, sender, sizeof sender) != 0)
-				rc = reply(&b, "501 5.5.4 syntax: MAIL FROM:<address>");
-			else if (addr_check_envelope(sender, true, &utf8, &why) != ERR_OK &&
-			    strchr(sender, '@'))
-				rc = reply(&b, "553 5.1.7 bad sender address: %s", why);
-			else {
-				have_mail = true;
-				rc = reply(&b, "250 2.1.0 Ok");
-			}
-		} else if (strcasecmp(verb, "RCPT") == 0) {
-			char to[SMTP_PATH_MAX + 1];
-			if (!have_mail)
-				rc = reply(&b, "503 5.5.1 need MAIL first");
-			else if (strncasecmp(arg, "TO:", 3) != 0 ||
-			    smtpd_stdio_path(arg + 3, to, sizeof to) != 0 || !*to)
-				rc = reply(&b, "501 5.5.4 syntax: RCPT TO:<address>");
-			else if (has_ctl(to, strlen(to)))
-				rc = reply(&b, "553 5.1.3 bad recipient address");
-			else if (addr_list_add(&rcpts, to) != ERR_OK)
-				rc = reply(&b, "452 4.5.3 too many recipients");
-			else
-				rc = reply(&b, "250 2.1.5 Ok");
-		} else if (strcasecmp(verb, "DATA") == 0) {
-			if (!have_mail || rcpts.n == 0) {
-				rc = reply(&b, "503 5.5.1 need %s first", have_mail ? "RCPT" : "MAIL");
-			} else if (*arg) {
-				rc = reply(&b, "501 5.5.4 DATA takes no parameters");
-			} else {
-				int fd = memfd_create("sealpost-bs", MFD_CLOEXEC);
-				if (fd < 0) {
-					rc = reply(&b, "451 4.3.0 cannot store the message: %s",
-					    strerror(errno));
-				} else if ((rc = reply(&b, "354 End data with <CR><LF>.<CR><LF>")) ==
-				    ERR_OK) {
-					enum err dr = read_data(&b, fd);
-					if (dr == ERR_OK)
-						rc = deliver(&b, sender, &rcpts, fd);
-					else if (dr == ERR_TOOBIG)
-						rc = reply(&b, "554 5.6.0 a data line is longer than %d octets",
-						    BS_DATA_LINE_MAX);
-					else if (dr == ERR_EOF || dr == ERR_TIMEOUT || dr == ERR_IO) {
-						status = dr == ERR_EOF ? EX_USAGE : dr == ERR_TIMEOUT ?
-						    EX_TEMPFAIL : EX_IOERR;
-						close(fd);
-						break;
-					} else
-						rc = reply(&b, "451 4.3.0 cannot store the message");
-					have_mail = false;
-					addr_list_free(&rcpts);
-				}
-				if (fd >= 0)
-					close(fd);
-			}
-		} else if (strcasecmp(verb, "RSET") == 0) {
-			have_mail = false;
-			addr_list_free(&rcpts);
-			rc = reply(&b, "250 2.0.0 Ok");
-		} else if (strcasecmp(verb, "NOOP") == 0) {
-			rc = reply(&b, "250 2.0.0 Ok");
-		} else if (strcasecmp(verb, "VRFY") == 0) {
-			rc = reply(&b, "252 2.5.0 cannot verify, but will accept and attempt delivery");
-		} else if (strcasecmp(verb, "HELP") == 0) {
-			rc = reply(&b, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP QUIT");
-		} else if (strcasecmp(verb, "QUIT") == 0) {
-			(void)reply(&b, "221 2.0.0 Bye");
-			status = EX_OK;
-			break;
-		} else {
-			rc = reply(&b, "502 5.5.2 command not recognized");
-		}
-		if (rc != ERR_OK) {
-			status = EX_IOERR;
+			b.status = EX_IOERR;
 			break;
 		}
 	}
-	addr_list_free(&rcpts);
+	addr_list_free(&b.rcpts);
 	buf_free(&b.line);
-	return status;
+	return b.status;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* smtpd_stdio.h: -bs, a minimal SMTP server on stdin/stdout (doc/decisions.md D4).
  * The peer is the local caller (PHP, Symfony Mailer, Drupal): no AUTH, no
- * STARTTLS. Each accepted message goes through submit_send(). */
+ * STARTTLS. Each accepted message goes through submit(); the outcome becomes the reply. */
 #ifndef SEALPOST_SMTPD_STDIO_H
 #define SEALPOST_SMTPD_STDIO_H
 

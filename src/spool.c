@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,11 @@
 #include "bounds.h"
 #include "privs.h"
 #include "util.h"
+
+#ifndef SPOOLDIR
+#define SPOOLDIR "/var/spool/sealpost"
+#endif
+#define SYSTEM_SPOOL SPOOLDIR
 
 #define ENV_MAX (4 * 1024 * 1024)
 
@@ -107,6 +113,49 @@ spool_open(struct spool *sp, const char *path, struct buf *err)
 		return ERR_SPOOL;
 	}
 	return ERR_OK;
+}
+
+/* Where the queue lives (see spool_open_queue()). */
+static enum err
+queue_path(const char *queue_dir, char *out, size_t cap, struct buf *err)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (queue_dir) {
+		snprintf(out, cap, "%s", queue_dir);
+		return ERR_OK;
+	}
+	/* System mode: the group's spool, never a path from the environment. */
+	if (privs_held()) {
+		snprintf(out, cap, "%s", SYSTEM_SPOOL);
+		return ERR_OK;
+	}
+	/* The system spool only when it is ours: entries are checked to be
+	 * owned by the running user, so a spool shared by several users would
+	 * have their runs quarantine each other's mail. */
+	struct stat st;
+	if (stat(SYSTEM_SPOOL, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    access(SYSTEM_SPOOL, W_OK | X_OK) == 0) {
+		snprintf(out, cap, "%s", SYSTEM_SPOOL);
+		return ERR_OK;
+	}
+	if (state && *state == '/')
+		snprintf(out, cap, "%s/sealpost/queue", state);
+	else if (home && *home == '/')
+		snprintf(out, cap, "%s/.local/state/sealpost/queue", home);
+	else {
+		errf(err, "no queue directory: set queue_dir, XDG_STATE_HOME or HOME");
+		return ERR_SPOOL;
+	}
+	return ERR_OK;
+}
+
+enum err
+spool_open_queue(struct spool *sp, const char *queue_dir, struct buf *err)
+{
+	char path[PATH_MAX];
+	if (queue_path(queue_dir, path, sizeof path, err) != ERR_OK)
+		return ERR_SPOOL;
+	return spool_open(sp, path, err);
 }
 
 void

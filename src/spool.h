@@ -38,6 +38,14 @@ struct spool {
  * and each entry must belong to the group rather than to us. Errors:
  * ERR_SPOOL with the reason in err. */
 enum err spool_open(struct spool *sp, const char *path, struct buf *err) WUR;
+
+/* spool_open_queue: the one way the rest of sealpost opens the queue.
+ * Where it lives: queue_dir (from the configuration) when set; with the
+ * set-group-ID privilege always the system spool; else the system spool
+ * when it exists and belongs to us; else $XDG_STATE_HOME/sealpost/queue
+ * (default ~/.local/state/sealpost/queue). Then as spool_open(). Errors:
+ * ERR_SPOOL (no HOME to name a queue by, or spool_open() refused). */
+enum err spool_open_queue(struct spool *sp, const char *queue_dir, struct buf *err) WUR;
 void spool_close(struct spool *sp);
 
 /* spool_anon: an anonymous 0600 file in the queue's file system for

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* fuzz_bs_dialogue.c: the whole -bs server (smtpd_stdio_run) on arbitrary
  * caller input: commands, state changes, DATA framing and unstuffing. A
- * message that completes goes through submit_send() to 127.0.0.1:1, which
+ * message that completes goes through submit() to 127.0.0.1:1, which
  * refuses at once (queue = no), so nothing leaves the machine. The server
  * must end (QUIT, end of input or error) without crashing. */
 #include <stddef.h>

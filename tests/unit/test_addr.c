@@ -731,6 +731,36 @@ alabel_refuses_what_is_no_idn(void **state)
 	    "not a valid internationalised domain name");
 }
 
+/* A list converts as a whole: U- and A-label spellings of one mailbox fold
+ * into one recipient; the first address that cannot convert is named. */
+static void
+alabel_list_folds_and_names_the_bad_one(void **state)
+{
+	struct addr_list in, out;
+	struct buf why;
+	const char *bad = NULL;
+	(void)state;
+	addr_list_init(&in);
+	addr_list_init(&out);
+	buf_init(&why, 1024);
+	assert_int_equal(addr_list_add(&in, "u@b\xc3\xbc" "cher.example"), ERR_OK);
+	assert_int_equal(addr_list_add(&in, "u@xn--bcher-kva.example"), ERR_OK);
+	assert_int_equal(addr_list_add(&in, "v@example.org"), ERR_OK);
+	assert_int_equal(addr_list_alabel(&in, &out, &bad, &why), ERR_OK);
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.v[0], "u@xn--bcher-kva.example");
+	assert_string_equal(out.v[1], "v@example.org");
+	assert_null(bad);
+	assert_int_equal(addr_list_add(&in, "w@-bad\xc3\xbc-.example"), ERR_OK);
+	assert_int_equal(addr_list_alabel(&in, &out, &bad, &why), ERR_DATA);
+	assert_non_null(bad);
+	assert_string_equal(bad, "w@-bad\xc3\xbc-.example");
+	assert_true(buf_str(&why)[0] != '\0');
+	addr_list_free(&in);
+	addr_list_free(&out);
+	buf_free(&why);
+}
+
 int
 main(void)
 {
@@ -779,6 +809,7 @@ main(void)
 		cmocka_unit_test(alabel_converts_a_good_idn),
 		cmocka_unit_test(alabel_refuses_a_mapping_that_changes_or_drops),
 		cmocka_unit_test(alabel_refuses_what_is_no_idn),
+		cmocka_unit_test(alabel_list_folds_and_names_the_bad_one),
 	};
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
 }

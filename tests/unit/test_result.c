@@ -48,6 +48,13 @@ static const struct row table[] = {
 	{ RES_PERM, STAGE_CONFIG, ERR_CONFIG, 0, false, EX_CONFIG },
 	{ RES_PERM, STAGE_INPUT, ERR_SPOOL, 0, false, EX_CANTCREAT },
 	{ RES_PERM, STAGE_NONE, ERR_INTERNAL, 0, false, EX_SOFTWARE },
+	/* Before anything was sent: stdin unreadable, a user allow_users
+	 * refuses. */
+	{ RES_PERM, STAGE_INPUT, ERR_IO, 0, false, EX_NOINPUT },
+	{ RES_PERM, STAGE_CONFIG, ERR_AUTH, 0, false, EX_NOPERM },
+	/* The queue of a run or listing: cannot be opened, cannot be read. */
+	{ RES_PERM, STAGE_QUEUE, ERR_SPOOL, 0, false, EX_CANTCREAT },
+	{ RES_PERM, STAGE_QUEUE, ERR_IO, 0, false, EX_IOERR },
 };
 
 static void
