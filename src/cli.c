@@ -211,6 +211,33 @@ validate(struct opts *o, struct buf *err)
 	return ERR_OK;
 }
 
+/* -b, -o, -d, -A, -q, -Q: the rest of the word is the value (for -o, or
+ * the next word; for -q, an optional interval word that is ignored). */
+static enum err
+word_opt(struct opts *o, char f, const char *v, int argc, char **argv, int *i,
+    struct buf *err)
+{
+	if (f == 'o' && !*v) {
+		/* "-o x value" form: the option letter is the next word. */
+		if (*i + 1 >= argc)
+			return usage_err(err, "-o needs an option", NULL);
+		v = argv[++*i];
+	}
+	if (f == 'b')
+		return *v ? set_b(o, v, err) : usage_err(err, "-b needs a mode", NULL);
+	if (f == 'o')
+		return set_o(o, v, err);
+	if (f == 'q') {
+		/* -q, -qTIME, -q TIME: the interval is ignored. */
+		o->mode = MODE_RUN_QUEUE;
+		if (!*v && *i + 1 < argc && argv[*i + 1][0] >= '0' && argv[*i + 1][0] <= '9')
+			++*i;
+	} else if (o->verbose) {
+		say("ignoring option -%c%s", f, v);
+	}
+	return ERR_OK;
+}
+
 enum err
 cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct buf *err)
 {
@@ -239,31 +266,9 @@ cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct bu
 		}
 		for (const char *p = a + 1; *p; p++) {
 			char f = *p;
-			if (f == 'b' || f == 'o' || f == 'd' || f == 'A' || f == 'q' || f == 'Q') {
-				const char *v = p + 1;
-				if (f == 'o' && !*v) {
-					/* "-o x value" form: the option letter is the next word. */
-					if (i + 1 >= argc)
-						return usage_err(err, "-o needs an option", NULL);
-					v = argv[++i];
-				}
-				if (f == 'b') {
-					if (!*v)
-						return usage_err(err, "-b needs a mode", NULL);
-					if ((rc = set_b(o, v, err)) != ERR_OK)
-						return rc;
-				} else if (f == 'o') {
-					if ((rc = set_o(o, v, err)) != ERR_OK)
-						return rc;
-				} else if (f == 'q') {
-					/* -q, -qTIME, -q TIME: the interval is ignored. */
-					o->mode = MODE_RUN_QUEUE;
-					if (!*v && i + 1 < argc && argv[i + 1][0] >= '0' &&
-					    argv[i + 1][0] <= '9')
-						i++;
-				} else if (o->verbose) {
-					say("ignoring option -%c%s", f, v);
-				}
+			if (strchr("bodAqQ", f)) {
+				if ((rc = word_opt(o, f, p + 1, argc, argv, &i, err)) != ERR_OK)
+					return rc;
 				break;
 			}
 			if (strchr(noarg_flags, f)) {
