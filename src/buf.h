@@ -50,13 +50,4 @@ void buf_wipe(struct buf *b);
  * ERR_TOOBIG (past max; b keeps what earlier reads added). */
 enum err buf_read_fd(struct buf *b, int fd) WUR;
 
-/* read_all_bounded: the name buf_read_fd() had in util.h, for the callers
- * (config.c, spool.c) until they move to the new name. It lives here so
- * that util no longer includes buf.h while buf includes util.h. */
-static inline WUR enum err
-read_all_bounded(int fd, struct buf *b)
-{
-	return buf_read_fd(b, fd);
-}
-
 #endif

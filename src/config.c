@@ -779,7 +779,7 @@ config_load(struct config *cfg, const char *path, struct buf *err)
 		rc = ERR_CONFIG;
 		goto out;
 	}
-	switch (read_all_bounded(fd, &text)) {
+	switch (buf_read_fd(&text, fd)) {
 	case ERR_OK:
 		break;
 	case ERR_TOOBIG:

@@ -338,7 +338,7 @@ spool_read_env(struct spool *sp, const char *id, struct envelope *env, struct bu
 	if ((rc = open_checked(sp, name, O_RDONLY, &fd, &st, err)) != ERR_OK)
 		return rc;
 	buf_init(&text, ENV_MAX);
-	switch (read_all_bounded(fd, &text)) {
+	switch (buf_read_fd(&text, fd)) {
 	case ERR_OK:
 		break;
 	case ERR_TOOBIG:
