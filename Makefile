@@ -120,6 +120,7 @@ check-system:
 check-fault:
 	@bash tests/fault/run.sh $(SEALPOST_BIN)
 	@bash tests/fault/kill.sh $(SEALPOST_BIN)
+	@bash tests/fault/dnssrv_selftest.sh
 
 # libFuzzer targets. `make fuzz` builds them; check-fuzz replays each
 # corpus once (and fails on any crash or sanitizer report).

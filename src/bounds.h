@@ -57,4 +57,13 @@
 #define RETRY_MAX_S             10800
 #define QUEUE_LIFETIME_S        (5 * 86400)
 
+/* DNS (dns.c, dnsmsg.c, mx.c). */
+#define DNS_UDP_SIZE            1232    /* EDNS0 size we offer (DNS flag day 2020) */
+#define DNS_ANSWER_RRS_MAX      100     /* answer records kept; more is refused */
+#define DNS_CNAME_MAX           8       /* CNAMEs followed in one lookup */
+#define DNS_SERVERS_MAX         3       /* nameservers tried, as resolv.conf's MAXNS */
+#define DNS_TRY_MS              2000    /* first wait for a UDP answer; doubles */
+#define MX_HOSTS_MAX            16      /* MX hosts tried per domain */
+#define MX_ADDRS_MAX            4       /* addresses tried per MX host */
+
 #endif

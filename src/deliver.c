@@ -6,10 +6,14 @@
 #include "deliver.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
+#include "addr.h"
 #include "deadline.h"
+#include "dns.h"
 #include "log.h"
 #include "route.h"
 #include "util.h"
@@ -20,6 +24,7 @@ params(struct smtp_params *p, const struct config *cfg, const struct route_hop *
 {
 	memset(p, 0, sizeof *p);
 	p->host = h->host;
+	p->shown = h->shown;
 	p->port = h->port;
 	p->tls = h->tls;
 	p->tlsp = h->tlsp;
@@ -106,13 +111,24 @@ share_outcome(struct envelope *env, const struct result *res)
 			    0, res->text);
 }
 
+/* Where a session goes and how it was secured: a cached session serves
+ * the next delivery only when this is the same. */
+static void
+hop_key(const struct route_hop *h, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s|%u|%s|%d|%d|%zu", h->host, h->port, h->tlsp.name ? h->tlsp.name : "",
+	    (int)h->policy, (int)h->tlsp.encrypt_only, h->tlsp.npins);
+}
+
 /* The session for hop h: the cached one when it goes to the same place
  * (*reused), else a new one. */
 static enum err
-session_for(const struct delivery *d, const struct smtp_params *p, struct smtp_session **s,
-    bool *reused, struct result *res)
+session_for(const struct delivery *d, const struct route_hop *h, const struct smtp_params *p,
+    struct smtp_session **s, bool *reused, struct result *res)
 {
-	if (d->cache && d->cache->s && d->cache->acct != d->acct)
+	char key[sizeof d->cache->key];
+	hop_key(h, key, sizeof key);
+	if (d->cache && d->cache->s && (d->cache->acct != d->acct || strcmp(d->cache->key, key)))
 		deliver_cache_close(d->cache);
 	*reused = false;
 	if (d->cache && d->cache->s) {
@@ -141,7 +157,7 @@ try_hop(const struct delivery *d, const struct route_hop *h, struct smtp_session
 	for (;;) {
 		memset(res, 0, sizeof *res);
 		*sp = NULL;
-		if ((rc = session_for(d, &p, sp, &reused, res)) != ERR_OK) {
+		if ((rc = session_for(d, h, &p, sp, &reused, res)) != ERR_OK) {
 			share_outcome(d->env, res);
 			return rc;
 		}
@@ -155,27 +171,21 @@ try_hop(const struct delivery *d, const struct route_hop *h, struct smtp_session
 	return rc;
 }
 
-enum err
-deliver_attempt(const struct delivery *d, struct result *res)
+/* The hops of r in order: the first that takes a session decides; one
+ * that could not be reached passes the attempt on to the next. Then the
+ * log line, the caller's callback, and the session kept or closed. */
+static void
+run_hops(const struct delivery *d, const struct route *r, struct result *res)
 {
-	struct route r;
 	struct smtp_session *s = NULL;
 	const struct route_hop *h = NULL;
 	uint64_t start = now_ms();
-	enum err rc;
 
-	memset(res, 0, sizeof *res);
-	if ((rc = route_next_hops(d->acct, d->env, &r, res)) != ERR_OK) {
-		share_outcome(d->env, res);
-	} else {
-		/* The first hop that takes a session decides; a hop that could
-		 * not be reached passes the attempt on to the next. */
-		for (size_t i = 0; i < r.nhops; i++) {
-			h = &r.hops[i];
-			rc = try_hop(d, h, &s, res);
-			if (s)
-				break;
-		}
+	for (size_t i = 0; i < r->nhops; i++) {
+		h = &r->hops[i];
+		(void)try_hop(d, h, &s, res);
+		if (s)
+			break;
 	}
 	log_attempt(d, s, h, res, start);
 	if (d->on_result)
@@ -183,10 +193,117 @@ deliver_attempt(const struct delivery *d, struct result *res)
 	if (d->cache && smtp_reusable(s)) {
 		d->cache->s = s;
 		d->cache->acct = d->acct;
+		hop_key(h, d->cache->key, sizeof d->cache->key);
 	} else {
 		smtp_close(s);
 	}
-	return res->cls == RES_OK ? ERR_OK : (rc != ERR_OK ? rc : ERR_INTERNAL);
+}
+
+/* No hop to try: every recipient of the attempt shares *res. */
+static void
+no_hops(const struct delivery *d, struct result *res)
+{
+	share_outcome(d->env, res);
+	log_attempt(d, NULL, NULL, res, now_ms());
+	if (d->on_result)
+		d->on_result(d->arg, res);
+}
+
+/* MX mode: one group per recipient domain, in envelope order, each with
+ * its own hops; the outcomes are combined into *res. In send mode a
+ * permanent failure before anything was delivered stops the rest (the
+ * caller hears it and nothing was sent); once a domain has the message,
+ * the others are tried whatever happens, and what failed is queued. */
+static void
+deliver_mx(const struct delivery *d, struct result *res)
+{
+	struct envelope *env = d->env;
+	bool *todo = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof *todo);
+	bool *chosen = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof *chosen);
+	struct result one, first_temp = { .cls = RES_OK }, first_perm = { .cls = RES_OK };
+	struct dns_client dns;
+	struct buf err;
+	size_t ndone = 0, nall = 0;
+	bool stop = false;
+
+	buf_init(&err, 1024);
+	if (dns_client_init(&dns, d->cfg->dns_server, RESOLV_CONF, d->cfg->dns_trust_ad,
+	    d->cfg->command_timeout_ms, &err) != ERR_OK) {
+		result_set(res, RES_TEMP, STAGE_CONFIG, ERR_CONFIG, "%s", buf_str(&err));
+		no_hops(d, res);
+		goto out;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++)
+		todo[i] = chosen[i] = env->rcpts[i].attempt;
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		if (!todo[i])
+			continue;
+		const char *dom = addr_domain(env->rcpts[i].addr);
+		for (size_t k = 0; k < env->nrcpts; k++) {
+			const char *dk = addr_domain(env->rcpts[k].addr);
+			env->rcpts[k].attempt = todo[k] && dom && dk && strcasecmp(dom, dk) == 0;
+			if (env->rcpts[k].attempt) {
+				todo[k] = false;
+				nall++;
+			}
+		}
+		memset(&one, 0, sizeof one);
+		if (stop) {
+			result_set(&one, RES_TEMP, STAGE_NONE, ERR_OK, "not attempted: %s",
+			    first_perm.text);
+			share_outcome(env, &one);
+			continue;
+		}
+		struct route *r = xcalloc(1, sizeof *r);
+		if (!dom || route_mx(d->cfg, d->acct, &dns, dom, r, &one) != ERR_OK) {
+			if (!dom)
+				result_set(&one, RES_PERM, STAGE_DNS, ERR_DATA, "no domain in <%s>",
+				    env->rcpts[i].addr);
+			no_hops(d, &one);
+		} else {
+			run_hops(d, r, &one);
+		}
+		free(r);
+		for (size_t k = 0; k < env->nrcpts; k++)
+			if (env->rcpts[k].attempt && env->rcpts[k].cls == RES_OK)
+				ndone++;
+		if (one.cls == RES_TEMP && first_temp.cls == RES_OK)
+			first_temp = one;
+		if (one.cls == RES_PERM && first_perm.cls == RES_OK)
+			first_perm = one;
+		if (one.cls == RES_PERM && ndone == 0 && !d->per_recipient)
+			stop = true;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++)
+		env->rcpts[i].attempt = chosen[i];
+	/* Everything sent; or nothing sent: the first failure, permanent
+	 * first; or some sent: temporary, so that what is left is queued. */
+	if (first_temp.cls == RES_OK && first_perm.cls == RES_OK)
+		result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", one.text);
+	else if (ndone == 0)
+		*res = first_perm.cls != RES_OK ? first_perm : first_temp;
+	else
+		result_set(res, RES_TEMP, STAGE_NONE, ERR_OK, "sent to %zu of %zu recipients;"
+		    " the others wait in the queue: %s", ndone, nall,
+		    first_perm.cls != RES_OK ? first_perm.text : first_temp.text);
+out:
+	buf_free(&err);
+	free(todo);
+	free(chosen);
+}
+
+enum err
+deliver_attempt(const struct delivery *d, struct result *res)
+{
+	memset(res, 0, sizeof *res);
+	if (d->acct->mode == ACCT_MX) {
+		deliver_mx(d, res);
+	} else {
+		struct route r;
+		route_relay(d->acct, &r);
+		run_hops(d, &r, res);
+	}
+	return res->cls == RES_OK ? ERR_OK : res->err != ERR_OK ? res->err : ERR_INTERNAL;
 }
 
 void
@@ -204,13 +321,10 @@ deliver_probe(const struct config *cfg, const struct account *acct, const char *
 	struct route r;
 	struct smtp_params p;
 	struct smtp_session *s = NULL;
-	struct envelope none;
 	enum err rc;
 
 	memset(res, 0, sizeof *res);
-	envelope_init(&none);
-	if ((rc = route_next_hops(acct, &none, &r, res)) != ERR_OK)
-		return rc;
+	route_relay(acct, &r);
 	params(&p, cfg, &r.hops[0], acct, helo, NULL);
 	rc = smtp_open(&s, &p, res);
 	if (rc != ERR_OK)

@@ -17,6 +17,7 @@
 struct deliver_cache {
 	struct smtp_session *s;
 	const struct account *acct;
+	char key[512];          /* host, port, name and policy it was opened for */
 	unsigned reused;
 };
 

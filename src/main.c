@@ -159,11 +159,7 @@ probe(const struct config *cfg, const struct opts *o, struct buf *err)
 		say("%s", buf_str(err));
 		return EX_CONFIG;
 	}
-	if (acct->mode != ACCT_RELAY) {
-		say("account %s: mode = mx is not available in this build", acct->name);
-		return EX_CONFIG;
-	}
-	if (o->probe_domain) {
+	if (o->probe_domain || acct->mode != ACCT_RELAY) {
 		say("--probe=DOMAIN (MX mode) is not available in this build");
 		return EX_UNAVAILABLE;
 	}

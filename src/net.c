@@ -91,7 +91,7 @@ try_one(const struct addrinfo *ai, const struct deadline *dl, int *fdp, int *err
 }
 
 enum err
-net_connect(const char *host, unsigned port, uint64_t connect_timeout_ms,
+net_connect(const char *host, const char *shown, unsigned port, uint64_t connect_timeout_ms,
     const struct deadline *dl, int *fd, char *peer, size_t peercap, struct buf *err)
 {
 	struct addrinfo hints, *res = NULL;
@@ -124,7 +124,7 @@ net_connect(const char *host, unsigned port, uint64_t connect_timeout_ms,
 		rc = try_one(ai, &one, fd, &e);
 		if (rc == ERR_OK) {
 			snprintf(peer, peercap, ai->ai_family == AF_INET6 ? "%s[%s]:%u" :
-			    "%s[%s]:%u", host, addr, port);
+			    "%s[%s]:%u", shown ? shown : host, addr, port);
 			break;
 		}
 		if (err->len)

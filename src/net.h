@@ -14,10 +14,12 @@
 /* net_connect: resolve host and try each address in resolver order, each
  * with min(connect_timeout_ms, dl). On success *fd is a connected,
  * non-blocking, close-on-exec TCP socket with TCP_NODELAY, and peer holds
- * "host[addr]:port" for logs. Each failed address is noted in err.
+ * "shown[addr]:port" for logs (shown NULL: host; an MX host's name when
+ * host is its address). Each failed address is noted in err.
  * Errors: ERR_DNS (no such host, resolver failure), ERR_CONNECT (every
  * address refused or timed out), ERR_TIMEOUT (dl passed). */
-enum err net_connect(const char *host, unsigned port, uint64_t connect_timeout_ms,
+enum err net_connect(const char *host, const char *shown, unsigned port,
+    uint64_t connect_timeout_ms,
     const struct deadline *dl, int *fd, char *peer, size_t peercap, struct buf *err) WUR;
 
 /* net_is_ip_literal: true if s is a numeric IPv4 or IPv6 address. */

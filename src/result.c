@@ -21,6 +21,7 @@ stage_str(enum stage s)
 		[STAGE_RCPT] = "RCPT TO", [STAGE_DATA] = "DATA",
 		[STAGE_BODY] = "message data", [STAGE_DOT] = "end of data",
 		[STAGE_QUIT] = "QUIT", [STAGE_QUEUE] = "queue",
+		[STAGE_DNS] = "DNS lookup",
 	};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
@@ -62,6 +63,7 @@ result_exitcode(const struct result *r, bool queued)
 			return EX_IOERR;
 		break;
 	case ERR_DATA: return EX_DATAERR;
+	case ERR_DNS: return EX_NOHOST;     /* no such domain, or a null MX */
 	case ERR_CONFIG: return EX_CONFIG;
 	case ERR_SPOOL: return EX_CANTCREAT;
 	case ERR_INTERNAL: return EX_SOFTWARE;

@@ -15,6 +15,7 @@ enum stage {
 	STAGE_GREETING, STAGE_EHLO, STAGE_STARTTLS, STAGE_AUTH, STAGE_MAIL,
 	STAGE_RCPT, STAGE_DATA, STAGE_BODY, STAGE_DOT, STAGE_QUIT,
 	STAGE_QUEUE,            /* opening or listing the queue (-q, -bp) */
+	STAGE_DNS,              /* MX mode: finding the recipient domain's hosts */
 };
 
 struct result {

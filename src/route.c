@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* route.c: next hops for a group of recipients. For a relay account the
- * one hop is the configured smarthost, verified by PKIX with its name (or
- * tls_server_name) or by the configured pins. It resolves no names and
- * opens no connection: net.c connects, tls.c verifies. */
+/* route.c: next hops for a group of recipients. A relay account has one:
+ * the configured smarthost. An MX account has the recipient domain's
+ * exchangers (mx.c), every address of each in turn, each hop secured as
+ * the domain's TLS policy says. Only route.c decides how a hop is
+ * verified; net.c connects and tls.c verifies as told. */
 #include "route.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#include "net.h"
 
 static void
 relay_hop(const struct account *a, struct route_hop *h)
@@ -25,18 +30,161 @@ relay_hop(const struct account *a, struct route_hop *h)
 	h->auth = true;
 }
 
-enum err
-route_next_hops(const struct account *acct, const struct envelope *env, struct route *out,
-    struct result *res)
+void
+route_relay(const struct account *acct, struct route *out)
 {
-	(void)env;
 	memset(out, 0, sizeof *out);
-	if (acct->mode != ACCT_RELAY) {
-		result_set(res, RES_TEMP, STAGE_CONFIG, ERR_CONFIG,
-		    "account is in mx mode, which this build cannot deliver");
-		return ERR_CONFIG;
-	}
 	relay_hop(acct, &out->hops[0]);
 	out->nhops = 1;
+}
+
+enum tls_policy
+route_policy(const struct config *cfg, const struct account *acct, const char *domain,
+    char *const **pins, size_t *npins)
+{
+	for (const struct domain_policy *d = cfg->domains; d; d = d->next) {
+		if (strcasecmp(d->name, domain) != 0)
+			continue;
+		*pins = d->npins ? d->tls_fingerprint : acct->tls_fingerprint;
+		*npins = d->npins ? d->npins : acct->npins;
+		return d->policy;
+	}
+	*pins = acct->tls_fingerprint;
+	*npins = acct->npins;
+	return acct->tls_policy;
+}
+
+static bool
+policy_built(enum tls_policy p)
+{
+	return p == POLICY_ENCRYPT || p == POLICY_VERIFY || p == POLICY_FINGERPRINT;
+}
+
+const char *
+route_mx_unsupported(const struct config *cfg, const struct account *acct)
+{
+	static char why[512];
+	if (cfg->dns_server) {
+		struct dns_client c;
+		struct buf err;
+		buf_init(&err, 256);
+		if (dns_client_init(&c, cfg->dns_server, RESOLV_CONF, cfg->dns_trust_ad, 1000, &err)
+		    != ERR_OK) {
+			snprintf(why, sizeof why, "%s", buf_str(&err));
+			buf_free(&err);
+			return why;
+		}
+		buf_free(&err);
+	}
+	if (acct->mta_sts)
+		return "mta_sts = yes: MTA-STS is not available in this build yet (set mta_sts = no)";
+	if (!policy_built(acct->tls_policy)) {
+		snprintf(why, sizeof why, "tls_policy = %s is not available in this build yet"
+		    " (encrypt, verify and fingerprint are)", tls_policy_str(acct->tls_policy));
+		return why;
+	}
+	for (const struct domain_policy *d = cfg->domains; d; d = d->next) {
+		if (policy_built(d->policy))
+			continue;
+		snprintf(why, sizeof why, "[domain %s]: tls_policy = %s is not available in this"
+		    " build yet (encrypt, verify and fingerprint are)", d->name,
+		    tls_policy_str(d->policy));
+		return why;
+	}
+	return NULL;
+}
+
+/* One address of an exchanger, secured per policy. SNI and the reference
+ * identity for "verify" are the exchanger's name as the MX record gives it. */
+static void
+mx_hop(const struct account *a, enum tls_policy policy, char *const *pins, size_t npins,
+    const char *name, const char *addr, struct route_hop *h)
+{
+	memset(h, 0, sizeof *h);
+	h->host = addr;
+	h->shown = name;
+	h->port = a->mx_port;
+	h->tls = TLS_MODE_STARTTLS;
+	h->policy = policy;
+	h->tlsp.name = name;
+	h->tlsp.ca_file = a->tls_ca_file;
+	h->tlsp.cert_file = a->tls_cert_file;
+	h->tlsp.key_file = a->tls_key_file;
+	h->tlsp.min_version = a->tls_min_version;
+	h->tlsp.priority = a->tls_priority;
+	if (policy == POLICY_FINGERPRINT) {
+		h->tlsp.pins = pins;
+		h->tlsp.npins = npins;
+	} else if (policy == POLICY_ENCRYPT) {
+		h->tlsp.encrypt_only = true;
+	}
+}
+
+/* "[192.0.2.1]" or "[IPv6:2001:db8::1]": the address, into out. */
+static bool
+address_literal(const char *domain, char *out, size_t cap)
+{
+	size_t n = strlen(domain);
+	if (n < 3 || domain[0] != '[' || domain[n - 1] != ']')
+		return false;
+	domain++;
+	n -= 2;
+	if (n > 5 && strncasecmp(domain, "IPv6:", 5) == 0) {
+		domain += 5;
+		n -= 5;
+	}
+	if (n >= cap)
+		return false;
+	memcpy(out, domain, n);
+	out[n] = '\0';
+	return net_is_ip_literal(out);
+}
+
+enum err
+route_mx(const struct config *cfg, const struct account *acct, const struct dns_client *dns,
+    const char *domain, struct route *out, struct result *res)
+{
+	char *const *pins;
+	size_t npins;
+	enum tls_policy policy = route_policy(cfg, acct, domain, &pins, &npins);
+	struct mx_set *mx = &out->mx;
+	char why[1024] = "";
+	enum err rc;
+
+	memset(out, 0, sizeof *out);
+	/* RFC 5321 5.1 / RFC 7672 2.2: an address literal has no MX, no DANE
+	 * and no MTA-STS; the configured policy applies (doc/decisions.md D7). */
+	if (domain[0] == '[') {
+		mx->n = 1;
+		mx->implicit = true;
+		snprintf(mx->domain, sizeof mx->domain, "%s", domain);
+		if (!address_literal(domain, mx->host[0].addrs[0], sizeof mx->host[0].addrs[0])) {
+			result_set(res, RES_PERM, STAGE_DNS, ERR_DATA, "%s is not an address literal",
+			    domain);
+			return ERR_DATA;
+		}
+		mx->host[0].naddrs = 1;
+		snprintf(mx->host[0].name, sizeof mx->host[0].name, "%s", mx->host[0].addrs[0]);
+		mx_hop(acct, policy, pins, npins, mx->host[0].name, mx->host[0].addrs[0],
+		    &out->hops[out->nhops++]);
+		return ERR_OK;
+	}
+	if ((rc = mx_resolve(dns, domain, mx, res)) != ERR_OK)
+		return rc;
+	for (size_t i = 0; i < mx->n; i++) {
+		const struct mx_host *h = &mx->host[i];
+		if (h->naddrs == 0) {
+			size_t used = strlen(why);
+			snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "", h->why);
+		}
+		for (size_t k = 0; k < h->naddrs && out->nhops < ROUTE_HOPS_MAX; k++)
+			mx_hop(acct, policy, pins, npins, h->name, h->addrs[k],
+			    &out->hops[out->nhops++]);
+	}
+	if (out->nhops == 0) {
+		result_set(res, RES_TEMP, STAGE_DNS, ERR_DNS, "no mail exchanger of %s has a"
+		    " usable address: %s", mx->domain, why);
+		return ERR_DNS;
+	}
 	return ERR_OK;
 }

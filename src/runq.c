@@ -25,6 +25,7 @@
 #include "log.h"
 #include "msg.h"
 #include "privs.h"
+#include "route.h"
 #include "secret.h"
 #include "util.h"
 
@@ -162,6 +163,7 @@ struct attempt {
 	int64_t now;
 	struct buf *err;
 	bool recorded;
+	bool counted;           /* env->attempts was raised for this attempt */
 };
 
 static bool
@@ -219,6 +221,10 @@ record(struct attempt *a)
 					env->rcpts[i].state = RCPT_PENDING;
 		}
 	}
+	/* Bounced (or put back): a further callback in this attempt (MX mode,
+	 * the next domain) must not bounce them again. */
+	for (size_t i = 0; i < env->nrcpts; i++)
+		a->failed_now[i] = false;
 	buf_reset(a->err);
 	if (envelope_pending(env) == 0 && !keep_failed(env)) {
 		if (spool_remove(a->sp, a->id, a->err) != ERR_OK)
@@ -238,7 +244,10 @@ on_result(void *arg, const struct result *res)
 {
 	struct attempt *a = arg;
 	struct envelope *env = a->env;
-	env->attempts++;
+	/* MX mode calls back once per recipient domain: one attempt still. */
+	if (!a->counted)
+		env->attempts++;
+	a->counted = true;
 	for (size_t i = 0; i < env->nrcpts; i++) {
 		struct envelope_rcpt *r = &env->rcpts[i];
 		if (!r->attempt)
@@ -301,10 +310,11 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
 	const struct account *acct = env.account ? config_find_account(cfg, env.account) : NULL;
 	if (!acct)
 		acct = config_pick_account(cfg, NULL, env.sender, &err);
-	if (!acct || acct->mode != ACCT_RELAY ||
+	const char *unsupported = acct && acct->mode == ACCT_MX ?
+	    route_mx_unsupported(cfg, acct) : NULL;
+	if (!acct || unsupported ||
 	    secret_get(acct, cfg->command_timeout_ms, &secret, &err) != ERR_OK) {
-		set_str(&env.last_error, acct && acct->mode != ACCT_RELAY ?
-		    "account is in mx mode, which this build cannot deliver" : buf_str(&err));
+		set_str(&env.last_error, unsupported ? unsupported : buf_str(&err));
 		log_msg(LOG_WARNING, "%s: deferred: %s", id, env.last_error);
 		env.attempts++;
 		record(&a);

@@ -242,7 +242,7 @@ smtp_open(struct smtp_session **sp, const struct smtp_params *p, struct result *
 
 	*sp = NULL;
 	buf_init(&err, 4096);
-	rc = net_connect(p->host, p->port, p->connect_timeout_ms, &p->session_dl, &fd,
+	rc = net_connect(p->host, p->shown, p->port, p->connect_timeout_ms, &p->session_dl, &fd,
 	    peer, sizeof peer, &err);
 	if (rc != ERR_OK) {
 		result_set(res, RES_TEMP, STAGE_CONNECT, rc, "%s", buf_str(&err));
@@ -591,6 +591,13 @@ write_back(const struct txn *t, struct envelope *env, enum err rc, const struct 
 		struct rcpt_result *r = &t->rr[i];
 		if (rc == ERR_OK && r->cls == RES_OK) {
 			snprintf(r->reply, sizeof r->reply, "%s", accepted);
+		} else if (rc != ERR_OK && res->at == STAGE_RCPT && r->cls == RES_OK) {
+			/* Accepted, but the transaction was given up because other
+			 * recipients were not: nothing was sent to it (the 2xx code
+			 * stays, so it is not reported as refused). */
+			r->cls = RES_TEMP;
+			snprintf(r->reply, sizeof r->reply, "not sent: other recipients were not"
+			    " accepted");
 		} else if (rc != ERR_OK && res->at != STAGE_RCPT &&
 		    (r->cls == RES_OK || r->code == 0)) {
 			r->cls = res->cls == RES_OK ? RES_TEMP : res->cls;

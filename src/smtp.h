@@ -19,6 +19,7 @@ struct smtp_session;
 
 struct smtp_params {
 	const char *host;
+	const char *shown;          /* name in logs when host is an MX host's address */
 	unsigned port;
 	enum tls_mode tls;
 	struct tls_params tlsp;

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "msg.h"
 #include "privs.h"
+#include "route.h"
 #include "result.h"
 #include "runq.h"
 #include "secret.h"
@@ -80,9 +81,9 @@ pick_sender(struct job *j)
 	if (!(j->acct = config_pick_account(j->cfg, sub->account, j->sender, &j->err)))
 		return outcome_fail(j->out, RES_PERM, STAGE_CONFIG, ERR_CONFIG, "%s",
 		    buf_str(&j->err));
-	if (j->acct->mode == ACCT_MX)
+	if (j->acct->mode == ACCT_MX && (why = route_mx_unsupported(j->cfg, j->acct)))
 		return outcome_fail(j->out, RES_PERM, STAGE_CONFIG, ERR_CONFIG,
-		    "account %s: mode = mx is not available in this build", j->acct->name);
+		    "account %s: %s", j->acct->name, why);
 	if (!j->sender) {
 		struct passwd *pw = j->acct->from ? NULL : getpwuid(getuid());
 		j->sender = alias_qualify(j->cfg, j->acct->from ? j->acct->from :
@@ -308,6 +309,14 @@ deliver_now(struct job *j)
 	}
 	buf_wipe(&j->secret);
 	out->nrcpts = j->env.nrcpts;
+	size_t sent = 0;
+	for (size_t i = 0; i < j->env.nrcpts; i++) {
+		/* MX mode: the domains that have it are done; only the rest wait. */
+		if (j->env.rcpts[i].cls == RES_OK) {
+			j->env.rcpts[i].state = RCPT_DONE;
+			sent++;
+		}
+	}
 	if (res->cls == RES_TEMP && j->have_spool) {
 		j->env.attempts = 1;
 		j->env.next_try = (int64_t)time(NULL) + (int64_t)(j->cfg->retry_min_ms / 1000);
@@ -324,7 +333,7 @@ deliver_now(struct job *j)
 		return;
 	if (res->at == STAGE_RCPT)
 		for (size_t i = 0; i < j->env.nrcpts; i++)
-			if (j->env.rcpts[i].cls != RES_OK)
+			if (j->env.rcpts[i].cls != RES_OK && j->env.rcpts[i].code / 100 != 2)
 				outcome_note(out, "<%s>: %s", j->env.rcpts[i].addr,
 				    j->env.rcpts[i].reply);
 	if (res->cls == RES_TEMP && j->cfg->queue) {
@@ -333,7 +342,7 @@ deliver_now(struct job *j)
 		    " (%.1000s), so the message was not sent and not queued", res->text, j->qerr);
 	} else if (res->cls == RES_TEMP) {
 		snprintf(out->text, sizeof out->text, "temporary failure: %s; the message was not"
-		    " sent (queue = no)", res->text);
+		    " sent%s (queue = no)", res->text, sent ? " to the others" : "");
 	} else {
 		snprintf(out->text, sizeof out->text, "permanent failure: %s; the message was not"
 		    " sent", res->text);

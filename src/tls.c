@@ -96,7 +96,11 @@ tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 
 	memset(t, 0, sizeof *t);
 	t->name = xstrdup(p->name);
-	t->mode = p->npins ? TLS_VERIFY_PIN : TLS_VERIFY_PKIX;
+	t->mode = p->encrypt_only ? TLS_VERIFY_NONE : p->npins ? TLS_VERIFY_PIN : TLS_VERIFY_PKIX;
+	if (p->encrypt_only && p->npins) {
+		errf(err, "TLS without verification cannot also check pins");
+		return ERR_INTERNAL;
+	}
 	if (p->npins > sizeof t->pins / sizeof t->pins[0]) {
 		errf(err, "too many tls_fingerprint pins");
 		return ERR_CONFIG;
@@ -158,8 +162,10 @@ tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 	}
 	if (t->mode == TLS_VERIFY_PKIX)
 		gnutls_session_set_verify_cert(t->s, t->name, 0);
-	else
+	else if (t->mode == TLS_VERIFY_PIN)
 		gnutls_session_set_verify_function(t->s, verify_pin);
+	/* TLS_VERIFY_NONE: encrypted against a passive listener only; the log
+	 * line says verified=none. */
 	return ERR_OK;
 }
 
@@ -322,7 +328,7 @@ tls_describe(const struct tls_session *t, char *out, size_t cap)
 const char *
 tls_verified_str(const struct tls_session *t)
 {
-	return t->mode == TLS_VERIFY_PIN ? "pin" : "pkix";
+	return t->mode == TLS_VERIFY_PIN ? "pin" : t->mode == TLS_VERIFY_NONE ? "none" : "pkix";
 }
 
 enum err

@@ -20,6 +20,7 @@ enum tls_mode { TLS_MODE_IMPLICIT, TLS_MODE_STARTTLS };
 enum tls_verify {
 	TLS_VERIFY_PKIX,        /* chain to the trust store or CA file + host name */
 	TLS_VERIFY_PIN,         /* SHA-256 of the certificate or its key (tls_fingerprint) */
+	TLS_VERIFY_NONE,        /* MX policy "encrypt": TLS required, the certificate unchecked */
 };
 
 struct tls_params {
@@ -30,6 +31,8 @@ struct tls_params {
 	const char *cert_file, *key_file;   /* client certificate, or NULL */
 	unsigned min_version;   /* 12 or 13 */
 	const char *priority;   /* GnuTLS priority string, or NULL for NORMAL */
+	bool encrypt_only;      /* TLS_VERIFY_NONE: only ever set by route.c for the MX
+	                         * policy "encrypt"; never for a relay */
 };
 
 struct tls_session {

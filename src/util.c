@@ -209,6 +209,13 @@ wipe(void *p, size_t n)
 }
 
 void
+random_bytes(void *out, size_t n)
+{
+	if (gnutls_rnd(GNUTLS_RND_NONCE, out, n) != 0)
+		fatalx("random number generator failed");
+}
+
+void
 random_hex(char *out, size_t nbytes)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -216,8 +223,7 @@ random_hex(char *out, size_t nbytes)
 	size_t done = 0;
 	while (done < nbytes) {
 		size_t n = nbytes - done < sizeof raw ? nbytes - done : sizeof raw;
-		if (gnutls_rnd(GNUTLS_RND_NONCE, raw, n) != 0)
-			fatalx("random number generator failed");
+		random_bytes(raw, n);
 		for (size_t i = 0; i < n; i++) {
 			out[2 * (done + i)] = hex[raw[i] >> 4];
 			out[2 * (done + i) + 1] = hex[raw[i] & 15];

@@ -58,5 +58,7 @@ void wipe(void *p, size_t n);
 /* random_hex: fill out with 2*nbytes lowercase hex digits from the system's
  * cryptographic generator, NUL-terminated; out has room for 2*nbytes+1. */
 void random_hex(char *out, size_t nbytes);
+/* random_bytes: n unpredictable bytes (fatal if the generator fails). */
+void random_bytes(void *out, size_t n);
 
 #endif

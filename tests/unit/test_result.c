@@ -55,6 +55,11 @@ static const struct row table[] = {
 	/* The queue of a run or listing: cannot be opened, cannot be read. */
 	{ RES_PERM, STAGE_QUEUE, ERR_SPOOL, 0, false, EX_CANTCREAT },
 	{ RES_PERM, STAGE_QUEUE, ERR_IO, 0, false, EX_IOERR },
+	/* MX mode: NXDOMAIN or a null MX (RFC 7505); a DNS failure queues. */
+	{ RES_PERM, STAGE_DNS, ERR_DNS, 0, false, EX_NOHOST },
+	{ RES_PERM, STAGE_DNS, ERR_DNS, 556, false, EX_NOHOST },
+	{ RES_TEMP, STAGE_DNS, ERR_DNS, 0, true, EX_OK },
+	{ RES_TEMP, STAGE_DNS, ERR_TIMEOUT, 0, false, EX_TEMPFAIL },
 };
 
 static void

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/* dns.c: asking the nameservers, under one deadline per lookup. A UDP
+ * socket is connected to the server, so only its datagrams arrive; a
+ * reply with another ID or question is ignored (it may be forged or late)
+ * and the wait goes on. A truncated reply is asked again over TCP. What
+ * the reply means (NXDOMAIN, no records, CNAMEs) is for the caller. */
+#include "dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "net.h"
+#include "util.h"
+
+#define DNS_MSG_MAX 65535
+
+const char *
+dns_sec_str(enum dns_sec s)
+{
+	static const char *const names[] = { [DNS_SEC_INSECURE] = "insecure",
+		[DNS_SEC_SECURE] = "secure", [DNS_SEC_BOGUS] = "bogus",
+		[DNS_SEC_INDETERMINATE] = "indeterminate" };
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+static bool
+is_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* "ADDR", "ADDR:PORT" (IPv4) or "[IPv6]:PORT" / bare IPv6. */
+static enum err
+add_server(struct dns_client *c, const char *spec, enum trust_ad trust, struct buf *err)
+{
+	struct dns_server *s = &c->ns[c->nns];
+	char host[sizeof s->addr];
+	const char *colon = strrchr(spec, ':'), *port = NULL;
+	unsigned long p = 53;
+	size_t n = strlen(spec);
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			goto bad;
+		n = (size_t)(close - spec - 1);
+		spec++;
+		port = close[1] ? close + 2 : NULL;
+	} else if (colon && strchr(spec, ':') == colon) {
+		n = (size_t)(colon - spec);
+		port = colon + 1;
+	}
+	if (n == 0 || n >= sizeof host)
+		goto bad;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	if (!net_is_ip_literal(host) || (port && (parse_uint(port, 65535, &p) != ERR_OK || !p)))
+		goto bad;
+	snprintf(s->addr, sizeof s->addr, "%s", host);
+	s->port = (unsigned)p;
+	s->trust_ad = trust == TRUST_AD_YES || (trust == TRUST_AD_AUTO && is_loopback(host));
+	c->nns++;
+	return ERR_OK;
+bad:
+	errf(err, "dns_server: \"%s\" is not ADDRESS, ADDRESS:PORT or [IPv6]:PORT", spec);
+	return ERR_CONFIG;
+}
+
+/* resolv.conf's nameserver lines; anything else there is glibc's business. */
+static void
+read_resolv_conf(struct dns_client *c, const char *path, enum trust_ad trust)
+{
+	struct buf b, ignored;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	buf_init(&b, 64 * 1024);
+	buf_init(&ignored, 256);
+	if (fd >= 0) {
+		(void)!buf_read_fd(&b, fd);
+		close(fd);
+	}
+	(void)buf_str(&b);      /* NUL-terminates b.data */
+	for (char *line = b.data, *next; line && c->nns < DNS_SERVERS_MAX;
+	    line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		line += strspn(line, " \t");
+		if (strncmp(line, "nameserver", 10) != 0 || !strchr(" \t", line[10]) || !line[10])
+			continue;
+		line += 10 + strspn(line + 10, " \t");
+		line[strcspn(line, " \t\r#;")] = '\0';
+		if (*line)
+			(void)!add_server(c, line, trust, &ignored);
+	}
+	buf_free(&b);
+	buf_free(&ignored);
+}
+
+enum err
+dns_client_init(struct dns_client *c, const char *server, const char *resolv_conf,
+    enum trust_ad trust, uint64_t timeout_ms, struct buf *err)
+{
+	memset(c, 0, sizeof *c);
+	c->timeout_ms = timeout_ms;
+	if (server)
+		return add_server(c, server, trust, err);
+	read_resolv_conf(c, resolv_conf, trust);
+	if (c->nns == 0)
+		return add_server(c, "127.0.0.1", trust, err);
+	return ERR_OK;
+}
+
+static enum err
+sockaddr_of(const struct dns_server *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)ss;
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, s->addr, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)s->port);
+		*len = sizeof *v4;
+		return ERR_OK;
+	}
+	if (inet_pton(AF_INET6, s->addr, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)s->port);
+		*len = sizeof *v6;
+		return ERR_OK;
+	}
+	return ERR_CONFIG;
+}
+
+/* One query to one server over UDP, waiting until dl. */
+static enum err
+udp_try(const struct dns_server *s, const uint8_t *q, size_t qlen, const char *name,
+    uint16_t type, uint8_t *rbuf, const struct deadline *dl, struct dns_answer *a,
+    struct buf *why)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	enum err rc = ERR_IO;
+	int fd;
+
+	if (sockaddr_of(s, &ss, &sslen) != ERR_OK)
+		return ERR_CONFIG;
+	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		return ERR_IO;
+	if (connect(fd, (struct sockaddr *)&ss, sslen) != 0 || send(fd, q, qlen, 0) != (ssize_t)qlen)
+		goto out;
+	for (;;) {
+		int ready = deadline_poll(fd, POLLIN, dl);
+		if (ready <= 0) {
+			rc = ready == 0 ? ERR_TIMEOUT : ERR_IO;
+			break;
+		}
+		ssize_t n = recv(fd, rbuf, DNS_MSG_MAX, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			rc = errno == ECONNREFUSED ? ERR_CONNECT : ERR_IO;
+			break;
+		}
+		size_t mark = why->len;
+		rc = dns_reply_parse(rbuf, (size_t)n, (uint16_t)(q[0] << 8 | q[1]), name, type, a,
+		    why);
+		if (rc != ERR_PROTO)
+			break;
+		why->len = mark;        /* not ours: keep waiting */
+		why->data[mark] = '\0';
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+static enum err
+tcp_io(int fd, void *p, size_t n, bool out, const struct deadline *dl)
+{
+	uint8_t *b = p;
+	while (n > 0) {
+		int ready = deadline_poll(fd, out ? POLLOUT : POLLIN, dl);
+		if (ready <= 0)
+			return ready == 0 ? ERR_TIMEOUT : ERR_IO;
+		ssize_t k = out ? send(fd, b, n, MSG_NOSIGNAL) : recv(fd, b, n, 0);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0)
+			return k == 0 ? ERR_EOF : ERR_IO;
+		b += k;
+		n -= (size_t)k;
+	}
+	return ERR_OK;
+}
+
+/* The same query over TCP (RFC 1035 4.2.2: a two-octet length first). */
+static enum err
+tcp_try(const struct dns_server *s, const uint8_t *q, size_t qlen, const char *name,
+    uint16_t type, uint8_t *rbuf, const struct deadline *dl, struct dns_answer *a,
+    struct buf *why)
+{
+	uint8_t frame[2 + DNS_QUERY_MAX], len[2];
+	char peer[NET_PEER_MAX];
+	struct buf ignored;
+	enum err rc;
+	int fd = -1;
+	size_t n;
+
+	buf_init(&ignored, 1024);
+	rc = net_connect(s->addr, NULL, s->port, (uint64_t)deadline_left_ms(dl), dl, &fd, peer,
+	    sizeof peer, &ignored);
+	buf_free(&ignored);
+	if (rc != ERR_OK)
+		return rc;
+	frame[0] = (uint8_t)(qlen >> 8);
+	frame[1] = (uint8_t)qlen;
+	memcpy(frame + 2, q, qlen);
+	if ((rc = tcp_io(fd, frame, 2 + qlen, true, dl)) == ERR_OK &&
+	    (rc = tcp_io(fd, len, 2, false, dl)) == ERR_OK) {
+		n = (size_t)len[0] << 8 | len[1];
+		if ((rc = tcp_io(fd, rbuf, n, false, dl)) == ERR_OK) {
+			rc = dns_reply_parse(rbuf, n, (uint16_t)(q[0] << 8 | q[1]), name, type, a, why);
+			if (rc == ERR_OK && a->tc)
+				rc = ERR_DATA;  /* truncated over TCP: nothing more to ask */
+			rc = rc == ERR_PROTO ? ERR_DATA : rc;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+static const char *
+rcode_str(unsigned rcode)
+{
+	switch (rcode) {
+	case DNS_RCODE_FORMERR: return "FORMERR";
+	case DNS_RCODE_SERVFAIL: return "SERVFAIL";
+	case DNS_RCODE_REFUSED: return "REFUSED";
+	default: return "an error";
+	}
+}
+
+/* One server, UDP then (truncated) TCP, until one_dl. ERR_OK: a->rcode is
+ * NOERROR or NXDOMAIN. */
+static enum err
+ask(const struct dns_server *s, const uint8_t *q, size_t qlen, const char *name,
+    uint16_t type, uint8_t *rbuf, const struct deadline *one_dl, const struct deadline *dl,
+    struct dns_answer *a, struct buf *why)
+{
+	enum err rc = udp_try(s, q, qlen, name, type, rbuf, one_dl, a, why);
+	if (rc == ERR_OK && a->tc) {
+		dns_answer_free(a);
+		rc = tcp_try(s, q, qlen, name, type, rbuf, dl, a, why);
+	}
+	if (rc == ERR_OK && a->rcode != DNS_RCODE_NOERROR && a->rcode != DNS_RCODE_NXDOMAIN) {
+		errf(why, "%s from %s", rcode_str(a->rcode), s->addr);
+		dns_answer_free(a);
+		return ERR_DNS;
+	}
+	if (rc == ERR_TIMEOUT)
+		errf(why, "no answer from %s:%u in time", s->addr, s->port);
+	else if (rc == ERR_CONNECT)
+		errf(why, "%s:%u refused the query", s->addr, s->port);
+	else if (rc == ERR_IO || rc == ERR_EOF)
+		errf(why, "cannot talk to %s:%u: %s", s->addr, s->port, strerror(errno));
+	return rc;
+}
+
+enum err
+dns_lookup(const struct dns_client *c, const char *name, uint16_t type, struct dns_answer *a,
+    enum dns_sec *sec, struct buf *err)
+{
+	uint8_t q[DNS_QUERY_MAX];
+	struct deadline dl = deadline_after_ms(c->timeout_ms);
+	struct buf why;
+	enum err rc = ERR_TIMEOUT;
+	uint16_t id;
+	size_t qlen;
+	uint8_t *rbuf;
+
+	dns_answer_init(a);
+	*sec = DNS_SEC_INDETERMINATE;
+	random_bytes(&id, sizeof id);
+	if ((qlen = dns_query_build(q, sizeof q, id, name, type)) == 0) {
+		errf(err, "\"%s\" is not a valid domain name", name);
+		return ERR_DATA;
+	}
+	rbuf = xmalloc(DNS_MSG_MAX);
+	buf_init(&why, 4096);
+	for (unsigned round = 0; round < 2 && !deadline_expired(&dl); round++) {
+		for (size_t i = 0; i < c->nns && !deadline_expired(&dl); i++) {
+			const struct dns_server *s = &c->ns[i];
+			struct deadline one = deadline_min(deadline_after_ms(
+			    (uint64_t)DNS_TRY_MS << round), dl);
+			buf_reset(&why);
+			rc = ask(s, q, qlen, name, type, rbuf, &one, &dl, a, &why);
+			if (rc == ERR_OK) {
+				*sec = s->trust_ad && a->ad ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
+				goto out;
+			}
+			/* A malformed or failing answer will not get better by asking again
+			 * the same server; another server might do better. */
+		}
+	}
+	if (rc == ERR_OK || buf_str(&why)[0] == '\0')
+		errf(&why, "no answer in time");
+	errf(err, "DNS lookup of %s: %s", name, buf_str(&why));
+	rc = rc == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_DNS;
+out:
+	free(rbuf);
+	buf_free(&why);
+	return rc;
+}

@@ -1,0 +1,206 @@
+# MX mode: recipient domains resolved through a scripted DNS server
+# (tests/fault/dnssrv.py, on loopback) to the harness's MX-style Postfix
+# port; TLS policies encrypt / verify / fingerprint; null MX, NXDOMAIN,
+# implicit MX, DNS failures, MX fallback, several domains in one message.
+# Sourced by run.sh.
+
+mx_zone=$work/mx.zone
+mx_dnslog=$work/dns.log
+# The harness's certificate is for "localhost", signed by MTA_CA.
+cat > "$mx_zone" <<ZONE
+localhost A 127.0.0.1
+$MTA_DOMAIN MX 10 localhost
+# Two exchangers: the preferred one has nothing listening.
+fallback.test MX 5 dead.fallback.test
+fallback.test MX 20 localhost
+dead.fallback.test A 127.0.0.2
+# A name the certificate does not carry.
+wrongname.test MX 10 mx.wrongname.test
+mx.wrongname.test A 127.0.0.1
+# No MX: the domain's own address.
+implicit.test A 127.0.0.1
+nomail.test MX 0 .
+@fault broken.test MX servfail
+ZONE
+python3 "$here/../fault/dnssrv.py" --zone "$mx_zone" --addr 127.0.0.1 \
+	--port-file "$work/dns.port" --log "$mx_dnslog" --lifetime 600 &
+mx_dns_pid=$!
+for _ in $(seq 100); do [ -s "$work/dns.port" ] && break; sleep 0.05; done
+mx_dns_port=$(cat "$work/dns.port" 2>/dev/null)
+
+# mxconf NAME POLICY [extra account lines...]: an MX account through the
+# scripted DNS server to the harness's MX-style port.
+mxconf() {
+	local name=$1 policy=$2; shift 2
+	local f="$work/$name.conf"
+	{
+		echo "[global]"
+		echo "hostname = client.example.test"
+		echo "log = $work/sealpost.log"
+		echo "connect_timeout = 5s"
+		echo "command_timeout = 10s"
+		echo "session_timeout = 60s"
+		echo "queue_dir = ${QDIR:-$work/queue}"
+		echo "retry_min = 1s"
+		echo "dns_server = 127.0.0.1:$mx_dns_port"
+		echo "[account default]"
+		echo "mode = mx"
+		echo "mx_port = $MTA_SMTP_PORT"
+		echo "tls_policy = $policy"
+		echo "mta_sts = no"
+		echo "tls_ca_file = $MTA_CA"
+		echo "from = sender@client.example.test"
+		printf '%s\n' "$@"
+	} > "$f"
+	chmod 600 "$f"
+	echo "$f"
+}
+mx_entries() { find "$1/q" -name '*.env' 2>/dev/null | wc -l; }
+# mx_log TAG: the log lines written since the mark.
+mx_mark() { mx_from=$(($(cat "$work/sealpost.log" 2>/dev/null | wc -l) + 1)); }
+mx_log() { tail -n "+$mx_from" "$work/sealpost.log" 2>/dev/null; }
+
+if [ -z "$mx_dns_port" ]; then
+	bad mx_dns_server "dnssrv.py did not start"
+else
+
+t=mx_encrypt_delivers_with_tls_unverified
+newtag; mx_mark
+cf=$(mxconf $t encrypt)
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! wait_mail bob "$tg" >/dev/null; then bad $t "not delivered"
+elif ! mx_log | grep -q "relay=localhost\[127.0.0.1\]:$MTA_SMTP_PORT tls=TLS.* verified=none auth=none .*status=sent"; then
+	mx_log > "$work/err"; bad $t "log line lacks relay=localhost[127.0.0.1] verified=none"
+elif ! grep -q "$MTA_DOMAIN\. MX .*do=1" "$mx_dnslog" || ! grep -q "localhost\. A " "$mx_dnslog"; then
+	cp "$mx_dnslog" "$work/err"; bad $t "no MX query with EDNS DO, or no address query"
+else ok $t; fi
+
+t=mx_verify_checks_the_exchanger_name
+newtag; mx_mark
+cf=$(mxconf $t verify)
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! wait_mail bob "$tg" >/dev/null; then bad $t "not delivered"
+elif ! mx_log | grep -q "verified=pkix .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=pkix"
+else ok $t; fi
+
+t=mx_verify_wrong_name_defers_never_weakens
+newtag; mx_mark; q="$work/q-$t"
+cf=$(QDIR=$q mxconf $t verify)
+sample "$tg" | "$bin" -C "$cf" -i "bob@wrongname.test" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc, expected 0 (queued)"
+elif [ "$(mx_entries "$q")" != 1 ]; then bad $t "$(mx_entries "$q") queue entries, expected 1"
+elif ! grep -q "mx.wrongname.test" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+elif mx_log | grep -q "status=sent"; then bad $t "sent despite the name mismatch"
+else ok $t; fi
+
+t=mx_fingerprint_pins_the_exchanger
+newtag; mx_mark
+pin=$(certtool --fingerprint --hash sha256 --infile "$MTA_DIR/tls/localhost.pem" 2>/dev/null)
+cf=$(mxconf $t fingerprint "tls_fingerprint = sha256:$pin")
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ -z "$pin" ]; then bad $t "cannot read the harness certificate's digest"
+elif [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! wait_mail bob "$tg" >/dev/null; then bad $t "not delivered"
+elif ! mx_log | grep -q "verified=pin .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=pin"
+else ok $t; fi
+
+t=mx_null_mx_is_68_and_nothing_queued
+newtag; mx_mark; q="$work/q-$t"
+cf=$(QDIR=$q mxconf $t encrypt)
+sample "$tg" | "$bin" -C "$cf" -i "someone@nomail.test" 2> "$work/err"; rc=$?
+if [ $rc -ne 68 ]; then bad $t "exit $rc, expected 68"
+elif ! grep -q "null MX" "$work/err"; then bad $t "stderr does not say null MX"
+elif [ "$(mx_entries "$q")" != 0 ]; then bad $t "queued"
+elif grep -q "nomail.test\. A " "$mx_dnslog"; then bad $t "looked up an address after a null MX"
+else ok $t; fi
+
+t=mx_nxdomain_is_68
+newtag; q="$work/q-$t"
+cf=$(QDIR=$q mxconf $t encrypt)
+sample "$tg" | "$bin" -C "$cf" -i "someone@no-such-domain.test" 2> "$work/err"; rc=$?
+if [ $rc -ne 68 ]; then bad $t "exit $rc, expected 68"
+elif ! grep -q "does not exist" "$work/err"; then bad $t "stderr does not say so"
+elif [ "$(mx_entries "$q")" != 0 ]; then bad $t "queued"
+else ok $t; fi
+
+t=mx_servfail_is_queued
+newtag; q="$work/q-$t"
+cf=$(QDIR=$q mxconf $t encrypt)
+sample "$tg" | "$bin" -C "$cf" -i "someone@broken.test" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc, expected 0 (queued)"
+elif [ "$(mx_entries "$q")" != 1 ]; then bad $t "not queued"
+elif ! grep -q "SERVFAIL" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+else ok $t; fi
+
+t=mx_implicit_mx_uses_the_domain_address
+newtag; mx_mark
+cf=$(mxconf $t encrypt)
+# Postfix takes any recipient domain on its MX port only for its own
+# domain, so the message reaches implicit.test's address and is refused
+# there: what counts is that sealpost connected to it.
+sample "$tg" | "$bin" -C "$cf" -i "bob@implicit.test" 2> "$work/err"; rc=$?
+if ! mx_log | grep -q "relay=implicit.test\[127.0.0.1\]:$MTA_SMTP_PORT"; then
+	mx_log > "$work/err"; bad $t "did not connect to implicit.test's own address (exit $rc)"
+else ok $t; fi
+
+t=mx_falls_back_to_the_next_exchanger
+newtag; mx_mark
+cf=$(mxconf $t encrypt)
+sample "$tg" | "$bin" -C "$cf" -i "bob@fallback.test" 2> "$work/err"; rc=$?
+if ! mx_log | grep -q "relay=localhost\[127.0.0.1\]:$MTA_SMTP_PORT"; then
+	mx_log > "$work/err"; bad $t "did not go on to the second exchanger (exit $rc)"
+elif ! grep -q "dead.fallback.test\. A " "$mx_dnslog"; then bad $t "the preferred exchanger was not tried first"
+else ok $t; fi
+
+t=mx_two_domains_one_deferred_the_other_delivered
+newtag; mx_mark; q="$work/q-$t"
+cf=$(QDIR=$q mxconf $t encrypt)
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" "carol@broken.test" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc, expected 0"
+elif ! wait_mail bob "$tg" >/dev/null; then bad $t "bob@$MTA_DOMAIN did not get it"
+elif [ "$(mx_entries "$q")" != 1 ]; then bad $t "$(mx_entries "$q") entries, expected 1"
+elif ! grep -q "^rcpt pending carol@broken.test" "$q"/q/*.env && ! grep -q "carol@broken.test" "$q"/q/*.env; then
+	cp "$q"/q/*.env "$work/err"; bad $t "carol not kept"
+else
+	"$bin" -C "$cf" -bp > "$work/mailq" 2>&1
+	if ! grep -q "<carol@broken.test> pending" "$work/mailq" || ! grep -q "<bob@$MTA_DOMAIN> sent" "$work/mailq"; then
+		cp "$work/mailq" "$work/err"; bad $t "mailq: bob should be sent, carol pending"
+	else ok $t; fi
+fi
+
+t=mx_queue_run_resolves_again_and_delivers
+# The same queue, first through a server that fails every lookup, then a
+# queue run through the good one.
+newtag; mx_mark; q="$work/q-$t"
+printf '@fault %s * servfail\n' "$MTA_DOMAIN" > "$work/mx-fail.zone"
+python3 "$here/../fault/dnssrv.py" --zone "$work/mx-fail.zone" --addr 127.0.0.1 \
+	--port-file "$work/dns2.port" --lifetime 120 &
+mx_dns2_pid=$!
+for _ in $(seq 100); do [ -s "$work/dns2.port" ] && break; sleep 0.05; done
+cf=$(QDIR=$q mxconf $t encrypt)
+sed "s/^dns_server = .*/dns_server = 127.0.0.1:$(cat "$work/dns2.port")/" "$cf" > "$cf.fail"
+chmod 600 "$cf.fail"
+sample "$tg" | "$bin" -C "$cf.fail" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+n1=$(mx_entries "$q")
+sleep 1.1
+"$bin" -C "$cf" -q 2>> "$work/err"; rc2=$?
+kill "$mx_dns2_pid" 2>/dev/null; wait "$mx_dns2_pid" 2>/dev/null
+if [ $rc -ne 0 ] || [ "$n1" != 1 ]; then bad $t "first try: exit $rc, $n1 entries (expected 0, 1)"
+elif [ $rc2 -ne 0 ]; then bad $t "-q exit $rc2"
+elif ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "not delivered by the queue run"
+elif [ "$(mx_entries "$q")" != 0 ]; then bad $t "entry left after delivery"
+else ok $t; fi
+
+t=mx_dane_policy_is_refused_until_built
+newtag
+cf=$(mxconf $t dane)
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 78 ]; then bad $t "exit $rc, expected 78"
+elif ! grep -q "tls_policy = dane is not available" "$work/err"; then bad $t "stderr does not say why"
+else ok $t; fi
+
+fi
+kill "$mx_dns_pid" 2>/dev/null
+wait "$mx_dns_pid" 2>/dev/null
