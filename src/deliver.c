@@ -263,6 +263,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 		} else {
 			run_hops(d, r, &one);
 		}
+		route_free(r);
 		free(r);
 		for (size_t k = 0; k < env->nrcpts; k++)
 			if (env->rcpts[k].attempt && env->rcpts[k].cls == RES_OK)

@@ -57,7 +57,7 @@ route_policy(const struct config *cfg, const struct account *acct, const char *d
 static bool
 policy_built(enum tls_policy p)
 {
-	return p == POLICY_ENCRYPT || p == POLICY_VERIFY || p == POLICY_FINGERPRINT;
+	return p != POLICY_MAY;
 }
 
 const char *
@@ -80,14 +80,15 @@ route_mx_unsupported(const struct config *cfg, const struct account *acct)
 		return "mta_sts = yes: MTA-STS is not available in this build yet (set mta_sts = no)";
 	if (!policy_built(acct->tls_policy)) {
 		snprintf(why, sizeof why, "tls_policy = %s is not available in this build yet"
-		    " (encrypt, verify and fingerprint are)", tls_policy_str(acct->tls_policy));
+		    " (dane, dane-only, verify, encrypt and fingerprint are)",
+		    tls_policy_str(acct->tls_policy));
 		return why;
 	}
 	for (const struct domain_policy *d = cfg->domains; d; d = d->next) {
 		if (policy_built(d->policy))
 			continue;
 		snprintf(why, sizeof why, "[domain %s]: tls_policy = %s is not available in this"
-		    " build yet (encrypt, verify and fingerprint are)", d->name,
+		    " build yet (dane, dane-only, verify, encrypt and fingerprint are)", d->name,
 		    tls_policy_str(d->policy));
 		return why;
 	}
@@ -118,6 +119,87 @@ mx_hop(const struct account *a, enum tls_policy policy, char *const *pins, size_
 	} else if (policy == POLICY_ENCRYPT) {
 		h->tlsp.encrypt_only = true;
 	}
+}
+
+void
+route_free(struct route *r)
+{
+	for (size_t i = 0; i < MX_HOSTS_MAX; i++)
+		dane_tlsa_free(&r->tlsa[i]);
+}
+
+enum tlsa_state { TLSA_NONE, TLSA_USABLE, TLSA_UNUSABLE, TLSA_FAILED };
+
+/* Exchanger i's TLSA records (RFC 7672 2.2): looked up only when its
+ * addresses are DNSSEC-secure (2.2.2); believed only when secure. */
+static enum tlsa_state
+host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r, size_t i,
+    char *why, size_t cap)
+{
+	const struct mx_host *h = &r->mx.host[i];
+	char qname[DNS_NAME_MAX + 16];
+	struct dns_answer ans;
+	enum dns_sec sec;
+	struct buf err;
+	enum err rc;
+
+	if (h->addr_sec != DNS_SEC_SECURE)
+		return TLSA_NONE;
+	/* The port is the one we connect to (2.2.3). */
+	snprintf(qname, sizeof qname, "_%u._tcp.%s", a->mx_port, h->name);
+	buf_init(&err, 1024);
+	rc = dns_lookup(dns, qname, DNS_T_TLSA, &ans, &sec, &err);
+	if (rc != ERR_OK) {
+		snprintf(why, cap, "TLSA lookup: %s", buf_str(&err));
+		buf_free(&err);
+		return TLSA_FAILED;
+	}
+	buf_free(&err);
+	if (sec == DNS_SEC_SECURE && ans.rcode == DNS_RCODE_NOERROR)
+		dane_tlsa_from_answer(&ans, qname, &r->tlsa[i]);
+	dns_answer_free(&ans);
+	if (r->tlsa[i].n > 0)
+		return TLSA_USABLE;
+	return r->tlsa[i].unusable > 0 ? TLSA_UNUSABLE : TLSA_NONE;
+}
+
+/* How hop h to exchanger i is secured under dane / dane-only; false when
+ * the policy rules the exchanger out (why says so). */
+static bool
+dane_hop(const struct account *a, const struct dns_client *dns, struct route *r, size_t i,
+    enum tls_policy policy, struct tls_params *tp, char *why, size_t cap)
+{
+	switch (host_tlsa(a, dns, r, i, why, cap)) {
+	case TLSA_USABLE:
+		r->dane_names[i][0] = r->mx.host[i].name;
+		r->dane_names[i][1] = r->mx.domain;
+		tp->dane = &r->tlsa[i];
+		tp->dane_names = r->dane_names[i];
+		/* The recipient domain is a reference name only when the MX
+		 * answer was secure (RFC 7672 3.2.2). */
+		tp->ndane_names = r->mx.mx_sec == DNS_SEC_SECURE && !r->mx.implicit ? 2 : 1;
+		return true;
+	case TLSA_FAILED:
+		return false;
+	case TLSA_UNUSABLE:
+		/* A secure TLSA RRset commits the server to STARTTLS even when
+		 * no record is usable (2.2): TLS without authentication. */
+		if (policy == POLICY_DANE_ONLY) {
+			snprintf(why, cap, "%s: no usable TLSA record (dane-only)", r->mx.host[i].name);
+			return false;
+		}
+		tp->encrypt_only = true;
+		return true;
+	case TLSA_NONE:
+		break;
+	}
+	if (policy == POLICY_DANE_ONLY) {
+		snprintf(why, cap, "%s: no DNSSEC-secure TLSA records (dane-only)",
+		    r->mx.host[i].name);
+		return false;
+	}
+	tp->encrypt_only = true;
+	return true;
 }
 
 /* "[192.0.2.1]" or "[IPv6:2001:db8::1]": the address, into out. */
@@ -165,25 +247,44 @@ route_mx(const struct config *cfg, const struct account *acct, const struct dns_
 		}
 		mx->host[0].naddrs = 1;
 		snprintf(mx->host[0].name, sizeof mx->host[0].name, "%s", mx->host[0].addrs[0]);
+		if (policy == POLICY_DANE_ONLY) {
+			result_set(res, RES_TEMP, STAGE_DNS, ERR_CONFIG, "%s: an address literal has"
+			    " no TLSA records, and the policy is dane-only", domain);
+			return ERR_CONFIG;
+		}
 		mx_hop(acct, policy, pins, npins, mx->host[0].name, mx->host[0].addrs[0],
-		    &out->hops[out->nhops++]);
+		    &out->hops[out->nhops]);
+		if (policy == POLICY_DANE)
+			out->hops[out->nhops].tlsp.encrypt_only = true;
+		out->nhops++;
 		return ERR_OK;
 	}
 	if ((rc = mx_resolve(dns, domain, mx, res)) != ERR_OK)
 		return rc;
-	for (size_t i = 0; i < mx->n; i++) {
+	for (size_t i = 0; i < mx->n && out->nhops < ROUTE_HOPS_MAX; i++) {
 		const struct mx_host *h = &mx->host[i];
-		if (h->naddrs == 0) {
+		struct route_hop proto;
+		char hwhy[600] = "";
+		bool usable = h->naddrs > 0;
+		if (!usable)
+			snprintf(hwhy, sizeof hwhy, "%s", h->why);
+		mx_hop(acct, policy, pins, npins, h->name, "", &proto);
+		if (usable && (policy == POLICY_DANE || policy == POLICY_DANE_ONLY))
+			usable = dane_hop(acct, dns, out, i, policy, &proto.tlsp, hwhy, sizeof hwhy);
+		if (!usable) {
 			size_t used = strlen(why);
-			snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "", h->why);
+			snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "", hwhy);
+			continue;
 		}
-		for (size_t k = 0; k < h->naddrs && out->nhops < ROUTE_HOPS_MAX; k++)
-			mx_hop(acct, policy, pins, npins, h->name, h->addrs[k],
-			    &out->hops[out->nhops++]);
+		for (size_t k = 0; k < h->naddrs && out->nhops < ROUTE_HOPS_MAX; k++) {
+			out->hops[out->nhops] = proto;
+			out->hops[out->nhops++].host = h->addrs[k];
+		}
 	}
+	snprintf(out->skipped, sizeof out->skipped, "%s", why);
 	if (out->nhops == 0) {
-		result_set(res, RES_TEMP, STAGE_DNS, ERR_DNS, "no mail exchanger of %s has a"
-		    " usable address: %s", mx->domain, why);
+		result_set(res, RES_TEMP, STAGE_DNS, ERR_DNS, "no usable mail exchanger for %s: %s",
+		    mx->domain, why);
 		return ERR_DNS;
 	}
 	return ERR_OK;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "dane.h"
 #include "dns.h"
 #include "envelope.h"
 #include "mx.h"
@@ -36,7 +37,16 @@ struct route {
 	struct route_hop hops[ROUTE_HOPS_MAX];  /* in order of preference */
 	size_t nhops;
 	struct mx_set mx;       /* MX mode: what DNS said */
+	/* DANE policies: each exchanger's usable TLSA records and the names a
+	 * DANE-TA chain may be issued for (its own name, and the recipient
+	 * domain when the MX answer was secure: RFC 7672 3.2.2). */
+	struct dane_tlsa tlsa[MX_HOSTS_MAX];
+	const char *dane_names[MX_HOSTS_MAX][2];
+	char skipped[1024];     /* exchangers the policy could not use, and why */
 };
+
+/* route_free: what route_mx() allocated (TLSA records). */
+void route_free(struct route *r);
 
 /* route_relay: the one hop of a relay account: its smarthost, verified by
  * PKIX with host (or tls_server_name), or by its pins. */
@@ -45,10 +55,15 @@ void route_relay(const struct account *acct, struct route *out);
 /* route_mx: the hops for recipients at domain through MX account acct:
  * every address of every exchanger in preference order (at most
  * ROUTE_HOPS_MAX), STARTTLS on mx_port, secured per the domain's policy
- * (route_policy()). An address-literal domain ("[192.0.2.1]") is its one
- * hop, with no DNS. Errors: as mx_resolve() (NXDOMAIN or null MX:
- * RES_PERM; DNS failures: RES_TEMP); ERR_CONNECT (RES_TEMP) when no
- * exchanger has a usable address, the reasons in *res. */
+ * (route_policy()). Under dane and dane-only an exchanger whose addresses
+ * are DNSSEC-secure has its TLSA records at _PORT._tcp.NAME looked up: usable
+ * ones must authenticate the server (DANE); secure but all unusable, TLS
+ * without authentication; none or insecure, encrypt (dane) or the
+ * exchanger is skipped (dane-only); a failed TLSA lookup skips it. An
+ * address-literal domain ("[192.0.2.1]") is its one hop, with no DNS, no
+ * DANE. Errors: as mx_resolve() (NXDOMAIN or null MX: RES_PERM; DNS
+ * failures: RES_TEMP); ERR_DNS (RES_TEMP) when no exchanger is usable,
+ * the reasons in *res. route_free() must follow either way. */
 enum err route_mx(const struct config *cfg, const struct account *acct,
     const struct dns_client *dns, const char *domain, struct route *out,
     struct result *res) WUR;

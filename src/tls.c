@@ -16,6 +16,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
+#include "dane.h"
 #include "net.h"
 #include "util.h"
 
@@ -87,6 +88,26 @@ verify_pin(gnutls_session_t s)
 	return ok ? 0 : GNUTLS_E_CERTIFICATE_ERROR;
 }
 
+/* DANE (RFC 7672): the chain must match the usable TLSA records. No PKIX,
+ * and for DANE-EE no name or date checks (dane.c). */
+static int
+verify_dane(gnutls_session_t s)
+{
+	struct tls_session *t = gnutls_session_get_ptr(s);
+	const gnutls_datum_t *chain;
+	unsigned n = 0;
+
+	chain = gnutls_certificate_get_peers(s, &n);
+	if (!t->dane || !chain || n == 0) {
+		snprintf(t->dane_why, sizeof t->dane_why, "no certificate");
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	}
+	if (!dane_verify(t->dane, chain, n, t->dane_names, t->ndane_names, &t->dane_how,
+	    t->dane_why, sizeof t->dane_why))
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	return 0;
+}
+
 enum err
 tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 {
@@ -96,11 +117,15 @@ tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 
 	memset(t, 0, sizeof *t);
 	t->name = xstrdup(p->name);
-	t->mode = p->encrypt_only ? TLS_VERIFY_NONE : p->npins ? TLS_VERIFY_PIN : TLS_VERIFY_PKIX;
-	if (p->encrypt_only && p->npins) {
-		errf(err, "TLS without verification cannot also check pins");
+	t->mode = p->dane ? TLS_VERIFY_DANE : p->encrypt_only ? TLS_VERIFY_NONE :
+	    p->npins ? TLS_VERIFY_PIN : TLS_VERIFY_PKIX;
+	if ((p->encrypt_only || p->dane) && p->npins) {
+		errf(err, "TLS without verification or with DANE cannot also check pins");
 		return ERR_INTERNAL;
 	}
+	t->dane = p->dane;
+	t->dane_names = p->dane_names;
+	t->ndane_names = p->ndane_names;
 	if (p->npins > sizeof t->pins / sizeof t->pins[0]) {
 		errf(err, "too many tls_fingerprint pins");
 		return ERR_CONFIG;
@@ -164,6 +189,8 @@ tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 		gnutls_session_set_verify_cert(t->s, t->name, 0);
 	else if (t->mode == TLS_VERIFY_PIN)
 		gnutls_session_set_verify_function(t->s, verify_pin);
+	else if (t->mode == TLS_VERIFY_DANE)
+		gnutls_session_set_verify_function(t->s, verify_dane);
 	/* TLS_VERIFY_NONE: encrypted against a passive listener only; the log
 	 * line says verified=none. */
 	return ERR_OK;
@@ -174,6 +201,11 @@ describe_failure(struct tls_session *t, struct buf *err)
 {
 	if (t->mode == TLS_VERIFY_PIN) {
 		errf(err, "certificate of %s matches no tls_fingerprint pin", t->name);
+		return;
+	}
+	if (t->mode == TLS_VERIFY_DANE) {
+		errf(err, "certificate of %s fails DANE: %s", t->name,
+		    t->dane_why[0] ? t->dane_why : "not checked");
 		return;
 	}
 	unsigned status = gnutls_session_get_verify_cert_status(t->s);
@@ -232,6 +264,12 @@ tls_handshake(struct tls_session *t, int fd, const struct deadline *dl, struct b
 		return ERR_CERT;
 	}
 	if (t->mode == TLS_VERIFY_PIN && !t->pin_matched) {
+		describe_failure(t, err);
+		return ERR_CERT;
+	}
+	t->dane = NULL;         /* the route that owns them may go */
+	t->dane_names = NULL;
+	if (t->mode == TLS_VERIFY_DANE && !t->dane_how) {
 		describe_failure(t, err);
 		return ERR_CERT;
 	}
@@ -328,7 +366,8 @@ tls_describe(const struct tls_session *t, char *out, size_t cap)
 const char *
 tls_verified_str(const struct tls_session *t)
 {
-	return t->mode == TLS_VERIFY_PIN ? "pin" : t->mode == TLS_VERIFY_NONE ? "none" : "pkix";
+	return t->mode == TLS_VERIFY_PIN ? "pin" : t->mode == TLS_VERIFY_NONE ? "none" :
+	    t->mode == TLS_VERIFY_DANE ? "dane" : "pkix";
 }
 
 enum err

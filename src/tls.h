@@ -21,7 +21,10 @@ enum tls_verify {
 	TLS_VERIFY_PKIX,        /* chain to the trust store or CA file + host name */
 	TLS_VERIFY_PIN,         /* SHA-256 of the certificate or its key (tls_fingerprint) */
 	TLS_VERIFY_NONE,        /* MX policy "encrypt": TLS required, the certificate unchecked */
+	TLS_VERIFY_DANE,        /* MX: the chain must match usable TLSA records (dane.c) */
 };
+
+struct dane_tlsa;
 
 struct tls_params {
 	const char *name;       /* reference identity: host name or IP address */
@@ -33,6 +36,12 @@ struct tls_params {
 	const char *priority;   /* GnuTLS priority string, or NULL for NORMAL */
 	bool encrypt_only;      /* TLS_VERIFY_NONE: only ever set by route.c for the MX
 	                         * policy "encrypt"; never for a relay */
+	/* TLS_VERIFY_DANE when set: DNSSEC-secure usable TLSA records, and the
+	 * reference names for DANE-TA (the TLSA base domain first). They need
+	 * to live only until the handshake is over. SNI is name. */
+	const struct dane_tlsa *dane;
+	const char *const *dane_names;
+	size_t ndane_names;
 };
 
 struct tls_session {
@@ -43,6 +52,11 @@ struct tls_session {
 	unsigned char pins[16][32];
 	size_t npins;
 	bool pin_matched;
+	const struct dane_tlsa *dane;   /* until the handshake ends */
+	const char *const *dane_names;
+	size_t ndane_names;
+	const char *dane_how;           /* "DANE-EE" or "DANE-TA" once matched */
+	char dane_why[256];
 	bool established;
 	int error;              /* the last fatal record-layer error, or 0 */
 };

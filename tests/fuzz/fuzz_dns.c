@@ -4,7 +4,8 @@
  * example.org with the ID in its first two octets, once for each type we
  * ask about, so the question matches when the fuzzer wants it to. What
  * parses is checked: names in canonical form, counts within bounds, data
- * of the sizes the types demand; CNAMEs are followed. */
+ * of the sizes the types demand; CNAMEs are followed; TLSA answers go
+ * through dane.c's usability filter. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "dane.h"
 #include "dnsmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,6 +53,19 @@ check(const struct dns_answer *a, uint16_t type)
 			abort();
 	if (looped && n)
 		abort();
+	if (type == DNS_T_TLSA) {
+		struct dane_tlsa t;
+		dane_tlsa_from_answer(a, "example.org", &t);
+		if (t.n + t.unusable > n)
+			abort();
+		for (size_t i = 0; i < t.n; i++)
+			if ((t.rr[i].usage != 2 && t.rr[i].usage != 3) || t.rr[i].selector > 1 ||
+			    t.rr[i].mtype > 2 || t.rr[i].rdlen < 4 ||
+			    (t.rr[i].mtype == 1 && t.rr[i].rdlen != 35) ||
+			    (t.rr[i].mtype == 2 && t.rr[i].rdlen != 67))
+				abort();
+		dane_tlsa_free(&t);
+	}
 }
 
 int

@@ -23,7 +23,7 @@ nomail.test MX 0 .
 @fault broken.test MX servfail
 ZONE
 python3 "$here/../fault/dnssrv.py" --zone "$mx_zone" --addr 127.0.0.1 \
-	--port-file "$work/dns.port" --log "$mx_dnslog" --lifetime 600 &
+	--port-file "$work/dns.port" --log "$mx_dnslog" --lifetime 600 >/dev/null 2>&1 &
 mx_dns_pid=$!
 for _ in $(seq 100); do [ -s "$work/dns.port" ] && break; sleep 0.05; done
 mx_dns_port=$(cat "$work/dns.port" 2>/dev/null)
@@ -176,7 +176,7 @@ t=mx_queue_run_resolves_again_and_delivers
 newtag; mx_mark; q="$work/q-$t"
 printf '@fault %s * servfail\n' "$MTA_DOMAIN" > "$work/mx-fail.zone"
 python3 "$here/../fault/dnssrv.py" --zone "$work/mx-fail.zone" --addr 127.0.0.1 \
-	--port-file "$work/dns2.port" --lifetime 120 &
+	--port-file "$work/dns2.port" --lifetime 120 >/dev/null 2>&1 &
 mx_dns2_pid=$!
 for _ in $(seq 100); do [ -s "$work/dns2.port" ] && break; sleep 0.05; done
 cf=$(QDIR=$q mxconf $t encrypt)
@@ -193,14 +193,154 @@ elif ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "not de
 elif [ "$(mx_entries "$q")" != 0 ]; then bad $t "entry left after delivery"
 else ok $t; fi
 
-t=mx_dane_policy_is_refused_until_built
+t=mx_mta_sts_and_may_are_refused_until_built
 newtag
 cf=$(mxconf $t dane)
+sed -i 's/^mta_sts = no/mta_sts = yes/' "$cf"
 sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
-if [ $rc -ne 78 ]; then bad $t "exit $rc, expected 78"
-elif ! grep -q "tls_policy = dane is not available" "$work/err"; then bad $t "stderr does not say why"
+cf2=$(mxconf $t-may may)
+sample "$tg" | "$bin" -C "$cf2" -i "bob@$MTA_DOMAIN" 2>> "$work/err"; rc2=$?
+if [ $rc -ne 78 ] || [ $rc2 -ne 78 ]; then bad $t "exit $rc and $rc2, expected 78 for both"
+elif ! grep -q "MTA-STS is not available" "$work/err" || ! grep -q "tls_policy = may is not available" "$work/err"; then
+	bad $t "stderr does not say why"
 else ok $t; fi
 
+# ---- DANE (RFC 7672), with the AD bit set by the scripted server as a
+# trusted local validating resolver would (dns_trust_ad = auto: loopback).
+# mx_dns ZONEFILE: start another scripted server; its port in $mx_port_out.
+mx_pids=()
+mx_dns() {
+	local pf="$1.port"
+	rm -f "$pf"
+	python3 "$here/../fault/dnssrv.py" --zone "$1" --addr 127.0.0.1 --port-file "$pf" \
+		--log "$1.log" --lifetime 300 >/dev/null 2>&1 &
+	mx_pids+=($!)
+	for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	mx_port_out=$(cat "$pf" 2>/dev/null)
+}
+# dane_conf NAME POLICY ZONEFILE: an MX account using a scripted server
+# for that zone, in $cf (not a command substitution: the server must
+# outlive it, and be remembered in mx_pids).
+dane_conf() {
+	mx_dns "$3"
+	cf=$(mxconf "$1" "$2")
+	sed -i "s/^dns_server = .*/dns_server = 127.0.0.1:$mx_port_out/" "$cf"
+}
+leaf_spki=$(certtool --certificate-info --infile "$MTA_DIR/tls/localhost.pem" 2>/dev/null |
+	sed -n '/Public Key ID:/,/Public Key PIN/s/^[[:space:]]*sha256:\([0-9a-f]\{64\}\)$/\1/p' | head -n 1)
+leaf_cert=$(certtool --fingerprint --hash sha256 --infile "$MTA_DIR/tls/localhost.pem" 2>/dev/null)
+ca_cert=$(certtool --fingerprint --hash sha256 --infile "$MTA_CA" 2>/dev/null)
+tlsa_name="_$MTA_SMTP_PORT._tcp.localhost"
+# dane_zone FILE TLSA-LINES...: MTA_DOMAIN's MX is localhost, secure.
+dane_zone() {
+	local f=$1; shift
+	{
+		echo "@ad-default yes"
+		echo "localhost A 127.0.0.1"
+		echo "$MTA_DOMAIN MX 10 localhost"
+		printf '%s\n' "$@"
+	} > "$f"
+}
+
+t=dane_ee_spki_sha256_authenticates
+newtag; mx_mark
+dane_zone "$work/dane1.zone" "$tlsa_name TLSA 3 1 1 $leaf_spki"
+dane_conf $t dane "$work/dane1.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ -z "$leaf_spki" ]; then bad $t "cannot read the certificate's key digest"
+elif [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! wait_mail bob "$tg" >/dev/null; then bad $t "not delivered"
+elif ! mx_log | grep -q "verified=dane .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=dane"
+elif ! grep -q "$tlsa_name\. TLSA" "$work/dane1.zone.log"; then bad $t "no TLSA query at $tlsa_name"
+else ok $t; fi
+
+t=dane_ta_with_the_ca_in_the_chain_authenticates
+newtag; mx_mark
+dane_zone "$work/dane2.zone" "$tlsa_name TLSA 2 0 1 $ca_cert"
+dane_conf $t dane-only "$work/dane2.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "not delivered"
+elif ! mx_log | grep -q "verified=dane .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=dane"
+else ok $t; fi
+
+t=dane_mismatch_defers_never_falls_back
+newtag; mx_mark; q="$work/q-$t"
+dane_zone "$work/dane3.zone" "$tlsa_name TLSA 3 0 1 $(printf '%064d' 0)"
+QDIR=$q dane_conf $t dane "$work/dane3.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc, expected 0 (queued)"
+elif [ "$(mx_entries "$q")" != 1 ]; then bad $t "not queued"
+elif ! grep -q "fails DANE" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+elif no_mail bob "$tg"; then ok $t
+else bad $t "delivered despite the TLSA mismatch"; fi
+
+t=dane_ta_name_mismatch_defers
+# The CA matches, but the chain is for "localhost" and the exchanger is
+# called mx.other.test: DANE-TA checks names (RFC 7672 3.2.2).
+newtag; mx_mark; q="$work/q-$t"
+{
+	echo "@ad-default yes"
+	echo "mx.other.test A 127.0.0.1"
+	echo "other.test MX 10 mx.other.test"
+	echo "_$MTA_SMTP_PORT._tcp.mx.other.test TLSA 2 0 1 $ca_cert"
+} > "$work/dane4.zone"
+QDIR=$q dane_conf $t dane "$work/dane4.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@other.test" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+elif ! grep -q "does not validate" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+else ok $t; fi
+
+t=dane_insecure_addresses_mean_encrypt_and_no_tlsa_query
+newtag; mx_mark
+dane_zone "$work/dane5.zone" "@ad localhost no" "$tlsa_name TLSA 3 0 1 $(printf '%064d' 0)"
+dane_conf $t dane "$work/dane5.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! wait_mail bob "$tg" >/dev/null; then bad $t "not delivered"
+elif ! mx_log | grep -q "verified=none .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=none"
+elif grep -q "TLSA" "$work/dane5.zone.log"; then bad $t "TLSA queried after an insecure address answer"
+else ok $t; fi
+
+t=dane_insecure_tlsa_is_ignored
+newtag; mx_mark
+dane_zone "$work/dane6.zone" "@ad $tlsa_name no" "$tlsa_name TLSA 3 0 1 $(printf '%064d' 0)"
+dane_conf $t dane "$work/dane6.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then bad $t "exit $rc or not delivered"
+elif ! mx_log | grep -q "verified=none .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=none"
+else ok $t; fi
+
+t=dane_all_unusable_still_needs_tls
+newtag; mx_mark
+dane_zone "$work/dane7.zone" "$tlsa_name TLSA 1 1 1 $leaf_spki" "$tlsa_name TLSA 3 1 9 00"
+dane_conf $t dane "$work/dane7.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then bad $t "exit $rc or not delivered"
+elif ! mx_log | grep -q "tls=TLS.* verified=none .*status=sent"; then mx_log > "$work/err"; bad $t "not TLS with verified=none"
+else ok $t; fi
+
+t=dane_only_without_tlsa_defers
+newtag; mx_mark; q="$work/q-$t"
+dane_zone "$work/dane8.zone"
+QDIR=$q dane_conf $t dane-only "$work/dane8.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+elif ! grep -q "dane-only" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+elif no_mail bob "$tg"; then ok $t
+else bad $t "delivered without DANE under dane-only"; fi
+
+t=dane_tlsa_lookup_failure_skips_the_host
+newtag; mx_mark; q="$work/q-$t"
+dane_zone "$work/dane9.zone" "@fault $tlsa_name TLSA servfail"
+QDIR=$q dane_conf $t dane "$work/dane9.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+elif ! grep -q "TLSA lookup" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+elif no_mail bob "$tg"; then ok $t
+else bad $t "delivered although the TLSA lookup failed"; fi
+
+for p in "${mx_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 fi
 kill "$mx_dns_pid" 2>/dev/null
 wait "$mx_dns_pid" 2>/dev/null
