@@ -694,6 +694,12 @@ validate(struct config *cfg, const char *name, struct buf *err)
 		}
 		if (a->port == 0)
 			a->port = a->tls == TLS_MODE_IMPLICIT ? 465 : 587;
+		if (a->mode == ACCT_MX && a->tls_policy == POLICY_MAY) {
+			errf(err, "%s:%u: account %s: tls_policy = may (plaintext allowed) is"
+			    " accepted only in a [domain NAME] section, for that domain",
+			    name, a->line, a->name);
+			return ERR_CONFIG;
+		}
 		if (a->mx_port == 0)
 			a->mx_port = 25;
 		if (a->mta_sts_port == 0)

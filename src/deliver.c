@@ -25,6 +25,7 @@ params(struct smtp_params *p, const struct config *cfg, const struct route_hop *
 	memset(p, 0, sizeof *p);
 	p->host = h->host;
 	p->shown = h->shown;
+	p->plaintext_ok = h->plaintext_ok && !h->auth;
 	p->port = h->port;
 	p->tls = h->tls;
 	p->tlsp = h->tlsp;
@@ -116,8 +117,9 @@ share_outcome(struct envelope *env, const struct result *res)
 static void
 hop_key(const struct route_hop *h, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s|%u|%s|%d|%d|%zu", h->host, h->port, h->tlsp.name ? h->tlsp.name : "",
-	    (int)h->policy, (int)h->tlsp.encrypt_only, h->tlsp.npins);
+	snprintf(out, cap, "%s|%u|%s|%d|%d|%zu|%d", h->host, h->port,
+	    h->tlsp.name ? h->tlsp.name : "", (int)h->policy, (int)h->tlsp.encrypt_only,
+	    h->tlsp.npins, (int)h->plaintext_ok);
 }
 
 /* The session for hop h: the cached one when it goes to the same place

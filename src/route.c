@@ -54,12 +54,6 @@ route_policy(const struct config *cfg, const struct account *acct, const char *d
 	return acct->tls_policy;
 }
 
-static bool
-policy_built(enum tls_policy p)
-{
-	return p != POLICY_MAY;
-}
-
 const char *
 route_mx_unsupported(const struct config *cfg, const struct account *acct)
 {
@@ -78,20 +72,6 @@ route_mx_unsupported(const struct config *cfg, const struct account *acct)
 	}
 	if (acct->mta_sts)
 		return "mta_sts = yes: MTA-STS is not available in this build yet (set mta_sts = no)";
-	if (!policy_built(acct->tls_policy)) {
-		snprintf(why, sizeof why, "tls_policy = %s is not available in this build yet"
-		    " (dane, dane-only, verify, encrypt and fingerprint are)",
-		    tls_policy_str(acct->tls_policy));
-		return why;
-	}
-	for (const struct domain_policy *d = cfg->domains; d; d = d->next) {
-		if (policy_built(d->policy))
-			continue;
-		snprintf(why, sizeof why, "[domain %s]: tls_policy = %s is not available in this"
-		    " build yet (dane, dane-only, verify, encrypt and fingerprint are)", d->name,
-		    tls_policy_str(d->policy));
-		return why;
-	}
 	return NULL;
 }
 
@@ -118,6 +98,11 @@ mx_hop(const struct account *a, enum tls_policy policy, char *const *pins, size_
 		h->tlsp.npins = npins;
 	} else if (policy == POLICY_ENCRYPT) {
 		h->tlsp.encrypt_only = true;
+	} else if (policy == POLICY_MAY) {
+		/* Opportunistic: TLS when offered, unauthenticated; plaintext
+		 * when not (the only policy that allows it, only per domain). */
+		h->tlsp.encrypt_only = true;
+		h->plaintext_ok = true;
 	}
 }
 

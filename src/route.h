@@ -31,6 +31,7 @@ struct route_hop {
 	struct tls_params tlsp; /* reference identity and what verifies it */
 	bool auth;              /* authenticate with the account's credentials */
 	enum tls_policy policy; /* MX mode: the policy that secures this hop */
+	bool plaintext_ok;      /* policy may: no STARTTLS offered, none used */
 };
 
 struct route {
@@ -75,8 +76,8 @@ enum tls_policy route_policy(const struct config *cfg, const struct account *acc
     const char *domain, char *const **pins, size_t *npins);
 
 /* route_mx_unsupported: NULL when this build can deliver through MX
- * account acct as configured, else why not (a policy or MTA-STS that is
- * not built yet), for a configuration error. */
+ * account acct as configured, else why not (MTA-STS is not built yet, or
+ * dns_server is unusable), for a configuration error. */
 const char *route_mx_unsupported(const struct config *cfg, const struct account *acct);
 
 #endif

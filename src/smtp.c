@@ -185,6 +185,13 @@ session_start(struct smtp_session *s, const struct smtp_params *p, struct result
 	}
 	if ((rc = ehlo(s, res)) != ERR_OK)
 		goto out;
+	/* MX policy "may" alone goes on in plaintext, and only when STARTTLS
+	 * is not offered: an offered STARTTLS that fails is a failure. */
+	if (p->tls == TLS_MODE_STARTTLS && p->plaintext_ok && !(s->caps.flags & EHLO_STARTTLS)) {
+		trace_note("%s offers no STARTTLS; going on without TLS (tls_policy = may)",
+		    s->io.peer);
+		goto out;
+	}
 	if (p->tls == TLS_MODE_STARTTLS &&
 	    ((rc = starttls(s, res)) != ERR_OK || (rc = ehlo(s, res)) != ERR_OK))
 		goto out;
@@ -365,8 +372,10 @@ group(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
 		    TIMEOUT_RCPT_MS)) != ERR_OK)
 			return rc;
 		t->rr[i].code = s->io.reply.code;
+		/* Without TLS (MX policy may) no refusal is permanent
+		 * (doc/decisions.md D11), as in smtp_io_fail_reply(). */
 		t->rr[i].cls = s->io.reply.code / 100 == 2 ? RES_OK :
-		    s->io.reply.code / 100 == 5 ? RES_PERM : RES_TEMP;
+		    s->io.reply.code / 100 == 5 && s->io.tls_on ? RES_PERM : RES_TEMP;
 		reply_summary(&s->io.reply, t->rr[i].reply, sizeof t->rr[i].reply);
 	}
 	return ERR_OK;

@@ -30,6 +30,8 @@ struct smtp_params {
 	const char *user;           /* NULL: no AUTH */
 	const char *secret;
 	const char *mechs;          /* ' '-separated preference list */
+	bool plaintext_ok;          /* MX policy "may" only (route.c): no STARTTLS
+	                             * offered, so none used; never with AUTH */
 };
 
 /* smtp_open: connect, TLS, greeting, EHLO, STARTTLS + EHLO, AUTH. On

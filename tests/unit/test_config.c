@@ -264,10 +264,14 @@ every_tls_policy_and_log_target(void **state)
 	struct config cfg;
 	(void)state;
 	for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
+		/* may (plaintext allowed) only ever per domain (INTERFACE: "only
+		 * per domain"): the account keeps its default there. */
+		bool may = pol[i].p == POLICY_MAY;
 		snprintf(text, sizeof text, "[account mx]\nmode = mx\ntls_policy = %s\n"
-		    "[domain d.example]\ntls_policy = %s\n", pol[i].word, pol[i].word);
+		    "[domain d.example]\ntls_policy = %s\n", may ? "dane" : pol[i].word,
+		    pol[i].word);
 		parse_ok(&cfg, text);
-		assert_int_equal(cfg.accounts->tls_policy, pol[i].p);
+		assert_int_equal(cfg.accounts->tls_policy, may ? POLICY_DANE : pol[i].p);
 		assert_int_equal(cfg.domains->policy, pol[i].p);
 		assert_string_equal(tls_policy_str(pol[i].p), pol[i].word);
 		done(&cfg);
@@ -532,6 +536,8 @@ bad_enumerations(void **state)
 	    "header_from");
 	expect_error("[account a]\nhost = h\ntls_min_version = 1.1\n", "test.conf:3: ",
 	    "tls_min_version");
+	expect_error("[account a]\nmode = mx\ntls_policy = may\n", "test.conf:1: ",
+	    "only in a [domain NAME] section");
 	expect_error("[account a]\nmode = mx\ntls_policy = none\n", "test.conf:3: ",
 	    "tls_policy");
 	expect_error("[global]\nlog = relative/path\n", "test.conf:2: ", "log");

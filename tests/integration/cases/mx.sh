@@ -193,7 +193,7 @@ elif ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "not de
 elif [ "$(mx_entries "$q")" != 0 ]; then bad $t "entry left after delivery"
 else ok $t; fi
 
-t=mx_mta_sts_and_may_are_refused_until_built
+t=mx_mta_sts_refused_until_built_may_only_per_domain
 newtag
 cf=$(mxconf $t dane)
 sed -i 's/^mta_sts = no/mta_sts = yes/' "$cf"
@@ -201,8 +201,36 @@ sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 cf2=$(mxconf $t-may may)
 sample "$tg" | "$bin" -C "$cf2" -i "bob@$MTA_DOMAIN" 2>> "$work/err"; rc2=$?
 if [ $rc -ne 78 ] || [ $rc2 -ne 78 ]; then bad $t "exit $rc and $rc2, expected 78 for both"
-elif ! grep -q "MTA-STS is not available" "$work/err" || ! grep -q "tls_policy = may is not available" "$work/err"; then
+elif ! grep -q "MTA-STS is not available" "$work/err" || ! grep -q "tls_policy = may .* only in a \[domain NAME\] section" "$work/err"; then
 	bad $t "stderr does not say why"
+else ok $t; fi
+
+t=mx_may_uses_tls_when_offered
+newtag; mx_mark
+cf=$(mxconf $t verify "[domain $MTA_DOMAIN]" "tls_policy = may")
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then bad $t "exit $rc or not delivered"
+elif ! mx_log | grep -q "tls=TLS.* verified=none .*status=sent"; then mx_log > "$work/err"; bad $t "not over unverified TLS"
+else ok $t; fi
+
+t=mx_plaintext_only_under_may_and_only_without_starttls
+# The harness's plain port offers no STARTTLS (and refuses unauthenticated
+# recipients, so nothing is delivered there): under may the transaction
+# goes on in plaintext; under encrypt nothing is sent at all.
+newtag; mx_mark
+cf=$(QDIR="$work/q-$t" mxconf $t verify "mx_port = $MTA_PLAIN_PORT" "[domain $MTA_DOMAIN]" "tls_policy = may")
+sed -i "/^mx_port = $MTA_SMTP_PORT$/d" "$cf"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+may_log=$(mx_log); mx_mark
+cf2=$(QDIR="$work/q2-$t" mxconf $t-enc encrypt "mx_port = $MTA_PLAIN_PORT")
+sed -i "/^mx_port = $MTA_SMTP_PORT$/d" "$cf2"
+sample "$tg" | "$bin" -C "$cf2" -i "bob@$MTA_DOMAIN" 2>> "$work/err"; rc2=$?
+enc_log=$(mx_log)
+if ! grep -q "relay=localhost\[127.0.0.1\]:$MTA_PLAIN_PORT tls=none .*RCPT\|relay=localhost\[127.0.0.1\]:$MTA_PLAIN_PORT tls=none .*recipients not accepted" <<< "$may_log"; then
+	printf '%s\n' "$may_log" > "$work/err"; bad $t "may did not go on in plaintext to RCPT"
+elif ! grep -q "does not offer STARTTLS" <<< "$enc_log"; then
+	printf '%s\n' "$enc_log" > "$work/err"; bad $t "encrypt did not refuse the plaintext server"
+elif [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then bad $t "exit $rc / $rc2, expected 0 (queued)"
 else ok $t; fi
 
 # ---- DANE (RFC 7672), with the AD bit set by the scripted server as a
