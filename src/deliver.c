@@ -337,3 +337,96 @@ deliver_probe(const struct config *cfg, const struct account *acct, const char *
 	result_set(res, RES_OK, STAGE_QUIT, ERR_OK, "probe complete");
 	return ERR_OK;
 }
+
+/* --probe=DOMAIN, one exchanger: its addresses, what DANE found, and a
+ * session to each address it has a hop for. Returns whether one worked. */
+static bool
+probe_host(const struct config *cfg, const struct account *acct, const struct route *r,
+    size_t i, FILE *out)
+{
+	static const char *const tlsa[] = {
+		[ROUTE_TLSA_NOT_ASKED] = "not looked up (the policy does not use DANE)",
+		[ROUTE_TLSA_NONE] = "none that is DNSSEC-secure (or the addresses are insecure)",
+		[ROUTE_TLSA_USABLE] = "secure, usable",
+		[ROUTE_TLSA_UNUSABLE] = "secure, all unusable: TLS required, not authenticated",
+		[ROUTE_TLSA_FAILED] = "lookup failed: the exchanger is not used",
+	};
+	const struct mx_host *h = &r->mx.host[i];
+	bool worked = false;
+
+	fprintf(out, "\nexchanger %s, preference %u\n", h->name, h->pref);
+	for (size_t k = 0; k < h->naddrs; k++)
+		fprintf(out, "  address %s (%s)\n", h->addrs[k], dns_sec_str(h->addr_sec));
+	fprintf(out, "  TLSA: %s\n", tlsa[r->tlsa_state[i]]);
+	for (size_t k = 0; k < r->tlsa[i].n; k++) {
+		const struct dane_rr *d = &r->tlsa[i].rr[k];
+		fprintf(out, "    %u %u %u ", d->usage, d->selector, d->mtype);
+		for (size_t b = 3; b < d->rdlen && b < 3 + 32; b++)
+			fprintf(out, "%02x", d->rdata[b]);
+		fprintf(out, "%s\n", d->rdlen > 3 + 32 ? "..." : "");
+	}
+	if (r->note[i][0])
+		fprintf(out, "  not used: %s\n", r->note[i]);
+	for (size_t k = 0; k < r->nhops; k++) {
+		const struct route_hop *hop = &r->hops[k];
+		struct smtp_params p;
+		struct smtp_session *s = NULL;
+		struct result res;
+		if (hop->shown != h->name)
+			continue;
+		params(&p, cfg, hop, acct, cfg->hostname, NULL);
+		fprintf(out, "  session to %s, policy %s:\n", hop->host, tls_policy_str(hop->policy));
+		if (smtp_open(&s, &p, &res) != ERR_OK) {
+			fprintf(out, "    verdict: not usable: %s\n", res.text);
+			continue;
+		}
+		smtp_probe_print(s, out);
+		fprintf(out, "    verdict: would deliver here (verified=%s)\n", smtp_verified(s));
+		smtp_close(s);
+		worked = true;
+	}
+	return worked;
+}
+
+enum err
+deliver_probe_domain(const struct config *cfg, const struct account *acct, const char *domain,
+    FILE *out, struct result *res)
+{
+	struct dns_client dns;
+	struct buf err;
+	struct route *r;
+	char *const *pins;
+	size_t npins;
+	bool any = false;
+	enum err rc;
+
+	memset(res, 0, sizeof *res);
+	buf_init(&err, 1024);
+	if (dns_client_init(&dns, cfg->dns_server, RESOLV_CONF, cfg->dns_trust_ad,
+	    cfg->command_timeout_ms, &err) != ERR_OK) {
+		result_set(res, RES_PERM, STAGE_CONFIG, ERR_CONFIG, "%s", buf_str(&err));
+		buf_free(&err);
+		return ERR_CONFIG;
+	}
+	buf_free(&err);
+	fprintf(out, "domain: %s\npolicy: %s\n", domain,
+	    tls_policy_str(route_policy(cfg, acct, domain, &pins, &npins)));
+	r = xcalloc(1, sizeof *r);
+	rc = route_mx(cfg, acct, &dns, domain, r, res);
+	if (r->mx.n > 0)
+		fprintf(out, "MX answer: %s%s\n", dns_sec_str(r->mx.mx_sec), r->mx.implicit ?
+		    " (no MX records: the domain's own address, RFC 5321 5.1)" : "");
+	for (size_t i = 0; i < r->mx.n; i++)
+		any |= probe_host(cfg, acct, r, i, out);
+	if (rc == ERR_OK && !any) {
+		result_set(res, RES_TEMP, STAGE_CONNECT, ERR_CONNECT, "no exchanger of %s could be"
+		    " used as the policy demands", domain);
+		rc = ERR_CONNECT;
+	} else if (rc == ERR_OK) {
+		result_set(res, RES_OK, STAGE_QUIT, ERR_OK, "probe complete");
+	}
+	fprintf(out, "\nverdict: %s\n", rc == ERR_OK ? "deliverable" : res->text);
+	route_free(r);
+	free(r);
+	return rc;
+}

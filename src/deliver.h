@@ -51,4 +51,13 @@ enum err deliver_attempt(const struct delivery *d, struct result *res);
 enum err deliver_probe(const struct config *cfg, const struct account *acct,
     const char *helo, FILE *out, struct result *res);
 
+/* deliver_probe_domain: --probe=DOMAIN through MX account acct: the
+ * domain's policy, what DNS said (MX, addresses and DNSSEC status, TLSA
+ * records), and a session to every address that would be used, each with
+ * its TLS, chain, verification and verdict, to out. Sends no mail. *res:
+ * RES_OK when some exchanger would take the message; else why not (a null
+ * MX or NXDOMAIN RES_PERM, anything else RES_TEMP). */
+enum err deliver_probe_domain(const struct config *cfg, const struct account *acct,
+    const char *domain, FILE *out, struct result *res);
+
 #endif

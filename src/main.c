@@ -25,8 +25,9 @@
 #include "deliver.h"
 #include "log.h"
 #include "msg.h"
-#include "result.h"
 #include "privs.h"
+#include "result.h"
+#include "route.h"
 #include "runq.h"
 #include "secret.h"
 #include "smtpd_stdio.h"
@@ -150,18 +151,47 @@ check_config(const struct config *cfg, struct buf *err)
 	return EX_OK;
 }
 
+/* The MX account for --probe=DOMAIN: -a's, else the first in mx mode. */
+static const struct account *
+mx_account(const struct config *cfg, const struct opts *o, struct buf *err)
+{
+	const struct account *a = NULL;
+	if (o->account)
+		return config_pick_account(cfg, o->account, NULL, err);
+	for (a = cfg->accounts; a && a->mode != ACCT_MX; a = a->next)
+		;
+	if (!a)
+		errf(err, "--probe=DOMAIN needs an account with mode = mx");
+	return a;
+}
+
 static int
 probe(const struct config *cfg, const struct opts *o, struct buf *err)
 {
 	struct result res;
-	struct account *acct = config_pick_account(cfg, o->account, NULL, err);
+	const char *why;
+	const struct account *acct = o->probe_domain ? mx_account(cfg, o, err) :
+	    config_pick_account(cfg, o->account, NULL, err);
 	if (!acct) {
 		say("%s", buf_str(err));
 		return EX_CONFIG;
 	}
-	if (o->probe_domain || acct->mode != ACCT_RELAY) {
-		say("--probe=DOMAIN (MX mode) is not available in this build");
-		return EX_UNAVAILABLE;
+	if (o->probe_domain) {
+		if (acct->mode != ACCT_MX || (why = route_mx_unsupported(cfg, acct))) {
+			say("account %s: %s", acct->name, acct->mode != ACCT_MX ?
+			    "--probe=DOMAIN needs mode = mx" : why);
+			return EX_CONFIG;
+		}
+		if (deliver_probe_domain(cfg, acct, o->probe_domain, stdout, &res) != ERR_OK) {
+			say("probe: %s", res.text);
+			return result_exitcode(&res, false);
+		}
+		return EX_OK;
+	}
+	if (acct->mode != ACCT_RELAY) {
+		say("account %s: --probe without a domain is for relay accounts; use"
+		    " --probe=DOMAIN", acct->name);
+		return EX_USAGE;
 	}
 	if (deliver_probe(cfg, acct, cfg->hostname, stdout, &res) != ERR_OK) {
 		say("probe failed: %s", res.text);

@@ -113,11 +113,9 @@ route_free(struct route *r)
 		dane_tlsa_free(&r->tlsa[i]);
 }
 
-enum tlsa_state { TLSA_NONE, TLSA_USABLE, TLSA_UNUSABLE, TLSA_FAILED };
-
 /* Exchanger i's TLSA records (RFC 7672 2.2): looked up only when its
  * addresses are DNSSEC-secure (2.2.2); believed only when secure. */
-static enum tlsa_state
+static enum route_tlsa
 host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r, size_t i,
     char *why, size_t cap)
 {
@@ -129,7 +127,7 @@ host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r
 	enum err rc;
 
 	if (h->addr_sec != DNS_SEC_SECURE)
-		return TLSA_NONE;
+		return ROUTE_TLSA_NONE;
 	/* The port is the one we connect to (2.2.3). */
 	snprintf(qname, sizeof qname, "_%u._tcp.%s", a->mx_port, h->name);
 	buf_init(&err, 1024);
@@ -137,15 +135,15 @@ host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r
 	if (rc != ERR_OK) {
 		snprintf(why, cap, "TLSA lookup: %s", buf_str(&err));
 		buf_free(&err);
-		return TLSA_FAILED;
+		return ROUTE_TLSA_FAILED;
 	}
 	buf_free(&err);
 	if (sec == DNS_SEC_SECURE && ans.rcode == DNS_RCODE_NOERROR)
 		dane_tlsa_from_answer(&ans, qname, &r->tlsa[i]);
 	dns_answer_free(&ans);
 	if (r->tlsa[i].n > 0)
-		return TLSA_USABLE;
-	return r->tlsa[i].unusable > 0 ? TLSA_UNUSABLE : TLSA_NONE;
+		return ROUTE_TLSA_USABLE;
+	return r->tlsa[i].unusable > 0 ? ROUTE_TLSA_UNUSABLE : ROUTE_TLSA_NONE;
 }
 
 /* How hop h to exchanger i is secured under dane / dane-only; false when
@@ -154,8 +152,9 @@ static bool
 dane_hop(const struct account *a, const struct dns_client *dns, struct route *r, size_t i,
     enum tls_policy policy, struct tls_params *tp, char *why, size_t cap)
 {
-	switch (host_tlsa(a, dns, r, i, why, cap)) {
-	case TLSA_USABLE:
+	r->tlsa_state[i] = host_tlsa(a, dns, r, i, why, cap);
+	switch (r->tlsa_state[i]) {
+	case ROUTE_TLSA_USABLE:
 		r->dane_names[i][0] = r->mx.host[i].name;
 		r->dane_names[i][1] = r->mx.domain;
 		tp->dane = &r->tlsa[i];
@@ -164,9 +163,9 @@ dane_hop(const struct account *a, const struct dns_client *dns, struct route *r,
 		 * answer was secure (RFC 7672 3.2.2). */
 		tp->ndane_names = r->mx.mx_sec == DNS_SEC_SECURE && !r->mx.implicit ? 2 : 1;
 		return true;
-	case TLSA_FAILED:
+	case ROUTE_TLSA_FAILED:
 		return false;
-	case TLSA_UNUSABLE:
+	case ROUTE_TLSA_UNUSABLE:
 		/* A secure TLSA RRset commits the server to STARTTLS even when
 		 * no record is usable (2.2): TLS without authentication. */
 		if (policy == POLICY_DANE_ONLY) {
@@ -175,7 +174,8 @@ dane_hop(const struct account *a, const struct dns_client *dns, struct route *r,
 		}
 		tp->encrypt_only = true;
 		return true;
-	case TLSA_NONE:
+	case ROUTE_TLSA_NONE:
+	case ROUTE_TLSA_NOT_ASKED:
 		break;
 	}
 	if (policy == POLICY_DANE_ONLY) {
@@ -258,6 +258,7 @@ route_mx(const struct config *cfg, const struct account *acct, const struct dns_
 			usable = dane_hop(acct, dns, out, i, policy, &proto.tlsp, hwhy, sizeof hwhy);
 		if (!usable) {
 			size_t used = strlen(why);
+			snprintf(out->note[i], sizeof out->note[i], "%s", hwhy);
 			snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "", hwhy);
 			continue;
 		}

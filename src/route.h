@@ -44,6 +44,10 @@ struct route {
 	struct dane_tlsa tlsa[MX_HOSTS_MAX];
 	const char *dane_names[MX_HOSTS_MAX][2];
 	char skipped[1024];     /* exchangers the policy could not use, and why */
+	/* What DANE found per exchanger, for --probe=DOMAIN. */
+	enum route_tlsa { ROUTE_TLSA_NOT_ASKED, ROUTE_TLSA_NONE, ROUTE_TLSA_USABLE,
+		ROUTE_TLSA_UNUSABLE, ROUTE_TLSA_FAILED } tlsa_state[MX_HOSTS_MAX];
+	char note[MX_HOSTS_MAX][600];  /* why exchanger i is not used, or "" */
 };
 
 /* route_free: what route_mx() allocated (TLSA records). */

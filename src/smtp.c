@@ -718,7 +718,9 @@ smtp_probe_print(const struct smtp_session *s, FILE *out)
 	char desc[128];
 	const char *t = buf_str(&s->ehlo_text);
 	smtp_tls_desc(s, desc, sizeof desc);
-	fprintf(out, "server: %s\ntls: %s\nverified: %s\n", s->io.peer, desc, smtp_verified(s));
+	const char *how = s->io.tls_on ? tls_dane_how(&s->tls) : NULL;
+	fprintf(out, "server: %s\ntls: %s\nverified: %s%s%s%s\n", s->io.peer, desc,
+	    smtp_verified(s), how ? " (" : "", how ? how : "", how ? ")" : "");
 	tls_print_peer(&s->tls, out);
 	fprintf(out, "capabilities:\n");
 	while (*t) {

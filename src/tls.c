@@ -370,6 +370,12 @@ tls_verified_str(const struct tls_session *t)
 	    t->mode == TLS_VERIFY_DANE ? "dane" : "pkix";
 }
 
+const char *
+tls_dane_how(const struct tls_session *t)
+{
+	return t->mode == TLS_VERIFY_DANE ? t->dane_how : NULL;
+}
+
 enum err
 tls_channel_binding(const struct tls_session *t, struct buf *b64, bool *exporter)
 {

@@ -102,6 +102,10 @@ void tls_describe(const struct tls_session *t, char *out, size_t cap);
 /* tls_verified_str: "pkix" or "pin". */
 const char *tls_verified_str(const struct tls_session *t);
 
+/* tls_dane_how: "DANE-EE" or "DANE-TA" for a session DANE authenticated,
+ * else NULL. */
+const char *tls_dane_how(const struct tls_session *t);
+
 /* tls_channel_binding: base64 channel-binding data for SCRAM-*-PLUS:
  * tls-exporter on TLS 1.3 (RFC 9266), tls-unique on 1.2. *exporter tells
  * which. Errors: ERR_TLS when none is available. */

@@ -368,6 +368,42 @@ elif ! grep -q "TLSA lookup" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad
 elif no_mail bob "$tg"; then ok $t
 else bad $t "delivered although the TLSA lookup failed"; fi
 
+t=probe_domain_shows_dane_and_sends_nothing
+newtag; mx_mark
+dane_zone "$work/probe1.zone" "$tlsa_name TLSA 3 1 1 $leaf_spki" "$tlsa_name TLSA 1 0 1 $leaf_cert"
+dane_conf $t dane "$work/probe1.zone"
+before=$(grep -c "status=" "$work/sealpost.log" 2>/dev/null)
+"$bin" -C "$cf" --probe="$MTA_DOMAIN" > "$work/probe.out" 2> "$work/err"; rc=$?
+after=$(grep -c "status=" "$work/sealpost.log" 2>/dev/null)
+if [ $rc -ne 0 ]; then cat "$work/probe.out" >> "$work/err"; bad $t "exit $rc"
+elif ! grep -q "^MX answer: secure" "$work/probe.out" ||
+	! grep -q "^exchanger localhost, preference 10" "$work/probe.out" ||
+	! grep -q "address 127.0.0.1 (secure)" "$work/probe.out" ||
+	! grep -q "TLSA: secure, usable" "$work/probe.out" ||
+	! grep -q "^    3 1 1 ${leaf_spki:0:16}" "$work/probe.out" ||
+	! grep -q "verified: dane (DANE-EE)" "$work/probe.out" ||
+	! grep -q "^certificate 0: " "$work/probe.out" ||
+	! grep -q "^verdict: deliverable" "$work/probe.out"; then
+	cp "$work/probe.out" "$work/err"; bad $t "the probe page lacks a line"
+elif [ "$before" != "$after" ]; then bad $t "a delivery was logged"
+else ok $t; fi
+
+t=probe_domain_null_mx_is_68
+dane_zone "$work/probe2.zone" "nomail.test MX 0 ."
+dane_conf $t dane "$work/probe2.zone"
+"$bin" -C "$cf" --probe=nomail.test > "$work/probe.out" 2> "$work/err"; rc=$?
+if [ $rc -ne 68 ]; then bad $t "exit $rc, expected 68"
+elif ! grep -q "null MX" "$work/probe.out"; then cp "$work/probe.out" "$work/err"; bad $t "no verdict naming the null MX"
+else ok $t; fi
+
+t=probe_domain_dane_mismatch_verdict
+dane_zone "$work/probe3.zone" "$tlsa_name TLSA 3 0 1 $(printf '%064d' 0)"
+dane_conf $t dane-only "$work/probe3.zone"
+"$bin" -C "$cf" --probe="$MTA_DOMAIN" > "$work/probe.out" 2> "$work/err"; rc=$?
+if [ $rc -ne 75 ]; then cat "$work/probe.out" >> "$work/err"; bad $t "exit $rc, expected 75"
+elif ! grep -q "verdict: not usable: .*fails DANE" "$work/probe.out"; then cp "$work/probe.out" "$work/err"; bad $t "no DANE failure verdict"
+else ok $t; fi
+
 for p in "${mx_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 fi
 kill "$mx_dns_pid" 2>/dev/null
