@@ -88,6 +88,28 @@ static enum err
 conn_getline1(struct conn *c, struct buf *line, size_t max, const struct deadline *dl);
 
 enum err
+conn_read(struct conn *c, void *p, size_t cap, size_t *got, const struct deadline *dl)
+{
+	size_t n;
+	*got = 0;
+	if (c->dead)
+		return ERR_IO;
+	if (c->rpos == c->rlen) {
+		enum err rc;
+		c->rpos = c->rlen = 0;
+		if ((rc = fill(c, dl)) != ERR_OK) {
+			c->dead = true;
+			return rc;
+		}
+	}
+	n = c->rlen - c->rpos < cap ? c->rlen - c->rpos : cap;
+	memcpy(p, c->rbuf + c->rpos, n);
+	c->rpos += n;
+	*got = n;
+	return ERR_OK;
+}
+
+enum err
 conn_getline(struct conn *c, struct buf *line, size_t max, const struct deadline *dl)
 {
 	enum err rc;

@@ -39,6 +39,13 @@ void conn_init(struct conn *c, int fd);
 enum err conn_getline(struct conn *c, struct buf *line, size_t max,
     const struct deadline *dl) WUR;
 
+/* conn_read: at most cap bytes (what is buffered first, else what one
+ * read brings) into p, waiting until dl; *got > 0 on success. Errors:
+ * ERR_EOF (closed), ERR_TIMEOUT, ERR_IO, ERR_TLS; the connection is then
+ * dead. The bytes are untrusted peer data. */
+enum err conn_read(struct conn *c, void *p, size_t cap, size_t *got,
+    const struct deadline *dl) WUR;
+
 /* conn_write: write all n bytes before dl. Errors: ERR_TIMEOUT, ERR_IO,
  * ERR_EOF, ERR_TLS; after any of them (or a failed read) the connection is
  * dead: further reads and writes return ERR_IO, and conn_close() sends no

@@ -7,9 +7,11 @@
 #   tests/deps.sh bench   build + harness + msmtp (make bench)
 #   tests/deps.sh all     everything above
 #
-# For test/demo/all it also fetches and unpacks postfix and dovecot-core
-# into the harness cache (see tests/harness/mta.sh) so that starting a
-# test MTA needs no network.  Those two packages are never installed.
+# For test/demo/bench/all it also fetches and unpacks postfix and
+# dovecot-core into the harness cache (see tests/harness/mta.sh), and nsd
+# and unbound (see tests/harness/dnssec.sh), so that starting a test MTA or
+# DNSSEC stack needs no network.  Those four packages are never installed
+# (installing them would start system daemons); only their libraries are.
 # Must run as root; quiet unless something fails.
 set -eu
 
@@ -29,6 +31,15 @@ MTA_RUNTIME_PKGS="libc6 libcrypt1 libssl3 libsasl2-2 libdb5.3 libicu72
 libnsl2 libtirpc3 libpam0g libsodium23 libcap2 libsystemd0 libapparmor1
 libbz2-1.0 liblz4-1 liblzma5 libzstd1 zlib1g libunwind8 libstemmer0d"
 
+# tests/harness/dnssec.sh: ldnsutils (ldns-keygen, ldns-signzone,
+# ldns-key2ds, drill; starts no daemon) and the shared libraries of the
+# unpacked nsd 4.6 and unbound 1.17 binaries (ldd on the dpkg -x tree,
+# checked against both packages' Depends).  unbound links libpython3.11
+# for its python module even though the harness never loads it.
+DNSSEC_PKGS="ldnsutils libc6 libssl3 libevent-2.1-7 libfstrm0 libprotobuf-c1
+libsystemd0 libnghttp2-14 libpython3.11 libexpat1 zlib1g libcap2 libgcrypt20
+libgpg-error0 liblzma5 libzstd1 liblz4-1"
+
 # swaks needs Net::SSLeay for STARTTLS/SMTPS; it is only a Recommends.
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
 libnet-ssleay-perl groff-base time"
@@ -36,9 +47,9 @@ libnet-ssleay-perl groff-base time"
 mode=${1:-test}
 case $mode in
     build) want=$BUILD_PKGS ;;
-    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
+    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS" ;;
     demo)  want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
-    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS msmtp" ;;
+    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS msmtp" ;;
     bench) want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS msmtp time" ;;
     *) echo "usage: $0 [build|test|demo|bench|all]" >&2; exit 2 ;;
 esac
@@ -70,5 +81,7 @@ if [ -n "$missing" ]; then
 fi
 
 case $mode in
-    test|demo|bench|all) MTA_QUIET=1 "$HERE/harness/mta.sh" fetch ;;
+    test|demo|bench|all)
+        MTA_QUIET=1 "$HERE/harness/mta.sh" fetch
+        DNSSEC_QUIET=1 bash "$HERE/harness/dnssec.sh" fetch ;;
 esac
