@@ -10,12 +10,14 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "deadline.h"
 #include "dns.h"
 #include "log.h"
 #include "route.h"
+#include "spool.h"
 #include "util.h"
 
 static void
@@ -211,6 +213,40 @@ no_hops(const struct delivery *d, struct result *res)
 		d->on_result(d->arg, res);
 }
 
+/* MTA-STS for an MX account that uses it: the cache beside the queue
+ * (none when the queue cannot be opened: policies are then fetched each
+ * time). Returns c, or NULL when the account has mta_sts = no. */
+static const struct sts_ctx *
+sts_setup(const struct config *cfg, const struct account *a, const struct dns_client *dns,
+    struct sts_ctx *c)
+{
+	struct spool sp;
+	struct buf err;
+	if (!a->mta_sts)
+		return NULL;
+	memset(c, 0, sizeof *c);
+	c->dns = dns;
+	c->port = a->mta_sts_port;
+	c->ca_file = a->mta_sts_ca_file;
+	c->timeout_ms = cfg->command_timeout_ms;
+	c->cache_dirfd = -1;
+	buf_init(&err, 1024);
+	if (cfg->queue && spool_open_queue(&sp, cfg->queue_dir, &err) == ERR_OK) {
+		c->cache_dirfd = spool_subdir(&sp, "mta-sts");
+		c->shared = sp.shared;
+		spool_close(&sp);
+	}
+	buf_free(&err);
+	return c;
+}
+
+static void
+sts_done(const struct sts_ctx *c)
+{
+	if (c && c->cache_dirfd >= 0)
+		close(c->cache_dirfd);
+}
+
 /* MX mode: one group per recipient domain, in envelope order, each with
  * its own hops; the outcomes are combined into *res. In send mode a
  * permanent failure before anything was delivered stops the rest (the
@@ -224,6 +260,8 @@ deliver_mx(const struct delivery *d, struct result *res)
 	bool *chosen = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof *chosen);
 	struct result one, first_temp = { .cls = RES_OK }, first_perm = { .cls = RES_OK };
 	struct dns_client dns;
+	struct sts_ctx stsc;
+	const struct sts_ctx *sts = NULL;
 	struct buf err;
 	size_t ndone = 0, nall = 0;
 	bool stop = false;
@@ -235,6 +273,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 		no_hops(d, res);
 		goto out;
 	}
+	sts = sts_setup(d->cfg, d->acct, &dns, &stsc);
 	for (size_t i = 0; i < env->nrcpts; i++)
 		todo[i] = chosen[i] = env->rcpts[i].attempt;
 	for (size_t i = 0; i < env->nrcpts; i++) {
@@ -257,7 +296,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 			continue;
 		}
 		struct route *r = xcalloc(1, sizeof *r);
-		if (!dom || route_mx(d->cfg, d->acct, &dns, dom, r, &one) != ERR_OK) {
+		if (!dom || route_mx(d->cfg, d->acct, &dns, sts, dom, r, &one) != ERR_OK) {
 			if (!dom)
 				result_set(&one, RES_PERM, STAGE_DNS, ERR_DATA, "no domain in <%s>",
 				    env->rcpts[i].addr);
@@ -290,6 +329,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 		    " the others wait in the queue: %s", ndone, nall,
 		    first_perm.cls != RES_OK ? first_perm.text : first_temp.text);
 out:
+	sts_done(sts);
 	buf_free(&err);
 	free(todo);
 	free(chosen);
@@ -388,6 +428,22 @@ probe_host(const struct config *cfg, const struct account *acct, const struct ro
 	return worked;
 }
 
+/* --probe=DOMAIN: the MTA-STS policy found. */
+static void
+probe_sts(const struct sts_result *sts, FILE *out)
+{
+	if (sts->source[0] == 'n') {
+		fprintf(out, "MTA-STS: no policy%s%s\n", sts->note[0] ? ": " : "", sts->note);
+		return;
+	}
+	fprintf(out, "MTA-STS: id %s, mode %s, max_age %u, %s\n", sts->id,
+	    sts_mode_str(sts->policy.mode), sts->policy.max_age, sts->source);
+	for (size_t i = 0; i < sts->policy.nmx; i++)
+		fprintf(out, "  mx: %s\n", sts->policy.mx[i]);
+	if (sts->note[0])
+		fprintf(out, "  note: %s\n", sts->note);
+}
+
 enum err
 deliver_probe_domain(const struct config *cfg, const struct account *acct, const char *domain,
     FILE *out, struct result *res)
@@ -395,6 +451,8 @@ deliver_probe_domain(const struct config *cfg, const struct account *acct, const
 	struct dns_client dns;
 	struct buf err;
 	struct route *r;
+	struct sts_ctx stsc;
+	const struct sts_ctx *sts;
 	char *const *pins;
 	size_t npins;
 	bool any = false;
@@ -412,10 +470,14 @@ deliver_probe_domain(const struct config *cfg, const struct account *acct, const
 	fprintf(out, "domain: %s\npolicy: %s\n", domain,
 	    tls_policy_str(route_policy(cfg, acct, domain, &pins, &npins)));
 	r = xcalloc(1, sizeof *r);
-	rc = route_mx(cfg, acct, &dns, domain, r, res);
+	sts = sts_setup(cfg, acct, &dns, &stsc);
+	rc = route_mx(cfg, acct, &dns, sts, domain, r, res);
+	sts_done(sts);
 	if (r->mx.n > 0)
 		fprintf(out, "MX answer: %s%s\n", dns_sec_str(r->mx.mx_sec), r->mx.implicit ?
 		    " (no MX records: the domain's own address, RFC 5321 5.1)" : "");
+	if (sts)
+		probe_sts(&r->sts, out);
 	for (size_t i = 0; i < r->mx.n; i++)
 		any |= probe_host(cfg, acct, r, i, out);
 	if (rc == ERR_OK && !any) {

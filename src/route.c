@@ -6,10 +6,14 @@
  * verified; net.c connects and tls.c verifies as told. */
 #include "route.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "net.h"
 
 static void
@@ -70,8 +74,11 @@ route_mx_unsupported(const struct config *cfg, const struct account *acct)
 		}
 		buf_free(&err);
 	}
-	if (acct->mta_sts)
-		return "mta_sts = yes: MTA-STS is not available in this build yet (set mta_sts = no)";
+	if (acct->mta_sts && acct->mta_sts_ca_file && access(acct->mta_sts_ca_file, R_OK) != 0) {
+		snprintf(why, sizeof why, "mta_sts_ca_file %s: %s", acct->mta_sts_ca_file,
+		    strerror(errno));
+		return why;
+	}
 	return NULL;
 }
 
@@ -146,6 +153,33 @@ host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r
 	return r->tlsa[i].unusable > 0 ? ROUTE_TLSA_UNUSABLE : ROUTE_TLSA_NONE;
 }
 
+/* Exchanger i without DANE under dane: the MTA-STS policy if one applies
+ * (RFC 8461 5: enforce refuses unlisted exchangers and requires PKIX for
+ * the exchanger's name; testing only reports), else encrypt. */
+static bool
+sts_hop(struct route *r, size_t i, struct tls_params *tp, char *why, size_t cap)
+{
+	const char *host = r->mx.host[i].name;
+	bool listed = r->sts.have && sts_mx_match(&r->sts.policy, host);
+	tp->encrypt_only = true;
+	if (!r->sts.have)
+		return true;
+	if (r->sts.policy.mode == STS_MODE_TESTING) {
+		if (!listed)
+			log_msg(LOG_WARNING, "MTA-STS testing for %s: %s is not a listed mx (enforce"
+			    " would refuse it); delivering", r->mx.domain, host);
+		return true;
+	}
+	if (!listed) {
+		snprintf(why, cap, "%s: not a listed mx of the MTA-STS policy of %s (enforce)",
+		    host, r->mx.domain);
+		return false;
+	}
+	tp->encrypt_only = false;
+	tp->verified_as = "mta-sts";
+	return true;
+}
+
 /* How hop h to exchanger i is secured under dane / dane-only; false when
  * the policy rules the exchanger out (why says so). */
 static bool
@@ -167,13 +201,13 @@ dane_hop(const struct account *a, const struct dns_client *dns, struct route *r,
 		return false;
 	case ROUTE_TLSA_UNUSABLE:
 		/* A secure TLSA RRset commits the server to STARTTLS even when
-		 * no record is usable (2.2): TLS without authentication. */
+		 * no record is usable (2.2): TLS, authenticated only if MTA-STS
+		 * says so. */
 		if (policy == POLICY_DANE_ONLY) {
 			snprintf(why, cap, "%s: no usable TLSA record (dane-only)", r->mx.host[i].name);
 			return false;
 		}
-		tp->encrypt_only = true;
-		return true;
+		return sts_hop(r, i, tp, why, cap);
 	case ROUTE_TLSA_NONE:
 	case ROUTE_TLSA_NOT_ASKED:
 		break;
@@ -183,8 +217,7 @@ dane_hop(const struct account *a, const struct dns_client *dns, struct route *r,
 		    r->mx.host[i].name);
 		return false;
 	}
-	tp->encrypt_only = true;
-	return true;
+	return sts_hop(r, i, tp, why, cap);
 }
 
 /* "[192.0.2.1]" or "[IPv6:2001:db8::1]": the address, into out. */
@@ -209,7 +242,7 @@ address_literal(const char *domain, char *out, size_t cap)
 
 enum err
 route_mx(const struct config *cfg, const struct account *acct, const struct dns_client *dns,
-    const char *domain, struct route *out, struct result *res)
+    const struct sts_ctx *sts, const char *domain, struct route *out, struct result *res)
 {
 	char *const *pins;
 	size_t npins;
@@ -246,6 +279,11 @@ route_mx(const struct config *cfg, const struct account *acct, const struct dns_
 	}
 	if ((rc = mx_resolve(dns, domain, mx, res)) != ERR_OK)
 		return rc;
+	if (sts && policy == POLICY_DANE) {
+		sts_lookup(sts, mx->domain, &out->sts);
+		if (out->sts.note[0])
+			log_msg(LOG_WARNING, "MTA-STS for %s: %s", mx->domain, out->sts.note);
+	}
 	for (size_t i = 0; i < mx->n && out->nhops < ROUTE_HOPS_MAX; i++) {
 		const struct mx_host *h = &mx->host[i];
 		struct route_hop proto;

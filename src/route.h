@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "mx.h"
 #include "result.h"
+#include "stsfetch.h"
 #include "tls.h"
 
 #define ROUTE_HOPS_MAX 16
@@ -48,6 +49,7 @@ struct route {
 	enum route_tlsa { ROUTE_TLSA_NOT_ASKED, ROUTE_TLSA_NONE, ROUTE_TLSA_USABLE,
 		ROUTE_TLSA_UNUSABLE, ROUTE_TLSA_FAILED } tlsa_state[MX_HOSTS_MAX];
 	char note[MX_HOSTS_MAX][600];  /* why exchanger i is not used, or "" */
+	struct sts_result sts;  /* MTA-STS under dane, when the account uses it */
 };
 
 /* route_free: what route_mx() allocated (TLSA records). */
@@ -64,14 +66,18 @@ void route_relay(const struct account *acct, struct route *out);
  * are DNSSEC-secure has its TLSA records at _PORT._tcp.NAME looked up: usable
  * ones must authenticate the server (DANE); secure but all unusable, TLS
  * without authentication; none or insecure, encrypt (dane) or the
- * exchanger is skipped (dane-only); a failed TLSA lookup skips it. An
+ * exchanger is skipped (dane-only); a failed TLSA lookup skips it. Under
+ * dane, an exchanger DANE does not authenticate follows the domain's
+ * MTA-STS policy when sts is set and one applies (enforce: only listed
+ * exchangers, PKIX for their name, verified=mta-sts; testing: encrypt,
+ * and what enforce would refuse is logged). An
  * address-literal domain ("[192.0.2.1]") is its one hop, with no DNS, no
  * DANE. Errors: as mx_resolve() (NXDOMAIN or null MX: RES_PERM; DNS
  * failures: RES_TEMP); ERR_DNS (RES_TEMP) when no exchanger is usable,
  * the reasons in *res. route_free() must follow either way. */
 enum err route_mx(const struct config *cfg, const struct account *acct,
-    const struct dns_client *dns, const char *domain, struct route *out,
-    struct result *res) WUR;
+    const struct dns_client *dns, const struct sts_ctx *sts, const char *domain,
+    struct route *out, struct result *res) WUR;
 
 /* route_policy: the TLS policy for domain: its [domain] section, else the
  * account's tls_policy; *pins / *npins the pins that apply (the domain's,
@@ -79,9 +85,9 @@ enum err route_mx(const struct config *cfg, const struct account *acct,
 enum tls_policy route_policy(const struct config *cfg, const struct account *acct,
     const char *domain, char *const **pins, size_t *npins);
 
-/* route_mx_unsupported: NULL when this build can deliver through MX
- * account acct as configured, else why not (MTA-STS is not built yet, or
- * dns_server is unusable), for a configuration error. */
+/* route_mx_unsupported: NULL when MX account acct can be used as
+ * configured, else why not (dns_server is not an address, the
+ * mta_sts_ca_file cannot be read), for a configuration error. */
 const char *route_mx_unsupported(const struct config *cfg, const struct account *acct);
 
 #endif

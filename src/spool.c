@@ -115,6 +115,12 @@ spool_open(struct spool *sp, const char *path, struct buf *err)
 	return ERR_OK;
 }
 
+int
+spool_subdir(struct spool *sp, const char *name)
+{
+	return mkdir_at(sp->dirfd, name, sp->shared ? 02770 : 0700);
+}
+
 /* Where the queue lives (see spool_open_queue()). */
 static enum err
 queue_path(const char *queue_dir, char *out, size_t cap, struct buf *err)

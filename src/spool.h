@@ -48,6 +48,11 @@ enum err spool_open(struct spool *sp, const char *path, struct buf *err) WUR;
 enum err spool_open_queue(struct spool *sp, const char *queue_dir, struct buf *err) WUR;
 void spool_close(struct spool *sp);
 
+/* spool_subdir: a directory for state kept beside the queue (the MTA-STS
+ * policy cache), created like q/ (0700; group-owned 02770 when shared):
+ * an O_DIRECTORY fd the caller closes, or -1 and errno. */
+int spool_subdir(struct spool *sp, const char *name);
+
 /* spool_anon: an anonymous 0600 file in the queue's file system for
  * intake (O_TMPFILE in tmp/, or a named file unlinked at once). -1 and
  * errno on failure. */

@@ -124,6 +124,7 @@ tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 		return ERR_INTERNAL;
 	}
 	t->dane = p->dane;
+	t->verified_as = p->verified_as;
 	t->dane_names = p->dane_names;
 	t->ndane_names = p->ndane_names;
 	if (p->npins > sizeof t->pins / sizeof t->pins[0]) {
@@ -367,7 +368,7 @@ const char *
 tls_verified_str(const struct tls_session *t)
 {
 	return t->mode == TLS_VERIFY_PIN ? "pin" : t->mode == TLS_VERIFY_NONE ? "none" :
-	    t->mode == TLS_VERIFY_DANE ? "dane" : "pkix";
+	    t->mode == TLS_VERIFY_DANE ? "dane" : t->verified_as ? t->verified_as : "pkix";
 }
 
 const char *

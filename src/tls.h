@@ -42,6 +42,7 @@ struct tls_params {
 	const struct dane_tlsa *dane;
 	const char *const *dane_names;
 	size_t ndane_names;
+	const char *verified_as;        /* PKIX under another name in logs ("mta-sts") */
 };
 
 struct tls_session {
@@ -56,6 +57,7 @@ struct tls_session {
 	const char *const *dane_names;
 	size_t ndane_names;
 	const char *dane_how;           /* "DANE-EE" or "DANE-TA" once matched */
+	const char *verified_as;        /* a static string, or NULL */
 	char dane_why[256];
 	bool established;
 	int error;              /* the last fatal record-layer error, or 0 */

@@ -216,14 +216,18 @@ keygen() {
 
 # dnskey_rr BASE: the key's DNSKEY with our TTL (ldns-keygen writes none).
 dnskey_rr() {
-    sed 's/;.*//' "$1.key" |
-        awk -v ttl="$TTL" 'NF { $1 = $1 " " ttl; print }'
+    sed 's/;.*//' "$1.key" | awk -v ttl="$TTL" 'NF {
+        if ($2 ~ /^[0-9]+$/) $2 = ttl; else $1 = $1 " " ttl
+        print }'
 }
 
 # ds_rr BASE: a SHA-256 DS for the key, with our TTL.
 ds_rr() {
-    ldns-key2ds -n -2 "$1.key" 2>>"$DIR/ldns.log" |
-        awk -v ttl="$TTL" '$3 == "DS" { print $1, ttl, "IN DS", $4, $5, $6, $7 }'
+    ldns-key2ds -n -2 "$1.key" 2>>"$DIR/ldns.log" | awk -v ttl="$TTL" '{
+        for (i = 2; i < NF; i++) if ($i == "DS") {
+            print $1, ttl, "IN DS", $(i + 1), $(i + 2), $(i + 3), $(i + 4)
+            break
+        } }'
 }
 
 # zone_head ZONE: SOA, NS, the name server's address and a default TTL.
@@ -439,15 +443,26 @@ running() {
     [ "${s%% *}" != Z ]
 }
 
-# kids PID...: the direct children of the given PIDs.
-kids() {
-    local f s want=" $* "
+# descendants PID...: every process below the given PIDs.  NSD's launched
+# process becomes xfrd, whose child is the main process, whose children
+# are the servers: three levels.
+descendants() {
+    local f s pairs="" found=" $* " more=1 pid ppid
     for f in /proc/[0-9]*/stat; do
         { read -r s <"$f"; } 2>/dev/null || continue
         s=${s##*) }; set -- $s
-        case $want in *" $2 "*) f=${f%/stat}; echo "${f#/proc/}" ;; esac
+        f=${f%/stat}
+        pairs="$pairs ${f#/proc/}:$2"
     done
-    return 0
+    while [ $more = 1 ]; do
+        more=0
+        for s in $pairs; do
+            pid=${s%:*} ppid=${s#*:}
+            case $found in *" $pid "*) continue ;; esac
+            case $found in *" $ppid "*) found="$found$pid "; more=1
+                echo "$pid" ;; esac
+        done
+    done
 }
 
 # recorded NAME EXE CONF: the recorded PIDs of daemon NAME that are ours.
@@ -466,7 +481,7 @@ stop_daemon() {
     mains=$(recorded "$name" "$exe" "$conf")
     procs=""
     if [ -n "$mains" ]; then
-        for p in $mains $(kids $mains); do
+        for p in $mains $(descendants $mains); do
             ours "$p" "$exe" "$conf" && procs="$procs $p"
         done
         for p in $mains; do kill -TERM "$p" 2>/dev/null || true; done
@@ -701,7 +716,7 @@ EOF
     for f in nsd.run nsd.pid unbound.run unbound.pid; do
         [ -s "$dir/inst/$f" ] && pids="$pids $(head -n1 "$dir/inst/$f")"
     done
-    pids="$pids $(kids $pids)"
+    pids="$pids $(descendants $pids)"
     pids=$(printf '%s\n' $pids | sort -un)
 
     local npass=0 nfail=0 fails=""
