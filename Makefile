@@ -13,7 +13,7 @@ DESTDIR    ?=
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := gnutls gnutls-dane libgsasl inih
+PKGS       := gnutls gnutls-dane libgsasl inih libunbound
 VERSION    := 0.1.0
 
 # Output directory for objects and binaries: src (the default build), or
@@ -206,6 +206,7 @@ bench:
 
 harness-selftest:
 	bash tests/harness/mta.sh selftest
+	bash tests/harness/dnssec.sh selftest
 
 clean:
 	rm -rf build src/*.o src/*.d src/sealpost

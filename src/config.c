@@ -49,6 +49,8 @@ static const struct key global_keys[] = {
 	G("session_timeout", K_DURATION, session_timeout_ms),
 	G("dns_server", K_STR, dns_server),
 	G("dns_trust_ad", K_TRUSTAD, dns_trust_ad),
+	G("dns_validate", K_BOOL, dns_validate),
+	G("dns_trust_anchor", K_STR, dns_trust_anchor),
 	{ NULL, K_STR, 0 },
 };
 #undef G
@@ -909,7 +911,11 @@ config_dump(const struct config *cfg, FILE *out)
 	    (unsigned long long)cfg->command_timeout_ms / 1000,
 	    (unsigned long long)cfg->session_timeout_ms / 1000);
 	dump_str(out, "dns_server", cfg->dns_server);
-	fprintf(out, "dns_trust_ad = %s\n", trust[cfg->dns_trust_ad]);
+	fprintf(out, "dns_trust_ad = %s\ndns_validate = %s\n", trust[cfg->dns_trust_ad],
+	    cfg->dns_validate ? "yes" : "no");
+	if (cfg->dns_validate)
+		fprintf(out, "dns_trust_anchor = %s\n", cfg->dns_trust_anchor ?
+		    cfg->dns_trust_anchor : DNS_TRUST_ANCHOR_DEFAULT);
 	if (cfg->aliases)
 		fprintf(out, "\n[aliases]\n");
 	for (const struct alias *al = cfg->aliases; al; al = al->next)
@@ -994,6 +1000,7 @@ config_free(struct config *cfg)
 	}
 	free(cfg->path); free(cfg->hostname); free(cfg->maildomain); free(cfg->admin);
 	free(cfg->queue_dir); free(cfg->log_path); free(cfg->dns_server);
+	free(cfg->dns_trust_anchor);
 	config_defaults(cfg);
 }
 

@@ -21,6 +21,9 @@ enum tls_policy {
 	POLICY_FINGERPRINT,
 };
 enum trust_ad { TRUST_AD_AUTO, TRUST_AD_YES, TRUST_AD_NO };
+
+/* dns_trust_anchor's default: Debian's dns-root-data root key. */
+#define DNS_TRUST_ANCHOR_DEFAULT "/usr/share/dns/root.key"
 enum from_override { FROVR_YES, FROVR_NO, FROVR_GLOBS };
 
 struct account {
@@ -84,6 +87,8 @@ struct config {
 	uint64_t connect_timeout_ms, command_timeout_ms, session_timeout_ms;
 	char *dns_server;
 	enum trust_ad dns_trust_ad;
+	bool dns_validate;              /* validate DNSSEC in-process (libunbound) */
+	char *dns_trust_anchor;         /* its trust anchor file */
 	struct alias *aliases;
 	struct account *accounts;
 	struct domain_policy *domains;

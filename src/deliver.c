@@ -213,6 +213,19 @@ no_hops(const struct delivery *d, struct result *res)
 		d->on_result(d->arg, res);
 }
 
+/* The resolver for MX mode: the nameservers, and in-process validation
+ * when dns_validate is set. dns_client_free() follows. */
+static enum err
+mx_dns(const struct config *cfg, struct dns_client *dns, struct buf *err)
+{
+	enum err rc = dns_client_init(dns, cfg->dns_server, RESOLV_CONF, cfg->dns_trust_ad,
+	    cfg->command_timeout_ms, err);
+	if (rc == ERR_OK && cfg->dns_validate)
+		rc = dns_client_validate(dns, cfg->dns_trust_anchor ? cfg->dns_trust_anchor :
+		    DNS_TRUST_ANCHOR_DEFAULT, err);
+	return rc;
+}
+
 /* MTA-STS for an MX account that uses it: the cache beside the queue
  * (none when the queue cannot be opened: policies are then fetched each
  * time). Returns c, or NULL when the account has mta_sts = no. */
@@ -267,8 +280,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 	bool stop = false;
 
 	buf_init(&err, 1024);
-	if (dns_client_init(&dns, d->cfg->dns_server, RESOLV_CONF, d->cfg->dns_trust_ad,
-	    d->cfg->command_timeout_ms, &err) != ERR_OK) {
+	if (mx_dns(d->cfg, &dns, &err) != ERR_OK) {
 		result_set(res, RES_TEMP, STAGE_CONFIG, ERR_CONFIG, "%s", buf_str(&err));
 		no_hops(d, res);
 		goto out;
@@ -330,6 +342,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 		    first_perm.cls != RES_OK ? first_perm.text : first_temp.text);
 out:
 	sts_done(sts);
+	dns_client_free(&dns);
 	buf_free(&err);
 	free(todo);
 	free(chosen);
@@ -460,8 +473,7 @@ deliver_probe_domain(const struct config *cfg, const struct account *acct, const
 
 	memset(res, 0, sizeof *res);
 	buf_init(&err, 1024);
-	if (dns_client_init(&dns, cfg->dns_server, RESOLV_CONF, cfg->dns_trust_ad,
-	    cfg->command_timeout_ms, &err) != ERR_OK) {
+	if (mx_dns(cfg, &dns, &err) != ERR_OK) {
 		result_set(res, RES_PERM, STAGE_CONFIG, ERR_CONFIG, "%s", buf_str(&err));
 		buf_free(&err);
 		return ERR_CONFIG;
@@ -490,5 +502,6 @@ deliver_probe_domain(const struct config *cfg, const struct account *acct, const
 	fprintf(out, "\nverdict: %s\n", rc == ERR_OK ? "deliverable" : res->text);
 	route_free(r);
 	free(r);
+	dns_client_free(&dns);
 	return rc;
 }

@@ -31,10 +31,13 @@ struct dns_server {
 	bool trust_ad;
 };
 
+struct ub_ctx;
+
 struct dns_client {
 	struct dns_server ns[DNS_SERVERS_MAX];
 	size_t nns;
 	uint64_t timeout_ms;    /* the whole lookup, every server and retry */
+	struct ub_ctx *ub;      /* dns_validate: libunbound validates, or NULL */
 };
 
 /* dns_client_init: nameservers from server ("ADDR", "ADDR:PORT",
@@ -44,6 +47,19 @@ struct dns_client {
 enum err dns_client_init(struct dns_client *c, const char *server, const char *resolv_conf,
     enum trust_ad trust, uint64_t timeout_ms, struct buf *err) WUR;
 
+/* dns_client_validate: from now on validate DNSSEC in-process: libunbound,
+ * forwarding to c's nameservers, with the trust anchors in anchor_file
+ * (DS or DNSKEY records, or an RFC 5011 key file such as
+ * /usr/share/dns/root.key). The DNSSEC status is then libunbound's:
+ * secure, insecure or bogus (a bogus answer is ERR_DNS, never insecure),
+ * whatever the AD bit says. Errors: ERR_CONFIG (anchor unreadable or
+ * unusable), reason in err. dns_client_free() releases it. */
+enum err dns_client_validate(struct dns_client *c, const char *anchor_file,
+    struct buf *err) WUR;
+
+/* dns_client_free: what dns_client_validate() set up. */
+void dns_client_free(struct dns_client *c);
+
 /* dns_lookup: ask for (name, type) and parse the reply into *a (the caller
  * frees it), *sec its DNSSEC status. ERR_OK means a reply came, with
  * a->rcode NOERROR or NXDOMAIN. Servers are tried in order, twice, each
@@ -51,8 +67,9 @@ enum err dns_client_init(struct dns_client *c, const char *server, const char *r
  * other queries (wrong ID or question) are ignored. Errors (all
  * temporary, reason in err): ERR_TIMEOUT (no server answered in time),
  * ERR_DNS (SERVFAIL, REFUSED or another error code, a malformed or
- * oversized reply; *sec is DNS_SEC_INDETERMINATE), ERR_DATA (name is not a
- * valid domain name). */
+ * oversized reply; *sec is DNS_SEC_INDETERMINATE; with validation also a
+ * bogus answer, *sec DNS_SEC_BOGUS), ERR_DATA (name is not a valid domain
+ * name). */
 enum err dns_lookup(const struct dns_client *c, const char *name, uint16_t type,
     struct dns_answer *a, enum dns_sec *sec, struct buf *err) WUR;
 

@@ -169,7 +169,7 @@ static int
 probe(const struct config *cfg, const struct opts *o, struct buf *err)
 {
 	struct result res;
-	const char *why;
+	const char *why = NULL;
 	const struct account *acct = o->probe_domain ? mx_account(cfg, o, err) :
 	    config_pick_account(cfg, o->account, NULL, err);
 	if (!acct) {

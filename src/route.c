@@ -74,6 +74,13 @@ route_mx_unsupported(const struct config *cfg, const struct account *acct)
 		}
 		buf_free(&err);
 	}
+	const char *anchor = cfg->dns_trust_anchor ? cfg->dns_trust_anchor :
+	    DNS_TRUST_ANCHOR_DEFAULT;
+	if (cfg->dns_validate && access(anchor, R_OK) != 0) {
+		snprintf(why, sizeof why, "dns_trust_anchor %s: %s (needed by dns_validate = yes)",
+		    anchor, strerror(errno));
+		return why;
+	}
 	if (acct->mta_sts && acct->mta_sts_ca_file && access(acct->mta_sts_ca_file, R_OK) != 0) {
 		snprintf(why, sizeof why, "mta_sts_ca_file %s: %s", acct->mta_sts_ca_file,
 		    strerror(errno));

@@ -17,7 +17,10 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 
-BUILD_PKGS="make gcc pkg-config libgnutls28-dev libgsasl-dev libinih-dev"
+# libunbound for dns_validate; libevent-dev only because libunbound.pc
+# names libevent in Requires.private, which pkg-config resolves.
+BUILD_PKGS="make gcc pkg-config libgnutls28-dev libgsasl-dev libinih-dev libunbound-dev
+libevent-dev"
 
 # What tests/harness/mta.sh itself runs: certtool, python3 (port picking,
 # readiness probes, selftest), ss (selftest), apt/dpkg (present anyway).

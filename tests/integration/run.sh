@@ -13,6 +13,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sealpost-it.XXXXXX")
 chmod 755 "$work"
 stop() {
 	bash "$mta" stop "$work/mta" >/dev/null 2>&1
+	[ -f "$work/dnssec/env" ] && bash "$here/../harness/dnssec.sh" stop "$work/dnssec" >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap stop EXIT

@@ -536,6 +536,109 @@ elif ! grep -q "^MTA-STS: id 1, mode enforce, max_age 86400, cached" "$work/prob
 	cp "$work/probe.out" "$work/err"; bad $t "the probe page lacks the policy"
 else ok $t; fi
 
+# ---- A real DNSSEC stack (tests/harness/dnssec.sh): NSD serving zones
+# signed at start, Unbound validating with the test trust anchor. The
+# harness's zones: test. (signed; holds example.test), secure.test.
+# (signed), insecure.test. (no DS), expired.test. (signatures expired)
+# and badds.test. (DS does not match): bogus.
+ds_dir=$work/dnssec
+{
+	echo "$MTA_DOMAIN. 300 IN MX 10 mx.secure.test."
+	echo "mx.secure.test. 300 IN A 127.0.0.1"
+	echo "_$MTA_SMTP_PORT._tcp.mx.secure.test. 300 IN TLSA 3 1 1 $leaf_spki"
+	echo "mismatch.secure.test. 300 IN MX 10 mx2.secure.test."
+	echo "mx2.secure.test. 300 IN A 127.0.0.1"
+	echo "_$MTA_SMTP_PORT._tcp.mx2.secure.test. 300 IN TLSA 3 1 1 $(printf '%064d' 0)"
+	echo "insecure.test. 300 IN MX 10 mx.insecure.test."
+	echo "mx.insecure.test. 300 IN A 127.0.0.1"
+	echo "_$MTA_SMTP_PORT._tcp.mx.insecure.test. 300 IN TLSA 3 1 1 $(printf '%064d' 0)"
+	echo "expired.test. 300 IN MX 10 mx.expired.test."
+	echo "mx.expired.test. 300 IN A 127.0.0.1"
+	echo "badds.test. 300 IN MX 10 mx.badds.test."
+	echo "mx.badds.test. 300 IN A 127.0.0.1"
+} > "$work/dnssec.records"
+if ! bash "$here/../harness/dnssec.sh" start "$ds_dir" "$work/dnssec.records" > "$work/dnssec-start.log" 2>&1; then
+	cp "$work/dnssec-start.log" "$work/err"
+	bad dnssec_stack "cannot start the NSD + Unbound harness"
+else
+	# shellcheck disable=SC1091
+	. "$ds_dir/env"
+	# ds_conf NAME POLICY [global lines]: through Unbound, AD trusted.
+	ds_conf() {
+		local name=$1 policy=$2; shift 2
+		cf=$(mxconf "$name" "$policy")
+		sed -i "s/^dns_server = .*/dns_server = 127.0.0.1:$DNSSEC_RESOLVER_PORT\ndns_trust_ad = yes/" "$cf"
+		for l in "$@"; do sed -i "s|^\[account default\]|$l\n[account default]|" "$cf"; done
+	}
+
+	t=dnssec_secure_tlsa_through_unbound_authenticates
+	newtag; mx_mark
+	ds_conf $t dane
+	sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+	if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log >> "$work/err"; bad $t "exit $rc or not delivered"
+	elif ! mx_log | grep -q "relay=mx.secure.test\[127.0.0.1\]:$MTA_SMTP_PORT .*verified=dane .*status=sent"; then
+		mx_log > "$work/err"; bad $t "not verified=dane through mx.secure.test"
+	else ok $t; fi
+
+	t=dnssec_secure_tlsa_mismatch_defers
+	newtag; mx_mark; q="$work/q-$t"
+	QDIR=$q ds_conf $t dane
+	sample "$tg" | "$bin" -C "$cf" -i "bob@mismatch.secure.test" 2> "$work/err"; rc=$?
+	if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+	elif ! grep -q "fails DANE" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+	else ok $t; fi
+
+	t=dnssec_insecure_delegation_means_no_dane
+	newtag; mx_mark
+	ds_conf $t dane
+	sample "$tg" | "$bin" -C "$cf" -i "bob@insecure.test" 2> "$work/err"; rc=$?
+	if ! mx_log | grep -q "relay=mx.insecure.test\[127.0.0.1\]:$MTA_SMTP_PORT tls=TLS.* verified=none"; then
+		mx_log > "$work/err"; bad $t "not TLS with verified=none (exit $rc)"
+	else ok $t; fi
+
+	for z in expired badds; do
+		t=dnssec_bogus_${z}_zone_defers_never_insecure
+		newtag; mx_mark; q="$work/q-$t"
+		QDIR=$q ds_conf $t dane
+		sample "$tg" | "$bin" -C "$cf" -i "bob@$z.test" 2> "$work/err"; rc=$?
+		if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+		elif ! grep -q "SERVFAIL" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+		elif mx_log | grep -q "relay=mx.$z.test"; then bad $t "connected despite a bogus answer"
+		else ok $t; fi
+	done
+
+	t=dnssec_untrusted_ad_means_insecure
+	newtag; mx_mark
+	ds_conf $t dane
+	sed -i 's/^dns_trust_ad = yes/dns_trust_ad = no/' "$cf"
+	sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+	if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then bad $t "exit $rc or not delivered"
+	elif ! mx_log | grep -q "verified=none .*status=sent"; then mx_log > "$work/err"; bad $t "AD believed from an untrusted resolver"
+	else ok $t; fi
+
+	# In-process validation (libunbound), pointed straight at NSD with the
+	# test trust anchor: no validating resolver needed.
+	t=dns_validate_in_process_authenticates
+	newtag; mx_mark
+	ds_conf $t dane "dns_validate = yes" "dns_trust_anchor = $DNSSEC_ANCHOR"
+	sed -i "s/^dns_server = .*/dns_server = 127.0.0.1:$DNSSEC_NSD_PORT/; s/^dns_trust_ad = yes/dns_trust_ad = no/" "$cf"
+	sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+	if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log >> "$work/err"; bad $t "exit $rc or not delivered"
+	elif ! mx_log | grep -q "verified=dane .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=dane"
+	else ok $t; fi
+
+	t=dns_validate_in_process_bogus_defers
+	newtag; mx_mark; q="$work/q-$t"
+	QDIR=$q ds_conf $t dane "dns_validate = yes" "dns_trust_anchor = $DNSSEC_ANCHOR"
+	sed -i "s/^dns_server = .*/dns_server = 127.0.0.1:$DNSSEC_NSD_PORT/" "$cf"
+	sample "$tg" | "$bin" -C "$cf" -i "bob@expired.test" 2> "$work/err"; rc=$?
+	if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+	elif ! grep -qi "bogus" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+	else ok $t; fi
+
+	bash "$here/../harness/dnssec.sh" stop "$ds_dir" >/dev/null 2>&1
+fi
+
 for p in "${mx_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 fi
 kill "$mx_dns_pid" 2>/dev/null
