@@ -269,7 +269,7 @@ static void
 deliver_mx(const struct delivery *d, struct result *res)
 {
 	struct envelope *env = d->env;
-	bool *todo = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof *todo);
+	bool *left = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof *left);
 	bool *chosen = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof *chosen);
 	struct result one, first_temp = { .cls = RES_OK }, first_perm = { .cls = RES_OK };
 	struct dns_client dns;
@@ -287,16 +287,16 @@ deliver_mx(const struct delivery *d, struct result *res)
 	}
 	sts = sts_setup(d->cfg, d->acct, &dns, &stsc);
 	for (size_t i = 0; i < env->nrcpts; i++)
-		todo[i] = chosen[i] = env->rcpts[i].attempt;
+		left[i] = chosen[i] = env->rcpts[i].attempt;
 	for (size_t i = 0; i < env->nrcpts; i++) {
-		if (!todo[i])
+		if (!left[i])
 			continue;
 		const char *dom = addr_domain(env->rcpts[i].addr);
 		for (size_t k = 0; k < env->nrcpts; k++) {
 			const char *dk = addr_domain(env->rcpts[k].addr);
-			env->rcpts[k].attempt = todo[k] && dom && dk && strcasecmp(dom, dk) == 0;
+			env->rcpts[k].attempt = left[k] && dom && dk && strcasecmp(dom, dk) == 0;
 			if (env->rcpts[k].attempt) {
-				todo[k] = false;
+				left[k] = false;
 				nall++;
 			}
 		}
@@ -344,7 +344,7 @@ out:
 	sts_done(sts);
 	dns_client_free(&dns);
 	buf_free(&err);
-	free(todo);
+	free(left);
 	free(chosen);
 }
 
