@@ -398,6 +398,13 @@ relay_transport = error:outbound mail disabled in sealpost tests
 smtp_dns_support_level = disabled
 smtpd_peername_lookup = no
 
+# Test-speed timers: a delivery Postfix defers, or a queue-manager wakeup
+# lost under load, costs a second here, not the default five minutes (a
+# test waits 20 s for mail to arrive).
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+
 # Delivery: virtual(8) would be the natural agent, but it refuses \$1
 # substitution in regexp/pcre maps for security ("regular expression
 # substitution is not allowed"), so it cannot map every local part to its
@@ -436,7 +443,7 @@ EOF
 127.0.0.1:$PORT_SELFSIGNED inet n - n - - smtpd -o syslog_name=sealpost-test-postfix/selfsigned $wrap $auth $(chain selfsigned)
 127.0.0.1:$PORT_EXPIRED inet n - n - - smtpd -o syslog_name=sealpost-test-postfix/expired $wrap $auth $(chain expired)
 cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
+qmgr      unix n - n 1 1 qmgr
 tlsmgr    unix - - n 1000? 1 tlsmgr
 rewrite   unix - - n - - trivial-rewrite
 bounce    unix - - n - 0 bounce

@@ -28,7 +28,16 @@ fi
 
 pass=0 fail=0 n=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; [ -f "$work/err" ] && sed 's/^/     /' "$work/err" | head -n 15; }
+# bad NAME WHY: a failure, shown with what explains it: sealpost's stderr,
+# the end of its log, and what Postfix deferred or refused lately.
+bad() {
+	fail=$((fail + 1)); echo "FAIL $1: $2"
+	[ -f "$work/err" ] && sed 's/^/     /' "$work/err" | head -n 15
+	[ -f "$work/sealpost.log" ] && tail -n 6 "$work/sealpost.log" | sed 's/^/     log: /'
+	[ -f "$MTA_POSTFIX_LOG" ] && tail -n 200 "$MTA_POSTFIX_LOG" |
+		grep -E 'status=(deferred|bounced)|warning|reject|fatal' | tail -n 6 | sed 's/^/     postfix: /'
+	return 0
+}
 
 # config NAME PORT TLS [extra lines...]: an account file for the harness.
 config() {
