@@ -96,7 +96,7 @@ complete -c sealpost -l account -x -a '(__sealpost_accounts)' -d Account
 complete -c sealpost -s L -x -d 'Syslog tag'
 complete -c sealpost -s v -d 'Protocol transcript on stderr (-vv: debug)'
 complete -c sealpost -o vv -d 'Protocol transcript with debug detail'
-complete -c sealpost -l probe -d 'Show TLS, certificate and capabilities; send nothing'
+complete -c sealpost -l probe -f -a '(__fish_print_hostnames)' -d 'Show TLS, certificate and capabilities (--probe=DOMAIN: its MX hosts); send nothing'
 complete -c sealpost -l check-config -d 'Check and show the configuration'
 complete -c sealpost -l version -d 'Print the version'
 complete -c sealpost -l help -d 'Print a summary of the options'

@@ -308,7 +308,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 			continue;
 		}
 		struct route *r = xcalloc(1, sizeof *r);
-		if (!dom || route_mx(d->cfg, d->acct, &dns, sts, dom, r, &one) != ERR_OK) {
+		if (!dom || route_mx(d->cfg, d->acct, &dns, sts, dom, env->tls_optional, r, &one) != ERR_OK) {
 			if (!dom)
 				result_set(&one, RES_PERM, STAGE_DNS, ERR_DATA, "no domain in <%s>",
 				    env->rcpts[i].addr);
@@ -483,7 +483,7 @@ deliver_probe_domain(const struct config *cfg, const struct account *acct, const
 	    tls_policy_str(route_policy(cfg, acct, domain, &pins, &npins)));
 	r = xcalloc(1, sizeof *r);
 	sts = sts_setup(cfg, acct, &dns, &stsc);
-	rc = route_mx(cfg, acct, &dns, sts, domain, r, res);
+	rc = route_mx(cfg, acct, &dns, sts, domain, false, r, res);
 	sts_done(sts);
 	if (r->mx.n > 0)
 		fprintf(out, "MX answer: %s%s\n", dns_sec_str(r->mx.mx_sec), r->mx.implicit ?

@@ -152,9 +152,10 @@ envelope_format(const struct envelope *env, struct buf *out)
 		rc = buf_addf(out, "last-try: %lld\n", (long long)env->last_try);
 	if (rc == ERR_OK && env->queued_for > 0)
 		rc = buf_addf(out, "queued-for: %lld\n", (long long)env->queued_for);
-	if (rc == ERR_OK && (env->eightbit || env->smtputf8 || env->is_bounce))
-		rc = buf_addf(out, "flags:%s%s%s\n", env->eightbit ? " 8bit" : "",
-		    env->smtputf8 ? " smtputf8" : "", env->is_bounce ? " bounce" : "");
+	if (rc == ERR_OK && (env->eightbit || env->smtputf8 || env->is_bounce || env->tls_optional))
+		rc = buf_addf(out, "flags:%s%s%s%s\n", env->eightbit ? " 8bit" : "",
+		    env->smtputf8 ? " smtputf8" : "", env->is_bounce ? " bounce" : "",
+		    env->tls_optional ? " tls-optional" : "");
 	if (rc == ERR_OK) rc = add_kv(out, "last-error", env->last_error);
 	for (size_t i = 0; rc == ERR_OK && i < env->nrcpts; i++) {
 		rc = buf_addf(out, "rcpt: %s %s\n", state_names[env->rcpts[i].state],
@@ -241,6 +242,7 @@ parse_flags(struct envelope *env, char *val)
 		if (strcmp(w, "8bit") == 0) env->eightbit = true;
 		else if (strcmp(w, "smtputf8") == 0) env->smtputf8 = true;
 		else if (strcmp(w, "bounce") == 0) env->is_bounce = true;
+		else if (strcmp(w, "tls-optional") == 0) env->tls_optional = true;
 		else ok = false;
 	}
 	return ok;

@@ -34,6 +34,7 @@ struct envelope {
 	char *dsn_notify, *dsn_ret, *dsn_envid;
 	bool eightbit, smtputf8;
 	bool is_bounce;         /* a bounce we generated: never bounced itself */
+	bool tls_optional;      /* the message says "TLS-Required: No" (RFC 8689) */
 	int64_t created;        /* unix time */
 	int64_t next_try;       /* unix time */
 	/* Time in the queue as sealpost has seen it pass: each attempt adds

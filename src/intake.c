@@ -22,11 +22,11 @@
 /* Intake with the set-group-ID privilege held: the message is the
  * caller's, so it is parsed in a child that gave the group up for good
  * (doc/architecture.md, Privilege model). The parent creates the files first (in the group's
- * queue) and takes back only a bounded report: status, size, 8-bit flag,
+ * queue) and takes back only a bounded report: status, size, 8-bit and TLS-Required flags,
  * which file holds the result, recipients found by -t, and the error. */
 struct intake_report {
 	int32_t rc;
-	uint8_t eightbit, which;
+	uint8_t eightbit, which, tls_optional;
 	uint64_t size;
 	uint32_t nrcpts, errlen;
 };
@@ -72,6 +72,7 @@ child_parse(int in, int out, struct msg_opts *mo, const struct config *cfg,
 	if (rep.rc == ERR_OK) {
 		rep.size = cm.size;
 		rep.eightbit = cm.eightbit;
+		rep.tls_optional = cm.tls_optional;
 		rep.which = cm.fd == mo->fds[1];
 	}
 	rep.nrcpts = (uint32_t)found.n;
@@ -156,6 +157,7 @@ unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts
 		mo->fds[rep.which] = -1;
 		m->size = rep.size;
 		m->eightbit = rep.eightbit;
+		m->tls_optional = rep.tls_optional;
 	}
 out:
 	for (int i = 0; i < 2; i++)

@@ -279,6 +279,7 @@ struct header_block {
 	struct field *fields;
 	size_t n, cap;
 	bool resent, has_from, has_date, has_msgid;
+	bool tls_optional;      /* a TLS-Required field says No */
 };
 
 /* What ended the header block. */
@@ -384,8 +385,23 @@ read_header_block(struct lines *l, const struct msg_opts *o, struct header_block
 	}
 }
 
-/* Phase 2: are there Resent- fields (they decide what -t reads), and
- * which of From, Date and Message-ID are there. */
+/* Is field f "TLS-Required: No"? RFC 8689 section 3 defines the one
+ * value, case-insensitive; blanks around it do not count. */
+static bool
+tls_required_no(const char *hdr, const struct field *f)
+{
+	if (!field_is(hdr, f, "TLS-Required"))
+		return false;
+	const char *v = hdr + f->off + f->namelen + 1, *end = hdr + f->off + f->len;
+	while (v < end && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+		v++;
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	return end - v == 2 && strncasecmp(v, "No", 2) == 0;
+}
+
+/* Phase 2: are there Resent- fields (they decide what -t reads), which
+ * of From, Date and Message-ID are there, and does TLS-Required say No. */
 static void
 scan_fields(struct header_block *h)
 {
@@ -399,6 +415,8 @@ scan_fields(struct header_block *h)
 			h->has_date = true;
 		else if (field_is(h->text.data, f, "Message-ID"))
 			h->has_msgid = true;
+		else if (tls_required_no(h->text.data, f))
+			h->tls_optional = true;
 	}
 }
 
@@ -644,6 +662,7 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 		goto out;
 	m->size = out.total;
 	m->eightbit = l->eightbit;
+	m->tls_optional = h.tls_optional;
 	if (long_lines) {
 		/* doc/decisions.md D8: re-encode what is too long, losslessly, into a second file. */
 		rc = reencode_long_lines(o, m, err);

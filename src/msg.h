@@ -38,6 +38,7 @@ struct msg {
 	uint64_t size;              /* bytes, CRLF canonical, unstuffed */
 	bool eightbit;              /* an octet >= 0x80 appears */
 	bool added_from, added_date, added_msgid;
+	bool tls_optional;          /* "TLS-Required: No" (RFC 8689 section 3) */
 };
 
 /* msg_read: read the message from in until EOF (or a lone "." line when

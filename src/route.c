@@ -249,7 +249,8 @@ address_literal(const char *domain, char *out, size_t cap)
 
 enum err
 route_mx(const struct config *cfg, const struct account *acct, const struct dns_client *dns,
-    const struct sts_ctx *sts, const char *domain, struct route *out, struct result *res)
+    const struct sts_ctx *sts, const char *domain, bool tls_optional, struct route *out,
+    struct result *res)
 {
 	char *const *pins;
 	size_t npins;
@@ -259,6 +260,11 @@ route_mx(const struct config *cfg, const struct account *acct, const struct dns_
 	enum err rc;
 
 	memset(out, 0, sizeof *out);
+	if (tls_optional && policy == POLICY_DANE) {
+		policy = POLICY_ENCRYPT;
+		log_msg(LOG_INFO, "TLS-Required: No for %s: DANE and MTA-STS not applied; TLS is"
+		    " still required (encrypt)", domain);
+	}
 	/* RFC 5321 5.1 / RFC 7672 2.2: an address literal has no MX, no DANE
 	 * and no MTA-STS; the configured policy applies (doc/decisions.md D7). */
 	if (domain[0] == '[') {

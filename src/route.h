@@ -74,10 +74,14 @@ void route_relay(const struct account *acct, struct route *out);
  * address-literal domain ("[192.0.2.1]") is its one hop, with no DNS, no
  * DANE. Errors: as mx_resolve() (NXDOMAIN or null MX: RES_PERM; DNS
  * failures: RES_TEMP); ERR_DNS (RES_TEMP) when no exchanger is usable,
- * the reasons in *res. route_free() must follow either way. */
+ * the reasons in *res. route_free() must follow either way.
+ * tls_optional: the message says "TLS-Required: No" (RFC 8689): under
+ * dane, neither DANE nor MTA-STS is consulted and TLS is still required
+ * without authentication (encrypt); the other policies are the
+ * administrator's and stay (doc/decisions.md D17). */
 enum err route_mx(const struct config *cfg, const struct account *acct,
     const struct dns_client *dns, const struct sts_ctx *sts, const char *domain,
-    struct route *out, struct result *res) WUR;
+    bool tls_optional, struct route *out, struct result *res) WUR;
 
 /* route_policy: the TLS policy for domain: its [domain] section, else the
  * account's tls_policy; *pins / *npins the pins that apply (the domain's,

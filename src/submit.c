@@ -248,6 +248,7 @@ fill_env(struct job *j)
 	env->dsn_ret = j->sub->dsn_ret ? xstrdup(j->sub->dsn_ret) : NULL;
 	env->dsn_envid = j->sub->dsn_envid ? xstrdup(j->sub->dsn_envid) : NULL;
 	env->eightbit = j->msg.eightbit;
+	env->tls_optional = j->msg.tls_optional;
 	env->smtputf8 = j->smtputf8;
 	env->created = env->next_try = env->last_try = (int64_t)time(NULL);
 	env->owner = (int64_t)getuid();

@@ -118,6 +118,7 @@ built_envelope_round_trips(void **state)
 	env.sender = strdup("");
 	env.owner = 0;          /* root is a real owner, not "unknown" */
 	env.is_bounce = true;
+	env.tls_optional = true;
 	env.created = env.next_try = 42;
 	envelope_add_rcpt(&env, "a@b.example");
 	envelope_add_rcpt(&env, "c@d.example");
@@ -129,6 +130,7 @@ built_envelope_round_trips(void **state)
 	assert_int_equal(envelope_parse(buf_str(&out), out.len, &again, &why), ERR_OK);
 	assert_int_equal(again.owner, 0);
 	assert_true(again.is_bounce);
+	assert_true(again.tls_optional);
 	assert_int_equal(again.nrcpts, 2);
 	assert_int_equal(again.rcpts[0].state, RCPT_FAILED);
 	assert_int_equal(envelope_pending(&again), 1);

@@ -278,6 +278,40 @@ lf_becomes_crlf(void **state)
 	done(&r);
 }
 
+/* RFC 8689 section 3: "TLS-Required: No" is noted (any case, folded,
+ * blanks around it) and kept in the message; no other value counts. */
+static void
+tls_required_no_is_noted_and_kept(void **state)
+{
+	static const struct {
+		const char *field;
+		bool no;
+	} cases[] = {
+		{ "TLS-Required: No\n", true },
+		{ "tls-required:   nO  \n", true },
+		{ "TLS-Required:\n No\n", true },
+		{ "TLS-Required : No\n", true },
+		{ "TLS-Required: Yes\n", false },
+		{ "TLS-Required: No thanks\n", false },
+		{ "TLS-Required:\n", false },
+		{ "X-TLS-Required: No\n", false },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		static struct run r;
+		struct msg_opts o = opts();
+		char in[256];
+		snprintf(in, sizeof in, HDRS "%sSubject: s\n\nbody\n", cases[i].field);
+		run_ok(&r, &o, in);
+		if (r.m.tls_optional != cases[i].no)
+			fail_msg("%s: tls_optional %d", cases[i].field, r.m.tls_optional);
+		assert_non_null(strstr(r.out, "Subject: s\r\n"));
+		if (cases[i].no)
+			assert_non_null(strcasestr(r.out, "TLS-Required"));
+		done(&r);
+	}
+}
+
 static void
 bare_cr_becomes_crlf_and_crlf_is_kept(void **state)
 {
@@ -1453,6 +1487,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(lf_becomes_crlf, cleanup),
+		cmocka_unit_test_teardown(tls_required_no_is_noted_and_kept, cleanup),
 		cmocka_unit_test_teardown(bare_cr_becomes_crlf_and_crlf_is_kept, cleanup),
 		cmocka_unit_test_teardown(missing_final_newline_is_added, cleanup),
 		cmocka_unit_test_teardown(pipe_input_works, cleanup),

@@ -300,6 +300,31 @@ elif ! grep -q "fails DANE" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad 
 elif no_mail bob "$tg"; then ok $t
 else bad $t "delivered despite the TLSA mismatch"; fi
 
+# RFC 8689: "TLS-Required: No" sets DANE (and MTA-STS) aside under the
+# default policy dane, but TLS is still required (doc/decisions.md D17);
+# the field reaches the recipient; dane-only is the operator's and stays.
+t=tls_required_no_sets_dane_aside_but_keeps_tls
+newtag; mx_mark; q="$work/q-$t"
+QDIR=$q dane_conf $t dane "$work/dane3.zone"
+{ printf 'TLS-Required: No\n'; sample "$tg"; } | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! f=$(wait_mail bob "$tg"); then mx_log > "$work/err"; bad $t "not delivered"
+elif ! mx_log | grep -q "TLS-Required: No for $MTA_DOMAIN"; then mx_log > "$work/err"; bad $t "not logged"
+elif ! mx_log | grep -q "tls=TLS.* verified=none .*status=sent"; then mx_log > "$work/err"; bad $t "not TLS with verified=none"
+elif ! grep -q '^TLS-Required: No' "$f"; then bad $t "the field did not reach the recipient"
+elif [ "$(mx_entries "$q")" != 0 ]; then bad $t "queued as well"
+else ok $t; fi
+
+t=tls_required_no_leaves_dane_only_alone
+newtag; mx_mark; q="$work/q-$t"
+QDIR=$q dane_conf $t dane-only "$work/dane3.zone"
+{ printf 'TLS-Required: No\n'; sample "$tg"; } | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+elif ! grep -q "fails DANE" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+elif ! grep -q "^flags:.* tls-optional" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "the flag is not kept for the retry"
+elif no_mail bob "$tg"; then ok $t
+else bad $t "delivered despite dane-only"; fi
+
 t=dane_ta_name_mismatch_defers
 # The CA matches, but the chain is for "localhost" and the exchanger is
 # called mx.other.test: DANE-TA checks names (RFC 7672 3.2.2).
@@ -480,6 +505,14 @@ if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_e
 elif ! grep -q "not a listed mx" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
 elif no_mail bob "$tg"; then ok $t
 else bad $t "delivered to an exchanger the policy does not list"; fi
+
+t=tls_required_no_sets_mta_sts_enforce_aside
+newtag; mx_mark; q="$work/q-$t"
+QDIR=$q sts_case $t 3 chunked mx.elsewhere.example
+{ printf 'TLS-Required: No\n'; sample "$tg"; } | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
+elif ! mx_log | grep -q "tls=TLS.* verified=none .*status=sent"; then mx_log > "$work/err"; bad $t "not TLS with verified=none"
+else ok $t; fi
 
 t=mta_sts_testing_delivers_and_logs
 newtag; mx_mark; q="$work/q-$t"
