@@ -82,24 +82,41 @@ bad:
 	return ERR_CONFIG;
 }
 
+/* A small text file (resolv.conf, a trust anchor), read whole into b (up
+ * to its bound; unreadable: b->data NULL) for next_line(). */
+static void
+read_small_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	buf_init(b, 64 * 1024);
+	if (fd >= 0) {
+		(void)!buf_read_fd(b, fd);
+		close(fd);
+	}
+}
+
+/* The next line at *cur (terminated in place, leading blanks skipped), or
+ * NULL at the end. */
+static char *
+next_line(char **cur)
+{
+	char *line = *cur, *nl;
+	if (!line)
+		return NULL;
+	if ((nl = strchr(line, '\n')))
+		*nl++ = '\0';
+	*cur = nl;
+	return line + strspn(line, " \t");
+}
+
 /* resolv.conf's nameserver lines; anything else there is glibc's business. */
 static void
 read_resolv_conf(struct dns_client *c, const char *path, enum trust_ad trust)
 {
 	struct buf b, ignored;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	buf_init(&b, 64 * 1024);
 	buf_init(&ignored, 256);
-	if (fd >= 0) {
-		(void)!buf_read_fd(&b, fd);
-		close(fd);
-	}
-	(void)buf_str(&b);      /* NUL-terminates b.data */
-	for (char *line = b.data, *next; line && c->nns < DNS_SERVERS_MAX;
-	    line = next) {
-		if ((next = strchr(line, '\n')))
-			*next++ = '\0';
-		line += strspn(line, " \t");
+	read_small_file(path, &b);
+	for (char *cur = b.data, *line; c->nns < DNS_SERVERS_MAX && (line = next_line(&cur));) {
 		if (strncmp(line, "nameserver", 10) != 0 || !strchr(" \t", line[10]) || !line[10])
 			continue;
 		line += 10 + strspn(line + 10, " \t");
@@ -256,6 +273,18 @@ rcode_str(unsigned rcode)
 	}
 }
 
+/* An answer that says anything but NOERROR or NXDOMAIN is no answer: it
+ * is freed, and why names the rcode (and its sender, if from is set). */
+static enum err
+rcode_ok(struct dns_answer *a, const char *from, struct buf *why)
+{
+	if (a->rcode == DNS_RCODE_NOERROR || a->rcode == DNS_RCODE_NXDOMAIN)
+		return ERR_OK;
+	errf(why, "%s%s%s", rcode_str(a->rcode), from ? " from " : "", from ? from : "");
+	dns_answer_free(a);
+	return ERR_DNS;
+}
+
 /* One server, UDP then (truncated) TCP, until one_dl. ERR_OK: a->rcode is
  * NOERROR or NXDOMAIN. */
 static enum err
@@ -268,11 +297,8 @@ ask(const struct dns_server *s, const uint8_t *q, size_t qlen, const char *name,
 		dns_answer_free(a);
 		rc = tcp_try(s, q, qlen, name, type, rbuf, dl, a, why);
 	}
-	if (rc == ERR_OK && a->rcode != DNS_RCODE_NOERROR && a->rcode != DNS_RCODE_NXDOMAIN) {
-		errf(why, "%s from %s", rcode_str(a->rcode), s->addr);
-		dns_answer_free(a);
-		return ERR_DNS;
-	}
+	if (rc == ERR_OK)
+		return rcode_ok(a, s->addr, why);
 	if (rc == ERR_TIMEOUT)
 		errf(why, "no answer from %s:%u in time", s->addr, s->port);
 	else if (rc == ERR_CONNECT)
@@ -290,20 +316,10 @@ static void
 anchor_zone_usable(struct ub_ctx *ub, const char *anchor_file)
 {
 	struct buf b;
-	int fd = open(anchor_file, O_RDONLY | O_CLOEXEC);
-	buf_init(&b, 64 * 1024);
-	if (fd >= 0) {
-		(void)!buf_read_fd(&b, fd);
-		close(fd);
-	}
-	(void)buf_str(&b);
-	for (char *line = b.data, *next; line; line = next) {
+	read_small_file(anchor_file, &b);
+	for (char *cur = b.data, *line; (line = next_line(&cur));) {
 		char zone[DNS_NAME_MAX + 64];
-		size_t n;
-		if ((next = strchr(line, '\n')))
-			*next++ = '\0';
-		line += strspn(line, " \t");
-		n = strcspn(line, " \t");
+		size_t n = strcspn(line, " \t");
 		if (n == 0 || *line == ';' || *line == '#')
 			continue;
 		if (n > 1 && n <= DNS_NAME_MAX + 1 && line[n - 1] == '.') {
@@ -421,11 +437,8 @@ ub_lookup(const struct dns_client *c, const char *name, uint16_t type, struct dn
 	    dns_reply_parse(d.result->answer_packet, (size_t)d.result->answer_len,
 	    (uint16_t)(((const uint8_t *)d.result->answer_packet)[0] << 8 |
 	    ((const uint8_t *)d.result->answer_packet)[1]), name, type, a, &why) : ERR_DATA;
-	if (rc == ERR_OK && a->rcode != DNS_RCODE_NOERROR && a->rcode != DNS_RCODE_NXDOMAIN) {
-		errf(&why, "%s", rcode_str(a->rcode));
-		dns_answer_free(a);
-		rc = ERR_DNS;
-	}
+	if (rc == ERR_OK)
+		rc = rcode_ok(a, NULL, &why);
 	if (rc == ERR_OK)
 		*sec = d.result->secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
 	else

@@ -154,19 +154,28 @@ mx_resolve(const struct dns_client *c, const char *domain, struct mx_set *set,
 		return rc;
 	for (size_t i = 0; i < set->n; i++) {
 		struct mx_host *h = &set->host[i];
-		bool secure = true;
-		/* IPv4 first: minimal hosts and containers often have no IPv6 route. */
 		/* A failed lookup (not "no such record") may be an attack on
 		 * DNSSEC: the host is not used at all (RFC 7672 2.2.2). */
-		if (lookup_addrs(c, h, DNS_T_A, &secure) != ERR_OK ||
-		    lookup_addrs(c, h, DNS_T_AAAA, &secure) != ERR_OK) {
+		if (mx_host_addrs(c, h) != ERR_OK)
 			h->naddrs = 0;
-			h->addr_sec = DNS_SEC_INDETERMINATE;
-			continue;
-		}
-		h->addr_sec = secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
-		if (h->naddrs == 0 && !h->why[0])
-			snprintf(h->why, sizeof h->why, "%s has no address", h->name);
 	}
 	return ERR_OK;
+}
+
+enum err
+mx_host_addrs(const struct dns_client *c, struct mx_host *h)
+{
+	bool secure = true;
+	h->naddrs = 0;
+	h->why[0] = '\0';
+	/* IPv4 first: minimal hosts and containers often have no IPv6 route. */
+	enum err rc = lookup_addrs(c, h, DNS_T_A, &secure);
+	enum err rc6 = lookup_addrs(c, h, DNS_T_AAAA, &secure);
+	if (rc == ERR_OK)
+		rc = rc6;
+	h->addr_sec = rc != ERR_OK ? DNS_SEC_INDETERMINATE :
+	    secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
+	if (h->naddrs == 0 && !h->why[0])
+		snprintf(h->why, sizeof h->why, "%s has no address", h->name);
+	return rc;
 }

@@ -7,7 +7,6 @@
  * fetched, and the policy text as served. */
 #include "stsfetch.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,38 +18,12 @@
 
 #include "conn.h"
 #include "deadline.h"
+#include "mx.h"
 #include "net.h"
 #include "tls.h"
 #include "util.h"
 
 #define STS_RESPONSE_MAX (STS_POLICY_MAX + 16384)      /* policy plus a header */
-
-/* The addresses of host, A then AAAA. */
-static size_t
-addresses(const struct sts_ctx *c, const char *host, char addrs[][48], size_t cap,
-    struct buf *why)
-{
-	static const uint16_t types[] = { DNS_T_A, DNS_T_AAAA };
-	size_t n = 0;
-	for (size_t t = 0; t < 2; t++) {
-		const struct dns_rr *rr[DNS_ANSWER_RRS_MAX];
-		struct dns_answer a;
-		enum dns_sec sec;
-		const char *final;
-		bool looped;
-		if (dns_lookup(c->dns, host, types[t], &a, &sec, why) != ERR_OK)
-			continue;
-		size_t k = dns_answer_select(&a, host, types[t], rr, DNS_ANSWER_RRS_MAX, &final,
-		    &looped);
-		for (size_t i = 0; i < k && n < cap; i++)
-			inet_ntop(types[t] == DNS_T_A ? AF_INET : AF_INET6, rr[i]->rdata, addrs[n++],
-			    sizeof addrs[0]);
-		dns_answer_free(&a);
-	}
-	if (n == 0 && why->len == 0)
-		errf(why, "%s has no address", host);
-	return n;
-}
 
 /* The whole response of one GET, until the server closes. */
 static enum err
@@ -103,20 +76,24 @@ get(const struct sts_ctx *c, const char *host, const char *addr, const struct de
 static enum err
 fetch(const struct sts_ctx *c, const char *domain, struct buf *body, struct buf *why)
 {
-	char host[DNS_NAME_MAX + 16], addrs[4][48];
+	struct mx_host h = { .naddrs = 0 };
 	struct deadline dl = deadline_after_ms(c->timeout_ms);
 	struct buf resp;
 	enum err rc = ERR_CONNECT;
-	size_t n;
 
-	snprintf(host, sizeof host, "mta-sts.%s", domain);
-	if ((n = addresses(c, host, addrs, 4, why)) == 0)
+	/* Whatever addresses a lookup found are tried, even if the other
+	 * family's lookup failed: the policy is PKIX-verified, not DNSSEC. */
+	snprintf(h.name, sizeof h.name, "mta-sts.%s", domain);
+	(void)!mx_host_addrs(c->dns, &h);
+	if (h.naddrs == 0) {
+		errf(why, "%s", h.why);
 		return ERR_DNS;
+	}
 	buf_init(&resp, STS_RESPONSE_MAX);
-	for (size_t i = 0; i < n && rc != ERR_OK && !deadline_expired(&dl); i++) {
+	for (size_t i = 0; i < h.naddrs && rc != ERR_OK && !deadline_expired(&dl); i++) {
 		buf_reset(why);
 		buf_reset(&resp);
-		rc = get(c, host, addrs[i], &dl, &resp, why);
+		rc = get(c, h.name, h.addrs[i], &dl, &resp, why);
 	}
 	if (rc == ERR_OK) {
 		buf_reset(why);
