@@ -106,8 +106,9 @@ for scn in "${scenarios[@]}"; do
 		< "$d/input" > "$d/stdout" 2> "$d/stderr"
 	got_exit=$?
 	took_ms=$((($(date +%s%N) - t0) / 1000000))
-	# The server stops within its own idle bound; don't wait forever.
-	for _ in $(seq 150); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+	# The client is done: give the server a moment to read what is left,
+	# then SIGTERM, which makes it record the rest without waiting.
+	for _ in $(seq 20); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 	problems=()
 	[ -n "$want_exit" ] && [ "$got_exit" != "$want_exit" ] &&
