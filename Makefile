@@ -58,7 +58,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all install-perms check-system bench check check-deps check-unit check-fuzz check-fault check-integration check-asan \
+.PHONY: all install-perms check-system bench check check-deps check-unit unit-bins check-fuzz check-fault check-integration check-asan \
 	fuzz fuzz-bin lint install install-sendmail-links uninstall clean deps demo \
 	harness-selftest
 
@@ -82,24 +82,42 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJS)
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
 
-# The full test run, as CI runs it. Each step prints its own summary.
-check: all
+# The full test run, as CI runs it. Each step prints its own summary and
+# the time since the start; the builds use every core ($(JOBS)), the
+# suites run one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+STEP = @sh tests/lib/elapsed.sh
+check:
 	@$(PKG_CONFIG) --exists cmocka || { echo "cmocka missing: run 'make deps'"; exit 1; }
+	@mkdir -p build && date +%s > build/.check-start
+	$(MAKE) --no-print-directory -j$(JOBS) all
 	$(MAKE) --no-print-directory check-doc lint
+	$(MAKE) --no-print-directory -j$(JOBS) O=build/test TEST_CPPFLAGS=-DSEALPOST_TEST unit-bins
 	$(MAKE) --no-print-directory O=build/test TEST_CPPFLAGS=-DSEALPOST_TEST check-unit
+	$(STEP) unit
+	$(MAKE) --no-print-directory -j$(JOBS) fuzz
 	$(MAKE) --no-print-directory check-fuzz
+	$(STEP) fuzz
 	$(MAKE) --no-print-directory check-fault SEALPOST_BIN=$(CURDIR)/src/sealpost
+	$(STEP) fault
 	$(MAKE) --no-print-directory check-integration SEALPOST_BIN=$(CURDIR)/src/sealpost
+	$(STEP) integration
 	$(MAKE) --no-print-directory check-system
+	$(STEP) system
 	$(MAKE) --no-print-directory check-asan
+	$(STEP) asan
 	@echo "make check: all test suites passed"
+
+unit-bins: $(UNIT_BINS)
 
 check-unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
 check-asan:
+	$(MAKE) --no-print-directory -j$(JOBS) O=build/asan SANITIZE=address,undefined \
+	  TEST_CPPFLAGS=-DSEALPOST_TEST build/asan/sealpost unit-bins
 	$(MAKE) --no-print-directory O=build/asan SANITIZE=address,undefined \
-	  TEST_CPPFLAGS=-DSEALPOST_TEST build/asan/sealpost check-unit
+	  TEST_CPPFLAGS=-DSEALPOST_TEST check-unit
 	@# ASan keeps 256 MB of freed memory in quarantine by default, which the
 	@# 200 MB test's peak-RSS bound would measure instead of sealpost.
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=16 \
@@ -124,15 +142,25 @@ check-fault:
 
 # libFuzzer targets. `make fuzz` builds them; check-fuzz replays each
 # corpus once (and fails on any crash or sanitizer report).
+# The library is compiled once (with fuzzer coverage but without
+# libFuzzer's main), and each target links against those objects.
 FUZZ_CC ?= clang
 FUZZ_DIR := build/fuzz
-FUZZ_FLAGS := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+FUZZ_CFLAGS := -std=c17 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
 
-$(FUZZ_DIR)/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h)
+$(FUZZ_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lresolv
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB_OBJS) \
+	  $(PKG_LIBS) -lresolv
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d)
 
 fuzz: $(FUZZ_BINS)
 
