@@ -14,6 +14,7 @@ chmod 755 "$work"
 stop() {
 	bash "$mta" stop "$work/mta" >/dev/null 2>&1
 	[ -f "$work/dnssec/env" ] && bash "$here/../harness/dnssec.sh" stop "$work/dnssec" >/dev/null 2>&1
+	[ -f "$work/web/srv/nginx.pid" ] && bash "$here/../harness/web.sh" stop "$work/web/srv" >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap stop EXIT

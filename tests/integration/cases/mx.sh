@@ -569,6 +569,80 @@ elif ! grep -q "^MTA-STS: id 1, mode enforce, max_age 86400, cached" "$work/prob
 	cp "$work/probe.out" "$work/err"; bad $t "the probe page lacks the policy"
 else ok $t; fi
 
+# ---- MTA-STS from a real web server: Debian's nginx (tests/harness/web.sh)
+# on loopback with a certificate from the harness CA for three policy hosts:
+# a good policy, a 301 (never followed) and a policy served as text/html.
+web_dir=$work/web
+mkdir -p "$web_dir/ok/.well-known"
+printf 'version: STSv1\nmode: enforce\nmx: localhost\nmax_age: 86400\n' > "$web_dir/ok/.well-known/mta-sts.txt"
+cat > "$web_dir/cert.tmpl" <<TMPL
+cn = "mta-sts.$MTA_DOMAIN"
+dns_name = "mta-sts.$MTA_DOMAIN"
+dns_name = "mta-sts.redirect.test"
+dns_name = "mta-sts.html.test"
+serial = 78
+expiration_days = 30
+tls_www_server
+signing_key
+encryption_key
+TMPL
+certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$web_dir/key.pem" >/dev/null 2>&1
+certtool --generate-certificate --load-privkey "$web_dir/key.pem" --load-ca-certificate "$MTA_CA" \
+	--load-ca-privkey "$MTA_DIR/tls/ca.key" --template "$web_dir/cert.tmpl" \
+	--outfile "$web_dir/cert.pem" >/dev/null 2>&1
+{
+	echo "mta-sts.$MTA_DOMAIN $web_dir/ok $web_dir/cert.pem $web_dir/key.pem"
+	echo "mta-sts.redirect.test $web_dir/ok $web_dir/cert.pem $web_dir/key.pem 301 https://mta-sts.$MTA_DOMAIN/.well-known/mta-sts.txt"
+	echo "mta-sts.html.test $web_dir/ok $web_dir/cert.pem $web_dir/key.pem type text/html"
+} > "$web_dir/sites"
+if ! bash "$here/../harness/web.sh" start "$web_dir/srv" "$web_dir/sites" > "$web_dir/start.log" 2>&1; then
+	cp "$web_dir/start.log" "$work/err"
+	bad mta_sts_nginx "cannot start nginx (tests/harness/web.sh)"
+else
+	web_port=$(. "$web_dir/srv/env"; echo "$WEB_PORT")
+	# web_case NAME DOMAIN: DOMAIN's MX is localhost (insecure), its policy
+	# host is nginx; an account using it in $cf, with its own cache.
+	web_case() {
+		{
+			echo "localhost A 127.0.0.1"
+			echo "$2 MX 10 localhost"
+			echo "mta-sts.$2 A 127.0.0.1"
+			echo "_mta-sts.$2 TXT \"v=STSv1; id=web1\""
+		} > "$work/$1.zone"
+		QDIR=$work/q-$1 dane_conf "$1" dane "$work/$1.zone"
+		sed -i "s/^mta_sts = no/mta_sts = yes\nmta_sts_port = $web_port\nmta_sts_ca_file = ${MTA_CA//\//\\/}/" "$cf"
+	}
+
+	t=mta_sts_from_nginx_enforce_is_verified
+	newtag; mx_mark
+	web_case $t "$MTA_DOMAIN"
+	sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+	if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
+	elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=mta-sts"
+	elif ! grep -q '"GET /.well-known/mta-sts.txt HTTP/1.1" 200' "$web_dir/srv/access.log"; then
+		cp "$web_dir/srv/access.log" "$work/err"; bad $t "nginx served no policy"
+	elif ! grep -q "^id web1$" "$work/q-$t/mta-sts/$MTA_DOMAIN" 2>/dev/null ||
+		! grep -q "^mode: enforce" "$work/q-$t/mta-sts/$MTA_DOMAIN"; then bad $t "policy not cached"
+	else ok $t; fi
+
+	t=mta_sts_from_nginx_redirect_is_not_followed
+	web_case $t redirect.test
+	"$bin" -C "$cf" --probe=redirect.test > "$work/probe.out" 2> "$work/err"
+	if ! grep -q "^MTA-STS: no policy: .*301" "$work/probe.out"; then
+		cp "$work/probe.out" "$work/err"; bad $t "a redirect was not refused"
+	elif [ "$(grep -c '"GET /.well-known/mta-sts.txt HTTP/1.1" 200' "$web_dir/srv/access.log")" != 1 ]; then
+		cp "$web_dir/srv/access.log" "$work/err"; bad $t "the redirect was followed"
+	else ok $t; fi
+
+	t=mta_sts_from_nginx_text_html_is_refused
+	web_case $t html.test
+	"$bin" -C "$cf" --probe=html.test > "$work/probe.out" 2> "$work/err"
+	if ! grep -q "^MTA-STS: no policy: .*not served as text/plain" "$work/probe.out"; then
+		cp "$work/probe.out" "$work/err"; bad $t "a text/html policy was not refused"
+	else ok $t; fi
+	bash "$here/../harness/web.sh" stop "$web_dir/srv" >/dev/null 2>&1
+fi
+
 # ---- A real DNSSEC stack (tests/harness/dnssec.sh): NSD serving zones
 # signed at start, Unbound validating with the test trust anchor. The
 # harness's zones: test. (signed; holds example.test), secure.test.
