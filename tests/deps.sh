@@ -4,14 +4,15 @@
 #   tests/deps.sh build   compiler and libraries to build sealpost
 #   tests/deps.sh test    build + unit/real-server test tools (default)
 #   tests/deps.sh demo    build + what tests/harness/mta.sh needs
-#   tests/deps.sh bench   build + harness + msmtp (make bench)
+#   tests/deps.sh bench   build + harness (Postfix, DNSSEC) + msmtp (make bench)
 #   tests/deps.sh all     everything above
 #
 # For test/demo/bench/all it also fetches and unpacks postfix and
-# dovecot-core into the harness cache (see tests/harness/mta.sh), and nsd
-# and unbound (see tests/harness/dnssec.sh), so that starting a test MTA or
-# DNSSEC stack needs no network.  Those four packages are never installed
-# (installing them would start system daemons); only their libraries are.
+# dovecot-core into the harness cache (see tests/harness/mta.sh), nsd and
+# unbound (see tests/harness/dnssec.sh), and for test/all nginx (see
+# tests/harness/web.sh), so that starting a test MTA, DNSSEC stack or web
+# server needs no network.  Those packages are never installed (installing
+# them would start system daemons); only their libraries are.
 # Must run as root; quiet unless something fails.
 set -eu
 
@@ -43,6 +44,10 @@ DNSSEC_PKGS="ldnsutils libc6 libssl3 libevent-2.1-7 libfstrm0 libprotobuf-c1
 libsystemd0 libnghttp2-14 libpython3.11 libexpat1 zlib1g libcap2 libgcrypt20
 libgpg-error0 liblzma5 libzstd1 liblz4-1"
 
+# tests/harness/web.sh: the shared libraries of the unpacked nginx (the
+# MTA-STS policy server; ldd on the dpkg -x tree).
+WEB_PKGS="libc6 libcrypt1 libpcre2-8-0 libssl3 zlib1g"
+
 # swaks needs Net::SSLeay for STARTTLS/SMTPS; it is only a Recommends.
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
 libnet-ssleay-perl groff-base time"
@@ -50,10 +55,10 @@ libnet-ssleay-perl groff-base time"
 mode=${1:-test}
 case $mode in
     build) want=$BUILD_PKGS ;;
-    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS" ;;
+    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS" ;;
     demo)  want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
-    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS msmtp" ;;
-    bench) want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS msmtp time" ;;
+    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS msmtp" ;;
+    bench) want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS msmtp time" ;;
     *) echo "usage: $0 [build|test|demo|bench|all]" >&2; exit 2 ;;
 esac
 
@@ -87,4 +92,7 @@ case $mode in
     test|demo|bench|all)
         MTA_QUIET=1 "$HERE/harness/mta.sh" fetch
         DNSSEC_QUIET=1 bash "$HERE/harness/dnssec.sh" fetch ;;
+esac
+case $mode in
+    test|all) WEB_QUIET=1 bash "$HERE/harness/web.sh" fetch ;;
 esac
