@@ -2,8 +2,12 @@
 # run.sh SEALPOST: sealpost and msmtp side by side against the same private
 # Postfix + Dovecot (STARTTLS + AUTH on loopback), in one run, reported as
 # ratios: small messages sent one process at a time (the cron/MUA case),
-# and one large message (time and peak memory). Absolute times depend on
-# the machine; the ratios are the result. BENCH_N and BENCH_MB size it.
+# and one large message (time and peak memory). Then sealpost in MX mode
+# (tls_policy = dane) to the same Postfix through the private DNSSEC stack
+# (tests/harness/dnssec.sh: NSD + validating Unbound, a DANE-EE TLSA
+# record), beside its relay figure: what DNS, DNSSEC and DANE add to a
+# send (msmtp has no MX mode). Absolute times depend on the machine; the
+# ratios are the result. BENCH_N and BENCH_MB size it.
 set -eu
 bin=${1:?usage: run.sh SEALPOST}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +17,8 @@ mb=${BENCH_MB:-100}
 command -v msmtp >/dev/null || { echo "msmtp is not installed (sh tests/deps.sh bench)"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/sealpost-bench.XXXXXX")
 chmod 755 "$work"
-trap 'bash "$mta" stop "$work/mta" >/dev/null 2>&1; rm -rf "$work"' EXIT
+dnssec=$here/../harness/dnssec.sh
+trap 'bash "$mta" stop "$work/mta" >/dev/null 2>&1; bash "$dnssec" stop "$work/dnssec" >/dev/null 2>&1; rm -rf "$work"' EXIT
 bash "$mta" start "$work/mta" > "$work/mta.log" 2>&1 || { cat "$work/mta.log"; exit 1; }
 # shellcheck disable=SC1091
 . "$work/mta/env"
@@ -58,6 +63,7 @@ cmd() {
 	case $1 in
 	sealpost) echo "$bin -C $work/sealpost.conf bob@$MTA_DOMAIN" ;;
 	msmtp) echo "msmtp -C $work/msmtprc bob@$MTA_DOMAIN" ;;
+	sealpost-mx) echo "$bin -C $work/mx.conf bob@$MTA_DOMAIN" ;;
 	esac
 }
 now_ns() { date +%s%N; }
@@ -88,17 +94,55 @@ big() {
 	echo "$best"
 }
 
+# MX mode: example.test's MX is mx.secure.test, DNSSEC-signed, with a
+# DANE-EE(3) SPKI(1) SHA-256(1) record for the harness's certificate.
+spki=$(certtool --certificate-info --infile "$MTA_DIR/tls/localhost.pem" 2>/dev/null |
+	sed -n '/Public Key ID:/,/Public Key PIN/s/^[[:space:]]*sha256:\([0-9a-f]\{64\}\)$/\1/p' | head -n 1)
+{
+	echo "$MTA_DOMAIN. 300 IN MX 10 mx.secure.test."
+	echo "mx.secure.test. 300 IN A 127.0.0.1"
+	echo "_$MTA_SMTP_PORT._tcp.mx.secure.test. 300 IN TLSA 3 1 1 $spki"
+} > "$work/dnssec.records"
+bash "$dnssec" start "$work/dnssec" "$work/dnssec.records" > "$work/dnssec.log" 2>&1 ||
+	{ cat "$work/dnssec.log"; exit 1; }
+# shellcheck disable=SC1091
+. "$work/dnssec/env"
+cat > "$work/mx.conf" <<CONF
+[global]
+hostname = bench.example.test
+log = $work/mx.log
+queue = no
+dns_server = 127.0.0.1:$DNSSEC_RESOLVER_PORT
+dns_trust_ad = yes
+[account default]
+mode = mx
+mx_port = $MTA_SMTP_PORT
+tls_policy = dane
+mta_sts = no
+from = $MTA_USER
+CONF
+chmod 600 "$work/mx.conf"
+
 echo "sealpost vs msmtp, same Postfix+Dovecot on loopback, STARTTLS + AUTH"
 echo "$(msmtp --version | head -n 1); $("$bin" --version)"
 ss=$(small sealpost); sm=$(small msmtp)
 bs=$(big sealpost); bm=$(big msmtp)
-python3 - "$n" "$mb" "$ss" "$sm" "$bs" "$bm" <<'PY'
+sx=$(small sealpost-mx)
+dane=$(grep -c 'verified=dane .*status=sent' "$work/mx.log" || true)
+[ "$dane" = $((3 * n)) ] || { echo "MX mode: $dane of $((3 * n)) sends were verified=dane" >&2; tail -n 3 "$work/mx.log" >&2; exit 1; }
+python3 - "$n" "$mb" "$ss" "$sm" "$bs" "$bm" "$sx" <<'PY'
 import sys
 n, mb = int(sys.argv[1]), int(sys.argv[2])
 ss, sm = float(sys.argv[3]) / 1e9, float(sys.argv[4]) / 1e9
 bst, brss = map(float, sys.argv[5].split()); bmt, bmrss = map(float, sys.argv[6].split())
+sx = float(sys.argv[7]) / 1e9
 print(f"{'case':32} {'sealpost':>12} {'msmtp':>12} {'msmtp/sealpost':>15}")
 print(f"{f'{n} x 1 KiB, one process each':32} {ss/n*1000:10.1f}ms {sm/n*1000:10.1f}ms {sm/ss:14.2f}x")
 print(f"{f'1 x {mb} MiB, time':32} {bst:11.2f}s {bmt:11.2f}s {bmt/bst:14.2f}x")
 print(f"{f'1 x {mb} MiB, peak RSS':32} {brss/1024:9.1f}MiB {bmrss/1024:9.1f}MiB {bmrss/brss:14.2f}x")
+print()
+print(f"{'case':32} {'MX (dane)':>12} {'relay':>12} {'MX/relay':>15}")
+print(f"{f'{n} x 1 KiB, one process each':32} {sx/n*1000:10.1f}ms {ss/n*1000:10.1f}ms {sx/ss:14.2f}x")
+print(f"  (MX: DNSSEC-validated MX, A and TLSA lookups through Unbound, DANE-EE, no AUTH;")
+print(f"   relay: STARTTLS + AUTH; msmtp/sealpost-MX {sm/sx:.2f}x)")
 PY
