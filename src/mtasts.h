@@ -18,6 +18,11 @@
 #define STS_MX_MAX              32              /* mx patterns kept */
 #define STS_MAX_AGE_MAX         31557600        /* seconds (3.2) */
 #define STS_ID_MAX              32              /* id length (3.1) */
+/* A cached policy whose TXT id is unchanged is fetched again once it is
+ * this old or half its max_age, whichever comes first, so that it is
+ * renewed before it expires (RFC 8461 asks senders to refresh cached
+ * policies proactively). */
+#define STS_REFRESH_S           86400
 
 enum sts_mode { STS_MODE_NONE, STS_MODE_TESTING, STS_MODE_ENFORCE };
 

@@ -103,9 +103,11 @@ fetch(const struct sts_ctx *c, const char *domain, struct buf *body, struct buf 
 	return rc;
 }
 
-/* The cached policy of domain, if any and not expired. */
+/* The cached policy of domain, if any and not expired; *fetched_at when
+ * it was fetched. */
 static bool
-cache_read(const struct sts_ctx *c, const char *domain, int64_t now, struct sts_result *out)
+cache_read(const struct sts_ctx *c, const char *domain, int64_t now, struct sts_result *out,
+    int64_t *fetched_at)
 {
 	struct buf text, why;
 	long long fetched = 0;
@@ -138,8 +140,10 @@ cache_read(const struct sts_ctx *c, const char *domain, int64_t now, struct sts_
 			    &why) == ERR_OK && fetched + (int64_t)out->policy.max_age > now;
 	}
 	close(fd);
-	if (ok)
+	if (ok) {
 		memcpy(out->id, id, sizeof out->id);
+		*fetched_at = (int64_t)fetched;
+	}
 	buf_free(&text);
 	buf_free(&why);
 	return ok;
@@ -191,18 +195,34 @@ void
 sts_lookup(const struct sts_ctx *c, const char *domain, struct sts_result *out)
 {
 	char id[STS_ID_MAX + 1];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL), fetched_at = 0;
 	struct buf why, body;
-	bool cached, have_id;
+	bool cached, have_id, same;
 
 	memset(out, 0, sizeof *out);
 	out->source = "none";
 	buf_init(&why, 2048);
 	buf_init(&body, STS_POLICY_MAX);
 	have_id = txt_id(c, domain, id, &why);
-	cached = cache_read(c, domain, now, out);
-	if (have_id && cached && strcmp(out->id, id) == 0) {
+	cached = cache_read(c, domain, now, out, &fetched_at);
+	same = have_id && cached && strcmp(out->id, id) == 0;
+	int64_t refresh_after = out->policy.max_age / 2 < STS_REFRESH_S ?
+	    (int64_t)out->policy.max_age / 2 : STS_REFRESH_S;
+	if (same && now - fetched_at < refresh_after) {
 		out->source = "cached";
+	} else if (same) {
+		/* Renew it before it expires; if that fails, it still holds. */
+		struct sts_policy fresh;
+		out->source = "cached";
+		if (fetch(c, domain, &body, &why) == ERR_OK &&
+		    sts_policy_parse(body.data ? body.data : "", body.len, &fresh, &why) == ERR_OK) {
+			out->policy = fresh;
+			out->source = "refreshed";
+			cache_write(c, domain, id, now, &body, out->note, sizeof out->note);
+		} else {
+			snprintf(out->note, sizeof out->note, "refreshing the policy of %s failed: %s;"
+			    " the cached policy applies", domain, buf_str(&why));
+		}
 	} else if (have_id) {
 		struct sts_policy fresh;
 		buf_reset(&why);

@@ -24,12 +24,15 @@ struct sts_result {
 	bool have;              /* a policy in testing or enforce mode applies */
 	struct sts_policy policy;
 	char id[STS_ID_MAX + 1];
-	const char *source;     /* "fetched", "cached", or "none" */
+	const char *source;     /* "fetched", "refreshed", "cached", or "none" */
 	char note[600];         /* what went wrong on the way, or "" */
 };
 
 /* sts_lookup: the policy for domain. With a valid TXT id equal to the
- * cached policy's, the cache is used; with a new id the policy is fetched
+ * cached policy's, the cache is used (fetched again once it is
+ * STS_REFRESH_S or half its max_age old: replaced when that works, kept
+ * when it fails);
+ * with a new id the policy is fetched
  * (https://mta-sts.DOMAIN/.well-known/mta-sts.txt, PKIX for that name,
  * no redirects, 64 KiB, text/plain) and cached; when the fetch fails, or
  * there is no TXT record now, an unexpired cached policy still applies

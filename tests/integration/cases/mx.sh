@@ -497,6 +497,34 @@ elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/e
 elif ! mx_log | grep -q "redirect.*cached policy applies"; then mx_log > "$work/err"; bad $t "the failed refresh is not logged"
 else ok $t; fi
 
+# A cached policy past half its max_age (one day here) is fetched again
+# although the id is the same: renewed when the server answers, kept when
+# it does not.
+sts_age() { sed -i "s/^fetched .*/fetched $(($(date +%s) - 50000))/" "$sts_q/mta-sts/$MTA_DOMAIN"; }
+t=mta_sts_aging_policy_failed_refresh_keeps_it
+newtag; mx_mark
+sts_age
+n1=$(wc -l < "$sts_dir/www/requests")
+QDIR=$sts_q sts_case $t 1 html localhost
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
+elif [ "$(wc -l < "$sts_dir/www/requests")" = "$n1" ]; then bad $t "no refresh attempted"
+elif ! mx_log | grep -q "refreshing the policy of $MTA_DOMAIN failed: .*cached policy applies"; then
+	mx_log > "$work/err"; bad $t "the failed refresh is not logged"
+elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/err"; bad $t "cached policy not applied"
+else ok $t; fi
+
+t=mta_sts_aging_policy_is_refreshed
+newtag; mx_mark
+sts_age
+QDIR=$sts_q sts_case $t 1 ok localhost
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+age=$(( $(date +%s) - $(sed -n 's/^fetched //p' "$sts_q/mta-sts/$MTA_DOMAIN") ))
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
+elif [ "$age" -gt 60 ]; then bad $t "the cache was not renewed (fetched $age s ago)"
+elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=mta-sts"
+else ok $t; fi
+
 t=mta_sts_enforce_unlisted_mx_defers
 newtag; mx_mark; q="$work/q-$t"
 QDIR=$q sts_case $t 3 chunked mx.elsewhere.example
