@@ -434,6 +434,48 @@ runq_run(const struct config *cfg, bool flush, struct result *res)
 	buf_free(&err);
 }
 
+/* Does recipient k's domain appear among the recipients before it? */
+static bool
+domain_seen(const struct envelope *env, size_t k)
+{
+	const char *d = addr_domain(env->rcpts[k].addr);
+	for (size_t j = 0; j < k; j++) {
+		const char *e = addr_domain(env->rcpts[j].addr);
+		if (d && e && strcasecmp(d, e) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A message for several domains (MX mode delivers each on its own): one
+ * line per domain with what is left there and why. */
+static void
+list_domains(FILE *out, const struct envelope *env)
+{
+	size_t ndomains = 0;
+	for (size_t k = 0; k < env->nrcpts; k++)
+		ndomains += !domain_seen(env, k);
+	if (ndomains < 2)
+		return;
+	for (size_t k = 0; k < env->nrcpts; k++) {
+		const char *d = addr_domain(env->rcpts[k].addr), *why = NULL;
+		size_t counts[3] = { 0 };
+		if (!d || domain_seen(env, k))
+			continue;
+		for (size_t j = k; j < env->nrcpts; j++) {
+			const struct envelope_rcpt *r = &env->rcpts[j];
+			const char *e = addr_domain(r->addr);
+			if (!e || strcasecmp(d, e) != 0)
+				continue;
+			counts[r->state]++;
+			if (r->state == RCPT_PENDING && !why)
+				why = r->reply;
+		}
+		fprintf(out, "%34sdomain %s: %s%s%s\n", "", d, counts[RCPT_PENDING] ? "deferred" :
+		    counts[RCPT_FAILED] ? "failed" : "delivered", why ? ": " : "", why ? why : "");
+	}
+}
+
 void
 runq_list(const struct config *cfg, FILE *out, struct result *res)
 {
@@ -479,6 +521,7 @@ runq_list(const struct config *cfg, FILE *out, struct result *res)
 		for (size_t k = 0; k < env.nrcpts; k++)
 			fprintf(out, "%34s<%s> %s\n", "", env.rcpts[k].addr,
 			    states[env.rcpts[k].state]);
+		list_domains(out, &env);
 		if (envelope_pending(&env))
 			fprintf(out, "%34sattempts %u, next try %s%s\n", "", env.attempts,
 			    env.next_try <= now ? "now" : "in ", env.next_try <= now ? "" : next);

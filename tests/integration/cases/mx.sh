@@ -167,6 +167,9 @@ else
 	"$bin" -C "$cf" -bp > "$work/mailq" 2>&1
 	if ! grep -q "<carol@broken.test> pending" "$work/mailq" || ! grep -q "<bob@$MTA_DOMAIN> sent" "$work/mailq"; then
 		cp "$work/mailq" "$work/err"; bad $t "mailq: bob should be sent, carol pending"
+	elif ! grep -q "domain $MTA_DOMAIN: delivered$" "$work/mailq" ||
+		! grep -q "domain broken.test: deferred: .*SERVFAIL" "$work/mailq"; then
+		cp "$work/mailq" "$work/err"; bad $t "mailq: no per-domain state"
 	else ok $t; fi
 fi
 
