@@ -65,5 +65,6 @@
 #define DNS_TRY_MS              2000    /* first wait for a UDP answer; doubles */
 #define MX_HOSTS_MAX            16      /* MX hosts tried per domain */
 #define MX_ADDRS_MAX            4       /* addresses tried per MX host */
+#define DELIVER_CACHE_MAX       8       /* idle sessions a queue run keeps open */
 
 #endif

@@ -124,26 +124,50 @@ hop_key(const struct route_hop *h, char *out, size_t cap)
 	    h->tlsp.npins, (int)h->plaintext_ok);
 }
 
-/* The session for hop h: the cached one when it goes to the same place
- * (*reused), else a new one. */
+/* The session for hop h: a cached one that goes to the same place
+ * (*reused; taken out of the cache while in use), else a new one. */
 static enum err
 session_for(const struct delivery *d, const struct route_hop *h, const struct smtp_params *p,
     struct smtp_session **s, bool *reused, struct result *res)
 {
-	char key[sizeof d->cache->key];
+	char key[sizeof d->cache->e[0].key];
 	hop_key(h, key, sizeof key);
-	if (d->cache && d->cache->s && (d->cache->acct != d->acct || strcmp(d->cache->key, key)))
-		deliver_cache_close(d->cache);
 	*reused = false;
-	if (d->cache && d->cache->s) {
-		/* Same destination: the next message on the open connection. */
-		*s = d->cache->s;
-		d->cache->s = NULL;
-		smtp_renew(*s, &p->session_dl);
-		*reused = true;
-		return ERR_OK;
+	for (size_t i = 0; d->cache && i < DELIVER_CACHE_MAX; i++) {
+		struct deliver_cached *c = &d->cache->e[i];
+		if (c->s && c->acct == d->acct && strcmp(c->key, key) == 0) {
+			/* Same destination: the next message on the open connection. */
+			*s = c->s;
+			c->s = NULL;
+			smtp_renew(*s, &p->session_dl);
+			*reused = true;
+			return ERR_OK;
+		}
 	}
 	return smtp_open(s, p, res);
+}
+
+/* Keep session s (to hop h) for the next message: in a free slot, else
+ * in place of the one that has waited longest, which is closed. */
+static void
+cache_keep(struct deliver_cache *cache, const struct account *acct, const struct route_hop *h,
+    struct smtp_session *s)
+{
+	struct deliver_cached *slot = &cache->e[0];
+	for (size_t i = 0; i < DELIVER_CACHE_MAX; i++) {
+		struct deliver_cached *c = &cache->e[i];
+		if (!c->s) {
+			slot = c;
+			break;
+		}
+		if (c->used < slot->used)
+			slot = c;
+	}
+	smtp_close(slot->s);
+	slot->s = s;
+	slot->acct = acct;
+	slot->used = ++cache->tick;
+	hop_key(h, slot->key, sizeof slot->key);
 }
 
 /* One hop: open (or reuse) a session and run the transaction. A session
@@ -194,13 +218,10 @@ run_hops(const struct delivery *d, const struct route *r, struct result *res)
 	log_attempt(d, s, h, res, start);
 	if (d->on_result)
 		d->on_result(d->arg, res);
-	if (d->cache && smtp_reusable(s)) {
-		d->cache->s = s;
-		d->cache->acct = d->acct;
-		hop_key(h, d->cache->key, sizeof d->cache->key);
-	} else {
+	if (d->cache && smtp_reusable(s))
+		cache_keep(d->cache, d->acct, h, s);
+	else
 		smtp_close(s);
-	}
 }
 
 /* No hop to try: every recipient of the attempt shares *res. */
@@ -365,9 +386,11 @@ deliver_attempt(const struct delivery *d, struct result *res)
 void
 deliver_cache_close(struct deliver_cache *c)
 {
-	smtp_close(c->s);
-	c->s = NULL;
-	c->acct = NULL;
+	for (size_t i = 0; i < DELIVER_CACHE_MAX; i++) {
+		smtp_close(c->e[i].s);
+		c->e[i].s = NULL;
+		c->e[i].acct = NULL;
+	}
 }
 
 enum err

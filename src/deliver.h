@@ -5,8 +5,10 @@
 #ifndef SEALPOST_DELIVER_H
 #define SEALPOST_DELIVER_H
 
+#include <stdint.h>
 #include <stdio.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "envelope.h"
 #include "result.h"
@@ -14,14 +16,21 @@
 
 /* An open session kept between deliveries of a queue run (one connection
  * per destination, reused across messages). */
+/* Open sessions a queue run keeps between messages: one per destination
+ * (host, port, name, policy, account), the least recently used closed
+ * when a new one needs the room. Zeroed: empty. */
 struct deliver_cache {
-	struct smtp_session *s;
-	const struct account *acct;
-	char key[512];          /* host, port, name and policy it was opened for */
+	struct deliver_cached {
+		struct smtp_session *s;
+		const struct account *acct;
+		char key[512];  /* host, port, name and policy it was opened for */
+		uint64_t used;  /* when it last served, in cache ticks */
+	} e[DELIVER_CACHE_MAX];
+	uint64_t tick;
 	unsigned reused;
 };
 
-/* deliver_cache_close: QUIT and close the cached session, if any. */
+/* deliver_cache_close: QUIT and close every cached session. */
 void deliver_cache_close(struct deliver_cache *c);
 
 struct delivery {

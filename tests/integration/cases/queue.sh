@@ -232,17 +232,46 @@ t=queue_run_reuses_one_connection
 q="$work/q-$t"
 down=$(QDIR=$q config $t-down 1 implicit)
 up=$(QDIR=$q config $t-up "$MTA_SMTPS_PORT" implicit)
-base="sealpost-reuse-$$"
-for i in 1 2 3 4; do
-	printf 'Subject: %s-%d\n\nbody\n' "$base" "$i" | "$bin" -C "$down" "bob@$MTA_DOMAIN" 2>/dev/null
-done
-: > "$work/sealpost.log"
-"$bin" -C "$up" --flush 2> "$work/err"; rc=$?
-for _ in $(seq 100); do [ "$(grep -l "Subject: $base-" "$MTA_MAILDIR_BASE"/bob/new/* 2>/dev/null | wc -l)" -ge 4 ] && break; sleep 0.1; done
-got=$(grep -l "Subject: $base-" "$MTA_MAILDIR_BASE"/bob/new/* 2>/dev/null | wc -l)
+# reuse_run BASE N [ACCOUNTS...]: queue N messages through $down (taking
+# the accounts in turn), then one --flush through $up with a fresh log;
+# $rc its status, $got how many of them arrived.
+reuse_run() {
+	local base=$1 n=$2 i a; shift 2
+	local accts=("${@:-default}")
+	for i in $(seq "$n"); do
+		a=${accts[$(((i - 1) % ${#accts[@]}))]}
+		printf 'Subject: %s-%d\n\nbody\n' "$base" "$i" | "$bin" -C "$down" -a "$a" "bob@$MTA_DOMAIN" 2>/dev/null
+	done
+	: > "$work/sealpost.log"
+	"$bin" -C "$up" --flush 2> "$work/err"; rc=$?
+	for _ in $(seq 100); do [ "$(count_mail bob "Subject: $base-")" -ge "$n" ] && break; sleep 0.1; done
+	got=$(count_mail bob "Subject: $base-")
+}
+reuse_run "sealpost-reuse-$$" 4
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
 elif [ "$got" != 4 ]; then bad $t "$got of 4 delivered"
 elif ! grep -q 'queue run: 3 deliveries reused an open connection' "$work/sealpost.log"; then
 	cp "$work/sealpost.log" "$work/err"; bad $t "the connection was not reused"
 elif [ "$(grep -c 'status=sent' "$work/sealpost.log")" != 4 ]; then bad $t "not one log line per message"
+else ok $t; fi
+
+# Two destinations in one queue run (accounts on two ports): each keeps
+# its own open connection, whatever order the entries come in.
+t=queue_run_keeps_a_connection_per_destination
+q="$work/q-$t"
+acct_b() {
+	printf '%s\n' "[account b]" "host = localhost" "port = $1" "tls = $2" "tls_ca_file = $MTA_CA" \
+		"user = $MTA_USER" "password_file = $work/pass" "from = $MTA_USER"
+}
+mapfile -t bdown < <(acct_b 1 starttls)
+mapfile -t bup < <(acct_b "$MTA_SUBMISSION_PORT" starttls)
+down=$(QDIR=$q config $t-down 1 implicit "${bdown[@]}")
+up=$(QDIR=$q config $t-up "$MTA_SMTPS_PORT" implicit "${bup[@]}")
+reuse_run "sealpost-reuse2-$$" 8 default b
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ "$got" != 8 ]; then bad $t "$got of 8 delivered"
+elif ! grep -q 'queue run: 6 deliveries reused an open connection' "$work/sealpost.log"; then
+	cp "$work/sealpost.log" "$work/err"; bad $t "not one connection per destination"
+elif [ "$(grep -c "relay=localhost\[127.0.0.1\]:$MTA_SUBMISSION_PORT .*status=sent" "$work/sealpost.log")" != 4 ]; then
+	bad $t "not 4 messages through each account"
 else ok $t; fi
