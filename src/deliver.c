@@ -434,6 +434,9 @@ probe_host(const struct config *cfg, const struct account *acct, const struct ro
 	for (size_t k = 0; k < h->naddrs; k++)
 		fprintf(out, "  address %s (%s)\n", h->addrs[k], dns_sec_str(h->addr_sec));
 	fprintf(out, "  TLSA: %s\n", tlsa[r->tlsa_state[i]]);
+	if (r->tlsa_base[i] && r->tlsa_base[i] != h->name)
+		fprintf(out, "  TLSA base domain: %s (where the exchanger's CNAMEs lead)\n",
+		    r->tlsa_base[i]);
 	for (size_t k = 0; k < r->tlsa[i].n; k++) {
 		const struct dane_rr *d = &r->tlsa[i].rr[k];
 		fprintf(out, "    %u %u %u ", d->usage, d->selector, d->mtype);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -114,6 +115,8 @@ lookup_addrs(const struct dns_client *c, struct mx_host *h, uint16_t type, bool 
 	if (sec != DNS_SEC_SECURE)
 		*secure = false;
 	size_t n = dns_answer_select(&a, h->name, type, rr, DNS_ANSWER_RRS_MAX, &final, &looped);
+	if (n > 0 && !h->final[0] && strcasecmp(final, h->name) != 0)
+		snprintf(h->final, sizeof h->final, "%s", final);
 	for (size_t i = 0; i < n && h->naddrs < MX_ADDRS_MAX; i++)
 		inet_ntop(type == DNS_T_A ? AF_INET : AF_INET6, rr[i]->rdata, h->addrs[h->naddrs++],
 		    sizeof h->addrs[0]);
@@ -167,7 +170,7 @@ mx_host_addrs(const struct dns_client *c, struct mx_host *h)
 {
 	bool secure = true;
 	h->naddrs = 0;
-	h->why[0] = '\0';
+	h->why[0] = h->final[0] = '\0';
 	/* IPv4 first: minimal hosts and containers often have no IPv6 route. */
 	enum err rc = lookup_addrs(c, h, DNS_T_A, &secure);
 	enum err rc6 = lookup_addrs(c, h, DNS_T_AAAA, &secure);

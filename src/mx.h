@@ -14,6 +14,8 @@
 
 struct mx_host {
 	char name[DNS_NAME_MAX + 1];    /* the exchange, as the MX record names it */
+	char final[DNS_NAME_MAX + 1];   /* where its address answers' CNAMEs led,
+	                                 * when not to name itself; else "" */
 	uint16_t pref;
 	char addrs[MX_ADDRS_MAX][48];   /* numeric, IPv4 first, in resolver order */
 	size_t naddrs;

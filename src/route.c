@@ -127,34 +127,54 @@ route_free(struct route *r)
 		dane_tlsa_free(&r->tlsa[i]);
 }
 
-/* Exchanger i's TLSA records (RFC 7672 2.2): looked up only when its
- * addresses are DNSSEC-secure (2.2.2); believed only when secure. */
-static enum route_tlsa
-host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r, size_t i,
-    char *why, size_t cap)
+/* The secure TLSA records at _PORT._tcp.BASE into r->tlsa[i] (the port
+ * is the one we connect to, RFC 7672 2.2.3). false: the lookup failed
+ * (why says so); true with none: there are none. */
+static bool
+tlsa_at(const struct account *a, const struct dns_client *dns, struct route *r, size_t i,
+    const char *base, char *why, size_t cap)
 {
-	const struct mx_host *h = &r->mx.host[i];
 	char qname[DNS_NAME_MAX + 16];
 	struct dns_answer ans;
 	enum dns_sec sec;
 	struct buf err;
-	enum err rc;
 
-	if (h->addr_sec != DNS_SEC_SECURE)
-		return ROUTE_TLSA_NONE;
-	/* The port is the one we connect to (2.2.3). */
-	snprintf(qname, sizeof qname, "_%u._tcp.%s", a->mx_port, h->name);
+	snprintf(qname, sizeof qname, "_%u._tcp.%s", a->mx_port, base);
 	buf_init(&err, 1024);
-	rc = dns_lookup(dns, qname, DNS_T_TLSA, &ans, &sec, &err);
-	if (rc != ERR_OK) {
+	if (dns_lookup(dns, qname, DNS_T_TLSA, &ans, &sec, &err) != ERR_OK) {
 		snprintf(why, cap, "TLSA lookup: %s", buf_str(&err));
 		buf_free(&err);
-		return ROUTE_TLSA_FAILED;
+		return false;
 	}
 	buf_free(&err);
 	if (sec == DNS_SEC_SECURE && ans.rcode == DNS_RCODE_NOERROR)
 		dane_tlsa_from_answer(&ans, qname, &r->tlsa[i]);
 	dns_answer_free(&ans);
+	return true;
+}
+
+/* Exchanger i's TLSA records (RFC 7672 2.2): looked up only when its
+ * addresses are DNSSEC-secure (2.2.2); believed only when secure. When
+ * the addresses came through CNAMEs (secure, as the addresses are), the
+ * expanded name is tried first and the exchanger's own name only if it
+ * has none (2.2.2); r->tlsa_base[i] is where they were found. */
+static enum route_tlsa
+host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r, size_t i,
+    char *why, size_t cap)
+{
+	const struct mx_host *h = &r->mx.host[i];
+
+	if (h->addr_sec != DNS_SEC_SECURE)
+		return ROUTE_TLSA_NONE;
+	r->tlsa_base[i] = h->name;
+	if (h->final[0]) {
+		if (!tlsa_at(a, dns, r, i, h->final, why, cap))
+			return ROUTE_TLSA_FAILED;
+		if (r->tlsa[i].n > 0 || r->tlsa[i].unusable > 0)
+			r->tlsa_base[i] = h->final;
+	}
+	if (r->tlsa_base[i] == h->name && !tlsa_at(a, dns, r, i, h->name, why, cap))
+		return ROUTE_TLSA_FAILED;
 	if (r->tlsa[i].n > 0)
 		return ROUTE_TLSA_USABLE;
 	return r->tlsa[i].unusable > 0 ? ROUTE_TLSA_UNUSABLE : ROUTE_TLSA_NONE;
@@ -195,15 +215,24 @@ dane_hop(const struct account *a, const struct dns_client *dns, struct route *r,
 {
 	r->tlsa_state[i] = host_tlsa(a, dns, r, i, why, cap);
 	switch (r->tlsa_state[i]) {
-	case ROUTE_TLSA_USABLE:
-		r->dane_names[i][0] = r->mx.host[i].name;
-		r->dane_names[i][1] = r->mx.domain;
+	case ROUTE_TLSA_USABLE: {
+		/* Reference names for DANE-TA (RFC 7672 3.2.2): the TLSA base
+		 * domain, the exchanger's own name if that differs (CNAMEs), and
+		 * the recipient domain only when the MX answer was secure. SNI
+		 * is the base domain (8.1). */
+		const char **names = r->dane_names[i];
+		size_t n = 0;
+		names[n++] = r->tlsa_base[i];
+		if (r->tlsa_base[i] != r->mx.host[i].name)
+			names[n++] = r->mx.host[i].name;
+		if (r->mx.mx_sec == DNS_SEC_SECURE && !r->mx.implicit)
+			names[n++] = r->mx.domain;
+		tp->name = r->tlsa_base[i];
 		tp->dane = &r->tlsa[i];
-		tp->dane_names = r->dane_names[i];
-		/* The recipient domain is a reference name only when the MX
-		 * answer was secure (RFC 7672 3.2.2). */
-		tp->ndane_names = r->mx.mx_sec == DNS_SEC_SECURE && !r->mx.implicit ? 2 : 1;
+		tp->dane_names = names;
+		tp->ndane_names = n;
 		return true;
+	}
 	case ROUTE_TLSA_FAILED:
 		return false;
 	case ROUTE_TLSA_UNUSABLE:

@@ -39,11 +39,14 @@ struct route {
 	struct route_hop hops[ROUTE_HOPS_MAX];  /* in order of preference */
 	size_t nhops;
 	struct mx_set mx;       /* MX mode: what DNS said */
-	/* DANE policies: each exchanger's usable TLSA records and the names a
-	 * DANE-TA chain may be issued for (its own name, and the recipient
-	 * domain when the MX answer was secure: RFC 7672 3.2.2). */
+	/* DANE policies: each exchanger's usable TLSA records, the name they
+	 * were found at (its CNAME-expanded name or its own, RFC 7672 2.2.2),
+	 * and the names a DANE-TA chain may be issued for (that name, its
+	 * own name, and the recipient domain when the MX answer was secure:
+	 * 3.2.2). */
 	struct dane_tlsa tlsa[MX_HOSTS_MAX];
-	const char *dane_names[MX_HOSTS_MAX][2];
+	const char *tlsa_base[MX_HOSTS_MAX];    /* where they were found */
+	const char *dane_names[MX_HOSTS_MAX][3];
 	char skipped[1024];     /* exchangers the policy could not use, and why */
 	/* What DANE found per exchanger, for --probe=DOMAIN. */
 	enum route_tlsa { ROUTE_TLSA_NOT_ASKED, ROUTE_TLSA_NONE, ROUTE_TLSA_USABLE,

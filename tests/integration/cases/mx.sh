@@ -328,6 +328,52 @@ elif ! grep -q "^flags:.* tls-optional" "$q"/q/*.env; then cp "$q"/q/*.env "$wor
 elif no_mail bob "$tg"; then ok $t
 else bad $t "delivered despite dane-only"; fi
 
+# RFC 7672 2.2.2: the exchanger mx.alias.test is a CNAME for localhost;
+# TLSA records at the expanded name come first, the exchanger's own name is
+# asked only when the expanded name has none.
+match="TLSA 3 1 1 $leaf_spki" nomatch="TLSA 3 0 1 $(printf '%064d' 0)"
+# cname_zone FILE EXPANDED-TLSA ORIGINAL-TLSA ("-": none)
+cname_zone() {
+	{
+		echo "@ad-default yes"
+		echo "localhost A 127.0.0.1"
+		echo "$MTA_DOMAIN MX 10 mx.alias.test"
+		echo "mx.alias.test CNAME localhost"
+		[ "$2" != - ] && echo "$tlsa_name $2"
+		[ "$3" != - ] && echo "_$MTA_SMTP_PORT._tcp.mx.alias.test $3"
+	} > "$1"
+}
+t=dane_cname_expanded_name_first
+newtag; mx_mark; q="$work/q-$t"
+cname_zone "$work/$t.zone" "$match" "$nomatch"
+QDIR=$q dane_conf $t dane "$work/$t.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
+elif ! mx_log | grep -q "relay=mx.alias.test\[127.0.0.1\]:$MTA_SMTP_PORT .*verified=dane .*status=sent"; then
+	mx_log > "$work/err"; bad $t "not verified=dane by the expanded name's record"
+else ok $t; fi
+
+t=dane_cname_own_name_when_the_expanded_has_none
+newtag; mx_mark; q="$work/q-$t"
+cname_zone "$work/$t.zone" - "$match"
+QDIR=$q dane_conf $t dane "$work/$t.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
+elif ! mx_log | grep -q "verified=dane .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=dane"
+else ok $t; fi
+
+t=dane_cname_expanded_mismatch_defers
+newtag; mx_mark; q="$work/q-$t"
+cname_zone "$work/$t.zone" "$nomatch" "$match"
+QDIR=$q dane_conf $t dane "$work/$t.zone"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+"$bin" -C "$cf" --probe="$MTA_DOMAIN" > "$work/probe.out" 2>&1
+if [ $rc -ne 0 ] || [ "$(mx_entries "$q")" != 1 ]; then bad $t "exit $rc, $(mx_entries "$q") entries (expected 0, 1)"
+elif ! grep -q "fails DANE" "$q"/q/*.env; then cp "$q"/q/*.env "$work/err"; bad $t "reason not kept"
+elif ! grep -q "TLSA base domain: localhost" "$work/probe.out"; then cp "$work/probe.out" "$work/err"; bad $t "the probe does not name the base domain"
+elif no_mail bob "$tg"; then ok $t
+else bad $t "delivered: the exchanger's own record was used"; fi
+
 t=dane_ta_name_mismatch_defers
 # The CA matches, but the chain is for "localhost" and the exchanger is
 # called mx.other.test: DANE-TA checks names (RFC 7672 3.2.2).
