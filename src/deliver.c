@@ -224,6 +224,24 @@ run_hops(const struct delivery *d, const struct route *r, struct result *res)
 		smtp_close(s);
 }
 
+/* MX mode, before the attempt for one domain: the policy that decides how
+ * its exchangers are secured and what it rests on (sealpost(8) LOGGING). */
+static void
+log_route(const struct delivery *d, const struct route *r)
+{
+	char sts[96] = "";
+	if (r->sts.have)
+		snprintf(sts, sizeof sts, ", MTA-STS %s (%s)", sts_mode_str(r->sts.policy.mode),
+		    r->sts.source);
+	if (r->mx.domain[0] == '[')
+		log_msg(LOG_INFO, "%s: domain %s: policy %s, an address literal (no DNS)", d->env->id,
+		    r->mx.domain, tls_policy_str(r->hops[0].policy));
+	else
+		log_msg(LOG_INFO, "%s: domain %s: policy %s, MX answer %s%s%s", d->env->id,
+		    r->mx.domain, tls_policy_str(r->hops[0].policy), dns_sec_str(r->mx.mx_sec),
+		    r->mx.implicit ? " (no MX: the domain itself)" : "", sts);
+}
+
 /* No hop to try: every recipient of the attempt shares *res. */
 static void
 no_hops(const struct delivery *d, struct result *res)
@@ -335,6 +353,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 				    env->rcpts[i].addr);
 			no_hops(d, &one);
 		} else {
+			log_route(d, r);
 			run_hops(d, r, &one);
 		}
 		route_free(r);

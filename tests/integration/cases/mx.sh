@@ -522,6 +522,8 @@ sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 if [ -z "$sts_port" ]; then bad $t "stssrv.py did not start"
 elif [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
 elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=mta-sts"
+elif ! mx_log | grep -q ": domain $MTA_DOMAIN: policy dane, MX answer insecure, MTA-STS enforce (fetched)$"; then
+	mx_log > "$work/err"; bad $t "the deciding policy is not logged"
 elif ! grep -q "GET /.well-known/mta-sts.txt HTTP/1.1 Host: mta-sts.$MTA_DOMAIN" "$sts_dir/www/requests"; then
 	bad $t "no GET for the policy"
 elif ! grep -q "^id 1$" "$sts_q/mta-sts/$MTA_DOMAIN" 2>/dev/null; then bad $t "policy not cached"
@@ -762,6 +764,8 @@ else
 	if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log >> "$work/err"; bad $t "exit $rc or not delivered"
 	elif ! mx_log | grep -q "relay=mx.secure.test\[127.0.0.1\]:$MTA_SMTP_PORT .*verified=dane .*status=sent"; then
 		mx_log > "$work/err"; bad $t "not verified=dane through mx.secure.test"
+	elif ! mx_log | grep -q ": domain $MTA_DOMAIN: policy dane, MX answer secure$"; then
+		mx_log > "$work/err"; bad $t "the deciding policy is not logged"
 	else ok $t; fi
 
 	t=dnssec_secure_tlsa_mismatch_defers
