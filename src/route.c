@@ -289,6 +289,7 @@ route_mx(const struct config *cfg, const struct account *acct, const struct dns_
 	enum err rc;
 
 	memset(out, 0, sizeof *out);
+	out->sts.source = "none";       /* until sts_lookup() says otherwise */
 	if (tls_optional && policy == POLICY_DANE) {
 		policy = POLICY_ENCRYPT;
 		log_msg(LOG_INFO, "TLS-Required: No for %s: DANE and MTA-STS not applied; TLS is"

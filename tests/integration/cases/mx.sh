@@ -467,6 +467,19 @@ if [ $rc -ne 68 ]; then bad $t "exit $rc, expected 68"
 elif ! grep -q "null MX" "$work/probe.out"; then cp "$work/probe.out" "$work/err"; bad $t "no verdict naming the null MX"
 else ok $t; fi
 
+# With mta_sts = yes (the default), a probe that never looks a policy up
+# (another policy, an address literal, a domain that does not exist)
+# still prints a page, never crashes.
+t=probe_domain_without_a_policy_lookup
+cf=$(mxconf $t encrypt)
+sed -i 's/^mta_sts = no/mta_sts = yes/' "$cf"
+"$bin" -C "$cf" --probe=implicit.test > "$work/probe.out" 2> "$work/err"; rc1=$?
+"$bin" -C "$cf" '--probe=[127.0.0.1]' > "$work/probe2.out" 2>> "$work/err"; rc2=$?
+"$bin" -C "$cf" --probe=nosuch.test > "$work/probe3.out" 2>> "$work/err"; rc3=$?
+if [ $rc1 -ne 0 ] || [ $rc2 -ne 0 ] || [ $rc3 -ne 68 ]; then bad $t "exit $rc1 / $rc2 / $rc3, expected 0 / 0 / 68"
+elif ! grep -q "^MTA-STS: no policy" "$work/probe.out"; then cp "$work/probe.out" "$work/err"; bad $t "no MTA-STS line"
+else ok $t; fi
+
 t=probe_domain_dane_mismatch_verdict
 dane_zone "$work/probe3.zone" "$tlsa_name TLSA 3 0 1 $(printf '%064d' 0)"
 dane_conf $t dane-only "$work/probe3.zone"
