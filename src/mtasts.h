@@ -23,6 +23,8 @@
  * renewed before it expires (RFC 8461 asks senders to refresh cached
  * policies proactively). */
 #define STS_REFRESH_S           86400
+/* After a failed refresh, the next is not tried before this. */
+#define STS_RETRY_S             3600
 
 enum sts_mode { STS_MODE_NONE, STS_MODE_TESTING, STS_MODE_ENFORCE };
 

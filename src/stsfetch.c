@@ -104,11 +104,13 @@ fetch(const struct sts_ctx *c, const char *domain, struct buf *body, struct buf 
 }
 
 /* The cached policy of domain, if any and not expired; *fetched_at when
- * it was fetched. */
+ * it was fetched, *tried_at when it was last fetched or a refresh last
+ * failed (the file's mtime). */
 static bool
 cache_read(const struct sts_ctx *c, const char *domain, int64_t now, struct sts_result *out,
-    int64_t *fetched_at)
+    int64_t *fetched_at, int64_t *tried_at)
 {
+	struct stat st;
 	struct buf text, why;
 	long long fetched = 0;
 	char id[STS_ID_MAX + 2] = "";
@@ -139,11 +141,12 @@ cache_read(const struct sts_ctx *c, const char *domain, int64_t now, struct sts_
 			ok = sts_policy_parse(body + 2, text.len - (size_t)(body + 2 - t), &out->policy,
 			    &why) == ERR_OK && fetched + (int64_t)out->policy.max_age > now;
 	}
-	close(fd);
 	if (ok) {
 		memcpy(out->id, id, sizeof out->id);
 		*fetched_at = (int64_t)fetched;
+		*tried_at = fstat(fd, &st) == 0 ? (int64_t)st.st_mtime : now;
 	}
+	close(fd);
 	buf_free(&text);
 	buf_free(&why);
 	return ok;
@@ -162,8 +165,10 @@ cache_write(const struct sts_ctx *c, const char *domain, const char *id, int64_t
 	snprintf(tmp, sizeof tmp, ".%s.%ld", domain, (long)getpid());
 	n = snprintf(head, sizeof head, "sealpost-mta-sts 1\nid %s\nfetched %lld\n\n", id,
 	    (long long)now);
+	/* Group-writable in the shared queue: any run may mark a failed
+	 * refresh on it (cache_tried()). */
 	fd = openat(c->cache_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    c->shared ? 0640 : 0600);
+	    c->shared ? 0660 : 0600);
 	if (fd < 0 || write_all(fd, head, (size_t)n) != ERR_OK ||
 	    write_all(fd, policy->data, policy->len) != ERR_OK || close(fd) != 0 ||
 	    renameat(c->cache_dirfd, tmp, c->cache_dirfd, domain) != 0) {
@@ -191,43 +196,44 @@ txt_id(const struct sts_ctx *c, const char *domain, char id[STS_ID_MAX + 1], str
 	return ok;
 }
 
+/* A refresh just failed: no other is tried for STS_RETRY_S (the mtime
+ * says when; the policy's own age is in the file). */
+static void
+cache_tried(const struct sts_ctx *c, const char *domain)
+{
+	if (c->cache_dirfd >= 0)
+		(void)utimensat(c->cache_dirfd, domain, NULL, AT_SYMLINK_NOFOLLOW);
+}
+
+/* GET and parse the policy of domain; false: why says what failed. */
+static bool
+fetch_policy(const struct sts_ctx *c, const char *domain, struct buf *body,
+    struct sts_policy *fresh, struct buf *why)
+{
+	buf_reset(why);
+	buf_reset(body);
+	return fetch(c, domain, body, why) == ERR_OK &&
+	    sts_policy_parse(body->data ? body->data : "", body->len, fresh, why) == ERR_OK;
+}
+
 void
 sts_lookup(const struct sts_ctx *c, const char *domain, struct sts_result *out)
 {
 	char id[STS_ID_MAX + 1];
-	int64_t now = (int64_t)time(NULL), fetched_at = 0;
+	int64_t now = (int64_t)time(NULL), fetched_at = 0, tried_at = 0;
+	struct sts_policy fresh;
 	struct buf why, body;
-	bool cached, have_id, same;
+	bool cached, have_id;
 
 	memset(out, 0, sizeof *out);
 	out->source = "none";
 	buf_init(&why, 2048);
 	buf_init(&body, STS_POLICY_MAX);
 	have_id = txt_id(c, domain, id, &why);
-	cached = cache_read(c, domain, now, out, &fetched_at);
-	same = have_id && cached && strcmp(out->id, id) == 0;
-	int64_t refresh_after = out->policy.max_age / 2 < STS_REFRESH_S ?
-	    (int64_t)out->policy.max_age / 2 : STS_REFRESH_S;
-	if (same && now - fetched_at < refresh_after) {
-		out->source = "cached";
-	} else if (same) {
-		/* Renew it before it expires; if that fails, it still holds. */
-		struct sts_policy fresh;
-		out->source = "cached";
-		if (fetch(c, domain, &body, &why) == ERR_OK &&
-		    sts_policy_parse(body.data ? body.data : "", body.len, &fresh, &why) == ERR_OK) {
-			out->policy = fresh;
-			out->source = "refreshed";
-			cache_write(c, domain, id, now, &body, out->note, sizeof out->note);
-		} else {
-			snprintf(out->note, sizeof out->note, "refreshing the policy of %s failed: %s;"
-			    " the cached policy applies", domain, buf_str(&why));
-		}
-	} else if (have_id) {
-		struct sts_policy fresh;
-		buf_reset(&why);
-		if (fetch(c, domain, &body, &why) == ERR_OK &&
-		    sts_policy_parse(body.data ? body.data : "", body.len, &fresh, &why) == ERR_OK) {
+	cached = cache_read(c, domain, now, out, &fetched_at, &tried_at);
+	if (have_id && !(cached && strcmp(out->id, id) == 0)) {
+		/* A new id (or nothing cached): fetch it. */
+		if (fetch_policy(c, domain, &body, &fresh, &why)) {
 			out->policy = fresh;
 			memcpy(out->id, id, sizeof out->id);
 			out->source = "fetched";
@@ -242,9 +248,26 @@ sts_lookup(const struct sts_ctx *c, const char *domain, struct sts_result *out)
 				out->source = "cached";
 		}
 	} else if (cached) {
-		snprintf(out->note, sizeof out->note, "no valid MTA-STS TXT record now (%s);"
-		    " the cached policy applies", buf_str(&why));
+		/* The same id, or no TXT record now (3.3: the cached policy
+		 * still applies). Either way it is renewed before it expires,
+		 * and not more than once per STS_RETRY_S while that fails. */
+		int64_t refresh_after = out->policy.max_age / 2 < STS_REFRESH_S ?
+		    (int64_t)out->policy.max_age / 2 : STS_REFRESH_S;
 		out->source = "cached";
+		if (!have_id)
+			snprintf(out->note, sizeof out->note, "no valid MTA-STS TXT record now (%s);"
+			    " the cached policy applies", buf_str(&why));
+		if (now - fetched_at >= refresh_after && now - tried_at >= STS_RETRY_S) {
+			if (fetch_policy(c, domain, &body, &fresh, &why)) {
+				out->policy = fresh;
+				out->source = "refreshed";
+				cache_write(c, domain, out->id, now, &body, out->note, sizeof out->note);
+			} else {
+				snprintf(out->note, sizeof out->note, "refreshing the policy of %s"
+				    " failed: %s; the cached policy applies", domain, buf_str(&why));
+				cache_tried(c, domain);
+			}
+		}
 	}
 	out->have = cached && out->policy.mode != STS_MODE_NONE;
 	buf_free(&why);

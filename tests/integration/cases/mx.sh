@@ -563,8 +563,11 @@ else ok $t; fi
 
 # A cached policy past half its max_age (one day here) is fetched again
 # although the id is the same: renewed when the server answers, kept when
-# it does not.
-sts_age() { sed -i "s/^fetched .*/fetched $(($(date +%s) - 50000))/" "$sts_q/mta-sts/$MTA_DOMAIN"; }
+# it does not, and then not tried again for an hour (the file's mtime).
+sts_age() {
+	local f=$sts_q/mta-sts/$MTA_DOMAIN then=$(($(date +%s) - 50000))
+	sed -i "s/^fetched .*/fetched $then/" "$f" && touch -d "@$then" "$f"
+}
 t=mta_sts_aging_policy_failed_refresh_keeps_it
 newtag; mx_mark
 sts_age
@@ -576,7 +579,13 @@ elif [ "$(wc -l < "$sts_dir/www/requests")" = "$n1" ]; then bad $t "no refresh a
 elif ! mx_log | grep -q "refreshing the policy of $MTA_DOMAIN failed: .*cached policy applies"; then
 	mx_log > "$work/err"; bad $t "the failed refresh is not logged"
 elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/err"; bad $t "cached policy not applied"
-else ok $t; fi
+else
+	n2=$(wc -l < "$sts_dir/www/requests")
+	sample "$tg-again" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+	if [ $rc -ne 0 ] || [ "$(wc -l < "$sts_dir/www/requests")" != "$n2" ]; then
+		bad $t "the refresh was tried again at once (exit $rc)"
+	else ok $t; fi
+fi
 
 t=mta_sts_aging_policy_is_refreshed
 newtag; mx_mark
@@ -586,6 +595,24 @@ sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
 age=$(( $(date +%s) - $(sed -n 's/^fetched //p' "$sts_q/mta-sts/$MTA_DOMAIN") ))
 if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
 elif [ "$age" -gt 60 ]; then bad $t "the cache was not renewed (fetched $age s ago)"
+elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=mta-sts"
+else ok $t; fi
+
+# The TXT record is gone (blocked, or an outage): the cached policy holds,
+# and is still renewed from the policy host before it expires.
+t=mta_sts_without_txt_record_the_policy_is_still_renewed
+newtag; mx_mark
+sts_age
+QDIR=$sts_q sts_case $t 1 ok localhost
+sed -i '/_mta-sts/d' "$work/$t.zone"
+QDIR=$sts_q dane_conf $t dane "$work/$t.zone"
+sed -i "s/^mta_sts = no/mta_sts = yes\nmta_sts_port = $sts_port\nmta_sts_ca_file = ${MTA_CA//\//\\/}/" "$cf"
+sample "$tg" | "$bin" -C "$cf" -i "bob@$MTA_DOMAIN" 2> "$work/err"; rc=$?
+age=$(( $(date +%s) - $(sed -n 's/^fetched //p' "$sts_q/mta-sts/$MTA_DOMAIN") ))
+if [ $rc -ne 0 ] || ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "exit $rc or not delivered"
+elif ! mx_log | grep -q "no valid MTA-STS TXT record now"; then mx_log > "$work/err"; bad $t "the missing record is not logged"
+elif [ "$age" -gt 60 ]; then bad $t "the cache was not renewed (fetched $age s ago)"
+elif ! grep -q "^id 1$" "$sts_q/mta-sts/$MTA_DOMAIN"; then bad $t "the cached id was not kept"
 elif ! mx_log | grep -q "verified=mta-sts .*status=sent"; then mx_log > "$work/err"; bad $t "not verified=mta-sts"
 else ok $t; fi
 
