@@ -115,13 +115,18 @@ share_outcome(struct envelope *env, const struct result *res)
 }
 
 /* Where a session goes and how it was secured: a cached session serves
- * the next delivery only when this is the same. */
+ * the next delivery only when this is the same. That includes every name
+ * the server's certificate was accepted for: a DANE-TA chain verified
+ * for one recipient domain proves nothing for another. */
 static void
 hop_key(const struct route_hop *h, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s|%u|%s|%d|%d|%zu|%d", h->host, h->port,
-	    h->tlsp.name ? h->tlsp.name : "", (int)h->policy, (int)h->tlsp.encrypt_only,
-	    h->tlsp.npins, (int)h->plaintext_ok);
+	const struct tls_params *t = &h->tlsp;
+	int n = snprintf(out, cap, "%s|%u|%s|%d|%d|%zu|%d|%s|%d", h->host, h->port,
+	    t->name ? t->name : "", (int)h->policy, (int)t->encrypt_only, t->npins,
+	    (int)h->plaintext_ok, t->verified_as ? t->verified_as : "", t->dane != NULL);
+	for (size_t i = 0; t->dane && i < t->ndane_names && n > 0 && (size_t)n < cap; i++)
+		n += snprintf(out + n, cap - (size_t)n, "|%s", t->dane_names[i]);
 }
 
 /* The session for hop h: a cached one that goes to the same place

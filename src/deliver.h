@@ -10,20 +10,20 @@
 
 #include "bounds.h"
 #include "config.h"
+#include "dnsmsg.h"
 #include "envelope.h"
 #include "result.h"
 #include "smtp.h"
 
-/* An open session kept between deliveries of a queue run (one connection
- * per destination, reused across messages). */
 /* Open sessions a queue run keeps between messages: one per destination
- * (host, port, name, policy, account), the least recently used closed
+ * (host, port, names, policy, account), the least recently used closed
  * when a new one needs the room. Zeroed: empty. */
 struct deliver_cache {
 	struct deliver_cached {
 		struct smtp_session *s;
 		const struct account *acct;
-		char key[512];  /* host, port, name and policy it was opened for */
+		/* host, port, the names it was verified for, and the policy */
+		char key[64 + 5 * (DNS_NAME_MAX + 2)];
 		uint64_t used;  /* when it last served, in cache ticks */
 	} e[DELIVER_CACHE_MAX];
 	uint64_t tick;
