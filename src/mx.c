@@ -173,9 +173,8 @@ mx_host_addrs(const struct dns_client *c, struct mx_host *h)
 	h->why[0] = h->final[0] = '\0';
 	/* IPv4 first: minimal hosts and containers often have no IPv6 route. */
 	enum err rc = lookup_addrs(c, h, DNS_T_A, &secure);
-	enum err rc6 = lookup_addrs(c, h, DNS_T_AAAA, &secure);
 	if (rc == ERR_OK)
-		rc = rc6;
+		rc = lookup_addrs(c, h, DNS_T_AAAA, &secure);
 	h->addr_sec = rc != ERR_OK ? DNS_SEC_INDETERMINATE :
 	    secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
 	if (h->naddrs == 0 && !h->why[0])

@@ -47,13 +47,14 @@ enum err mx_from_answer(const struct dns_answer *a, const char *domain, struct m
  * be used). Errors: as mx_from_answer(), plus a failed MX lookup
  * (RES_TEMP, ERR_DNS or ERR_TIMEOUT), and ERR_DATA (RES_PERM) when domain
  * is not a valid domain name. */
-/* mx_host_addrs: the A, then AAAA addresses of h->name into h->addrs;
- * h->addr_sec secure only if both answers were, indeterminate if either
- * lookup failed (what it found is kept; whether to use it is the
- * caller's); h->why says why there is none. Errors: dns_lookup()'s. */
-enum err mx_host_addrs(const struct dns_client *c, struct mx_host *h) WUR;
-
 enum err mx_resolve(const struct dns_client *c, const char *domain, struct mx_set *set,
     struct result *res) WUR;
+
+/* mx_host_addrs: the A, then AAAA addresses of h->name into h->addrs
+ * (AAAA not asked when the A lookup failed); h->addr_sec secure only if
+ * every answer was, indeterminate if a lookup failed (what was found is
+ * kept; whether to use it is the caller's); h->final where CNAMEs led;
+ * h->why says why there is none. Errors: dns_lookup()'s. */
+enum err mx_host_addrs(const struct dns_client *c, struct mx_host *h) WUR;
 
 #endif

@@ -172,6 +172,8 @@ host_tlsa(const struct account *a, const struct dns_client *dns, struct route *r
 			return ROUTE_TLSA_FAILED;
 		if (r->tlsa[i].n > 0 || r->tlsa[i].unusable > 0)
 			r->tlsa_base[i] = h->final;
+		else
+			dane_tlsa_free(&r->tlsa[i]);
 	}
 	if (r->tlsa_base[i] == h->name && !tlsa_at(a, dns, r, i, h->name, why, cap))
 		return ROUTE_TLSA_FAILED;

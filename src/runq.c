@@ -454,7 +454,7 @@ list_domains(FILE *out, const struct envelope *env)
 {
 	size_t ndomains = 0;
 	for (size_t k = 0; k < env->nrcpts; k++)
-		ndomains += !domain_seen(env, k);
+		ndomains += addr_domain(env->rcpts[k].addr) && !domain_seen(env, k);
 	if (ndomains < 2)
 		return;
 	for (size_t k = 0; k < env->nrcpts; k++) {
