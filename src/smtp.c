@@ -375,7 +375,8 @@ group(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
 		/* Without TLS (MX policy may) no refusal is permanent
 		 * (doc/decisions.md D11), as in smtp_io_fail_reply(). */
 		t->rr[i].cls = s->io.reply.code / 100 == 2 ? RES_OK :
-		    s->io.reply.code / 100 == 5 && s->io.tls_on ? RES_PERM : RES_TEMP;
+		    s->io.reply.code / 100 == 5 && s->io.tls_on &&
+		    !smtp_out_of_step(s->io.reply.code, STAGE_RCPT) ? RES_PERM : RES_TEMP;
 		reply_summary(&s->io.reply, t->rr[i].reply, sizeof t->rr[i].reply);
 	}
 	return ERR_OK;

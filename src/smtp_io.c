@@ -76,17 +76,27 @@ smtp_io_fail_io(struct smtp_io *io, struct result *res, enum stage at, enum err 
 	    "%s: %s while %s", io->peer, why, what);
 }
 
+bool
+smtp_out_of_step(int code, enum stage at)
+{
+	return code == 503 && (at == STAGE_MAIL || at == STAGE_RCPT || at == STAGE_DATA);
+}
+
 enum err
 smtp_io_fail_reply(struct smtp_io *io, struct result *res, enum stage at, enum err e)
 {
 	char sum[SMTP_TEXT_SHOWN_MAX + 8];
 	enum res cls = io->reply.code >= 500 ? RES_PERM : RES_TEMP;
+	bool out_of_step = smtp_out_of_step(io->reply.code, at);
 	reply_summary(&io->reply, sum, sizeof sum);
-	/* doc/decisions.md D11: before TLS, nothing the server says is authenticated. */
-	if (!io->tls_on)
+	/* doc/decisions.md D11: before TLS, nothing the server says is
+	 * authenticated; D14: a 503 in the middle of a transaction whose every
+	 * step so far was accepted says the server lost its place. */
+	if (!io->tls_on || out_of_step)
 		cls = RES_TEMP;
 	smtp_io_fail(res, cls, at, e, "%s said after %s: %s%s", io->peer, stage_str(at), sum,
-	    io->tls_on ? "" : " (before TLS, so treated as temporary)");
+	    !io->tls_on ? " (before TLS, so treated as temporary)" :
+	    out_of_step ? " (out of step, so treated as temporary)" : "");
 	res->code = io->reply.code;
 	snprintf(res->esc, sizeof res->esc, "%s", io->reply.esc);
 	return e;

@@ -61,6 +61,13 @@ enum err smtp_io_fail(struct result *res, enum res cls, enum stage at, enum err 
 enum err smtp_io_fail_io(struct smtp_io *io, struct result *res, enum stage at, enum err e,
     const char *what);
 
+/* smtp_out_of_step: is code, in reply to the command of stage at, a
+ * "bad sequence of commands" (503) where every earlier step of the
+ * session was accepted (MAIL, RCPT after an accepted MAIL, DATA)? That
+ * says the server lost its place, not that the message is refused
+ * (doc/decisions.md D14): temporary. */
+bool smtp_out_of_step(int code, enum stage at);
+
 /* smtp_io_fail_reply: classify the negative reply in io->reply at stage
  * at into *res: 5xx permanent, anything else temporary, and everything
  * temporary before TLS (doc/decisions.md D11); the code and enhanced status are kept.
