@@ -58,23 +58,41 @@ is_bearer(const char *mech)
 	return strcmp(mech, "XOAUTH2") == 0 || strcmp(mech, "OAUTHBEARER") == 0;
 }
 
-/* The first mechanism of our preference list that the server offers after
- * TLS and that we can do (RFC 3207 4.2). */
+/* Mechanisms whose exchange starts with the server's challenge: the AUTH
+ * command carries no initial response for them (RFC 4954 4). */
 static bool
-choose(const struct auth_params *ap, char *out, size_t cap)
+server_first(const char *mech)
+{
+	return strcmp(mech, "LOGIN") == 0 || strcmp(mech, "CRAM-MD5") == 0 ||
+	    strcmp(mech, "DIGEST-MD5") == 0;
+}
+
+bool
+auth_mech_supported(const char *mech)
+{
+	return is_bearer(mech) || gsasl_client_support_p(ctx(), mech);
+}
+
+/* The first mechanism of our preference list after the one named skip
+ * (NULL: from the start) that the server offers after TLS and that we
+ * can do (RFC 3207 4.2). */
+static bool
+choose(const struct auth_params *ap, const char *skip, char *out, size_t cap)
 {
 	const char *p = ap->mechs;
+	bool past = !skip;
 	while (*p) {
 		size_t n = strcspn(p, " ");
 		char mech[48];
 		if (n > 0 && n < sizeof mech) {
 			memcpy(mech, p, n);
 			mech[n] = '\0';
-			if (ehlo_has_auth(ap->caps, mech) &&
-			    (is_bearer(mech) || gsasl_client_support_p(ctx(), mech))) {
+			if (past && ehlo_has_auth(ap->caps, mech) && auth_mech_supported(mech)) {
 				snprintf(out, cap, "%s", mech);
 				return true;
 			}
+			if (!past && strcmp(mech, skip) == 0)
+				past = true;
 		}
 		p += n;
 		while (*p == ' ')
@@ -278,14 +296,15 @@ out:
 
 /* The AUTH command. The first client message goes with it when the line
  * stays within 512 octets (RFC 4954 4); otherwise it waits in a->out for the
- * first 334. LOGIN has none: it waits for its "Username:" prompt. */
+ * first 334. A server-first mechanism (LOGIN, CRAM-MD5) has none: its first
+ * step answers the server's first challenge. */
 static enum err
 sasl_auth_line(struct auth_ctx *a, struct buf *line)
 {
 	int r;
 	if (buf_addf(line, "AUTH %s", a->mech) != ERR_OK)
 		return auth_fail(a, ERR_INTERNAL, "%s", "AUTH line too long");
-	if (strcmp(a->mech, "LOGIN") == 0)
+	if (server_first(a->mech))
 		return ERR_OK;
 	r = gsasl_step64(a->sctx, "", &a->out);
 	if (r != GSASL_OK && r != GSASL_NEEDS_MORE)
@@ -398,13 +417,30 @@ auth_run(struct smtp_io *io, const struct auth_params *p, struct result *res)
 	 * fails closed, so tls_on implies verified). */
 	if (!io->tls_on)
 		return auth_fail(&a, ERR_TLS, "%s", "refusing to authenticate without TLS");
+	/* Nothing was refused in these two: not ERR_AUTH (77 without a queue)
+	 * but a temporary failure an administrator looks at (75). */
 	if (p->helo_only || !(p->caps->flags & EHLO_AUTH))
-		return auth_fail(&a, ERR_AUTH, "%s", "the server does not offer AUTH after TLS;"
+		return auth_fail(&a, ERR_PROTO, "%s", "the server does not offer AUTH after TLS;"
 		    " credentials are configured, so refusing to send unauthenticated");
-	if (!choose(p, a.mech, sizeof a.mech))
-		return auth_fail(&a, ERR_AUTH, "the server offers AUTH %.150s; none of"
+	if (!choose(p, NULL, a.mech, sizeof a.mech))
+		return auth_fail(&a, ERR_PROTO, "the server offers AUTH %.150s; none of"
 		    " auth_mechanisms (%.150s) is among them", p->caps->auth, p->mechs);
-	rc = is_bearer(a.mech) ? bearer_run(&a) : sasl_run(&a);
+	for (;;) {
+		memset(res, 0, sizeof *res);
+		a.done = false;
+		a.first = true;
+		rc = is_bearer(a.mech) ? bearer_run(&a) : sasl_run(&a);
+		/* RFC 4954 6: 534 "mechanism too weak": the next one we allow
+		 * that the server offers, in our order; any other failure ends
+		 * it. */
+		if (rc == ERR_OK || res->code != 534 || res->at != STAGE_AUTH)
+			break;
+		char tried[sizeof a.mech];
+		snprintf(tried, sizeof tried, "%s", a.mech);
+		if (!choose(p, tried, a.mech, sizeof a.mech))
+			break;
+		trace_note("%s is too weak for the server; trying %s", tried, a.mech);
+	}
 	if (rc != ERR_OK && res->cls == RES_OK)
 		result_set(res, RES_TEMP, STAGE_AUTH, rc, "%s: authentication failed", io->peer);
 	return rc;

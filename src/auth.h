@@ -41,4 +41,8 @@ struct auth_params {
  * smtp_io_reply(). */
 enum err auth_run(struct smtp_io *io, const struct auth_params *p, struct result *res) WUR;
 
+/* auth_mech_supported: can we do SASL mechanism mech (libgsasl has it, or
+ * it is XOAUTH2 / OAUTHBEARER, which we do ourselves)? */
+bool auth_mech_supported(const char *mech);
+
 #endif

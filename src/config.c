@@ -20,6 +20,7 @@
 
 #include <ini.h>
 
+#include "auth.h"
 #include "util.h"
 
 enum ktype { K_STR, K_PORT, K_DURATION, K_BOOL, K_TLSMODE, K_HFROM, K_MODE,
@@ -459,6 +460,25 @@ check_word(struct parse *p, const struct key *k, const char *key, const char *s,
 	return 1;
 }
 
+/* A mechanism in a's auth_mechanisms that we cannot do (err says which)?
+ * Refused at once rather than skipped at every delivery. */
+static bool
+unsupported_mech(const struct account *a, const char *name, struct buf *err)
+{
+	for (const char *p = a->auth_mechanisms; *p;) {
+		size_t n = strcspn(p, " ");
+		char mech[64];
+		snprintf(mech, sizeof mech, "%.*s", (int)n, p);
+		if (n > 0 && !auth_mech_supported(mech)) {
+			errf(err, "%s: account %s: auth_mechanisms: %s is not a mechanism this"
+			    " build can use (libgsasl lacks it)", name, a->name, mech);
+			return true;
+		}
+		p += n + strspn(p + n, " ");
+	}
+	return false;
+}
+
 /* K_USERS, K_MECHS and K_GLOBS: added to what the key already holds. */
 static int
 set_words(struct parse *p, const struct key *k, void *base, const char *key,
@@ -709,6 +729,8 @@ validate(struct config *cfg, const char *name, struct buf *err)
 		if (!a->auth_mechanisms)
 			a->auth_mechanisms = xstrdup("SCRAM-SHA-256-PLUS SCRAM-SHA-256"
 			    " SCRAM-SHA-1-PLUS SCRAM-SHA-1 PLAIN LOGIN");
+		else if (unsupported_mech(a, name, err))
+			return ERR_CONFIG;
 	}
 	for (struct domain_policy *d = cfg->domains; d; d = d->next) {
 		if (d->policy == POLICY_FINGERPRINT && d->npins == 0) {

@@ -430,8 +430,10 @@ deliver_probe(const struct config *cfg, const struct account *acct, const char *
 	route_relay(acct, &r);
 	params(&p, cfg, &r.hops[0], acct, helo, NULL);
 	rc = smtp_open(&s, &p, res);
-	if (rc != ERR_OK)
+	if (rc != ERR_OK) {
+		smtp_close(s);
 		return rc;
+	}
 	smtp_probe_print(s, out);
 	smtp_close(s);
 	result_set(res, RES_OK, STAGE_QUIT, ERR_OK, "probe complete");
@@ -481,6 +483,7 @@ probe_host(const struct config *cfg, const struct account *acct, const struct ro
 		fprintf(out, "  session to %s, policy %s:\n", hop->host, tls_policy_str(hop->policy));
 		if (smtp_open(&s, &p, &res) != ERR_OK) {
 			fprintf(out, "    verdict: not usable: %s\n", res.text);
+			smtp_close(s);
 			continue;
 		}
 		smtp_probe_print(s, out);

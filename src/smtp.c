@@ -226,8 +226,18 @@ smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
 	if ((rc = session_start(s, p, res)) != ERR_OK)
 		goto out;
 	/* The session keeps no pointer to p, so none to the secret. */
-	if (p->user && (rc = authenticate(s, p, res)) != ERR_OK)
+	if (p->user && (rc = authenticate(s, p, res)) != ERR_OK) {
+		/* Refused, or nothing to authenticate with, on a connection
+		 * that still works: the caller gets the session (unusable) to
+		 * log how it was secured and to end it with QUIT. */
+		if (rc != ERR_TIMEOUT && rc != ERR_IO && rc != ERR_EOF && rc != ERR_TLS &&
+		    s->io.conn.fd >= 0 && !s->io.conn.dead) {
+			s->io.broken = true;
+			*sp = s;
+			s = NULL;
+		}
 		goto out;
+	}
 	*sp = s;
 	s = NULL;
 out:
@@ -259,7 +269,7 @@ smtp_open(struct smtp_session **sp, const struct smtp_params *p, struct result *
 	buf_free(&err);
 	trace_note("connected to %s", peer);
 	rc = smtp_open_fd(sp, fd, p, res);
-	if (rc == ERR_OK)
+	if (*sp)
 		snprintf((*sp)->io.peer, sizeof (*sp)->io.peer, "%s", peer);
 	return rc;
 }

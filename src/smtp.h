@@ -36,8 +36,10 @@ struct smtp_params {
 
 /* smtp_open: connect, TLS, greeting, EHLO, STARTTLS + EHLO, AUTH. On
  * failure *res says what happened and how to classify it, and the session
- * is already closed (*sp NULL). Never sends AUTH, MAIL or message data
- * outside verified TLS. */
+ * is already closed (*sp NULL) -- except when AUTH failed on a connection
+ * that still works (refused, or no mechanism to use): then *sp is the session, no longer usable (smtp_reusable() false), for
+ * the caller to log how it was secured and to end with smtp_close()
+ * (QUIT). Never sends AUTH, MAIL or message data outside verified TLS. */
 enum err smtp_open(struct smtp_session **sp, const struct smtp_params *p,
     struct result *res) WUR;
 

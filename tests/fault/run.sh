@@ -16,6 +16,7 @@
 #   #! limit N                     sealpost must finish within N seconds (default 20)
 #   #! stderr: REGEX               sealpost's stderr must match (grep -E)
 #   #! stderr-lacks: REGEX         sealpost's stderr must not match
+#   #! log: REGEX                  sealpost's log file must match (grep -E)
 #   #! any-received yes            do not compare what the server received
 #   #! data: REGEX / data-lacks: REGEX   the message data received must (not) match
 #   #! stdin: TEXT                 the message (printf format) instead of the default
@@ -150,6 +151,9 @@ for scn in "${scenarios[@]}"; do
 	while IFS= read -r re; do
 		[ -n "$re" ] && grep -Eq -- "$re" "$d/stderr" && problems+=("stderr matches /$re/")
 	done < <(hdr stderr-lacks)
+	while IFS= read -r re; do
+		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/log" 2>/dev/null && problems+=("log does not match /$re/")
+	done < <(hdr log)
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data does not match /$re/")
 	done < <(hdr data)
