@@ -137,39 +137,75 @@ header_value(const struct buf *hdr, const char *name, struct buf *out)
 	return false;
 }
 
-/* boundary= parameter of a Content-Type value (quoted or token). */
+/* Past a quoted string (at '"') or a comment (at '('), with their
+ * backslash escapes (RFC 5322 3.2.2, 3.2.4); comments nest. Returns
+ * where it ends (after the closing quote or parenthesis, or at the NUL). */
+static const char *
+skip_quoted_or_comment(const char *p)
+{
+	int depth = 0;
+	char close = *p == '"' ? '"' : ')';
+	for (p++; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+		} else if (close == ')' && *p == '(') {
+			depth++;
+		} else if (*p == close) {
+			if (close == '"' || depth-- == 0)
+				return p + 1;
+		}
+	}
+	return p;
+}
+
+/* The value of parameter p (after '='): a quoted string, unescaped, or
+ * a token; false when empty or longer than MIME_BOUNDARY_MAX. */
+static bool
+param_value(const char *p, char *out)
+{
+	size_t n = 0;
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			if (n == MIME_BOUNDARY_MAX)
+				return false;
+			out[n++] = *p;
+		}
+	} else {
+		for (; *p && !strchr("; \t()\"", *p); p++) {
+			if (n == MIME_BOUNDARY_MAX)
+				return false;
+			out[n++] = *p;
+		}
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
+/* boundary= parameter of a Content-Type value (quoted or token). Only a
+ * ';' outside quoted strings and comments starts a parameter: a quoted
+ * value may itself contain ";boundary=" (RFC 2045 5.1). */
 static bool
 get_boundary(const char *ct, char *out)
 {
-	const char *p = ct;
-	while ((p = strchr(p, ';')) != NULL) {
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
+	for (const char *p = ct; *p;) {
+		if (*p == '"' || *p == '(') {
+			p = skip_quoted_or_comment(p);
+			continue;
+		}
+		if (*p++ != ';')
+			continue;
+		p += strspn(p, " \t");
 		if (strncasecmp(p, "boundary", 8) != 0)
 			continue;
-		p += 8;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '=')
+		const char *q = p + 8;
+		q += strspn(q, " \t");
+		if (*q != '=')
 			continue;
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		size_t n = 0;
-		if (*p == '"') {
-			p++;
-			while (p[n] && p[n] != '"')
-				n++;
-		} else {
-			while (p[n] && p[n] != ';' && p[n] != ' ' && p[n] != '\t')
-				n++;
-		}
-		if (n == 0 || n > MIME_BOUNDARY_MAX)
-			return false;
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return true;
+		q++;
+		q += strspn(q, " \t");
+		return param_value(q, out);
 	}
 	return false;
 }

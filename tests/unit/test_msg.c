@@ -1321,6 +1321,33 @@ only_the_multipart_leaf_with_a_long_line_is_reencoded(void **state)
 	done(&r);
 }
 
+/* A quoted parameter holding ";boundary=" (and a comment holding one) is
+ * not the boundary: the real one, after them, splits the parts, so only
+ * the leaf with the long line is re-encoded (was: refused with 65). */
+static void
+boundary_inside_a_quoted_parameter_is_not_the_boundary(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	char *in = tmalloc(8192);
+	size_t n;
+	(void)state;
+	n = (size_t)snprintf(in, 8192, HDRS "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; x-note=\"a;boundary=wrong\" (c;boundary=w2)\n"
+	    " ; boundary=\"b\\1\"\n\n--b1\n"
+	    "Content-Type: text/plain\n\nfirst part stays\n--b1\n"
+	    "Content-Type: text/plain\n\n");
+	memset(in + n, 'q', 1200);
+	n += 1200;
+	snprintf(in + n, 8192 - n, "\n--b1--\n");
+	run_ok(&r, &o, in);
+	assert_lines_bounded(&r);
+	assert_non_null(strstr(r.out, "first part stays\r\n--b1\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"));
+	assert_non_null(strstr(r.out, "\r\n--b1--\r\n"));
+	done(&r);
+}
+
 static void
 long_line_in_base64_part_is_data_error(void **state)
 {
@@ -1487,6 +1514,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(lf_becomes_crlf, cleanup),
+		cmocka_unit_test_teardown(boundary_inside_a_quoted_parameter_is_not_the_boundary, cleanup),
 		cmocka_unit_test_teardown(tls_required_no_is_noted_and_kept, cleanup),
 		cmocka_unit_test_teardown(bare_cr_becomes_crlf_and_crlf_is_kept, cleanup),
 		cmocka_unit_test_teardown(missing_final_newline_is_added, cleanup),
