@@ -187,6 +187,11 @@ try_hop(const struct delivery *d, const struct route_hop *h, struct smtp_session
 	enum err rc;
 
 	params(&p, d->cfg, h, d->acct, d->helo, d->secret);
+	debug("trying %s%s%s%s port %u, %s, verified by %s", h->host, h->shown ? " (" : "",
+	    h->shown ? h->shown : "", h->shown ? ")" : "", h->port,
+	    h->tls == TLS_MODE_IMPLICIT ? "implicit TLS" : "STARTTLS",
+	    h->tlsp.dane ? "DANE" : h->tlsp.npins ? "pin" : h->tlsp.encrypt_only ? "nothing" :
+	    h->tlsp.verified_as ? h->tlsp.verified_as : "PKIX");
 	for (;;) {
 		memset(res, 0, sizeof *res);
 		*sp = NULL;

@@ -448,8 +448,8 @@ ub_lookup(const struct dns_client *c, const char *name, uint16_t type, struct dn
 	return rc == ERR_OK ? ERR_OK : ERR_DNS;
 }
 
-enum err
-dns_lookup(const struct dns_client *c, const char *name, uint16_t type, struct dns_answer *a,
+static enum err
+lookup(const struct dns_client *c, const char *name, uint16_t type, struct dns_answer *a,
     enum dns_sec *sec, struct buf *err)
 {
 	uint8_t q[DNS_QUERY_MAX];
@@ -499,5 +499,33 @@ dns_lookup(const struct dns_client *c, const char *name, uint16_t type, struct d
 out:
 	free(rbuf);
 	buf_free(&why);
+	return rc;
+}
+
+static const char *
+type_str(uint16_t type)
+{
+	switch (type) {
+	case DNS_T_A: return "A";
+	case DNS_T_AAAA: return "AAAA";
+	case DNS_T_MX: return "MX";
+	case DNS_T_TXT: return "TXT";
+	case DNS_T_TLSA: return "TLSA";
+	case DNS_T_CNAME: return "CNAME";
+	default: return "?";
+	}
+}
+
+enum err
+dns_lookup(const struct dns_client *c, const char *name, uint16_t type, struct dns_answer *a,
+    enum dns_sec *sec, struct buf *err)
+{
+	enum err rc = lookup(c, name, type, a, sec, err);
+	if (rc == ERR_OK)
+		debug("DNS %s %s: %s, %zu record%s, %s", name, type_str(type),
+		    a->rcode == DNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "NOERROR", a->n,
+		    a->n == 1 ? "" : "s", dns_sec_str(*sec));
+	else
+		debug("DNS %s %s: %s", name, type_str(type), buf_str(err));
 	return rc;
 }

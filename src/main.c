@@ -120,6 +120,7 @@ load_config(const struct opts *o, struct config *cfg, struct buf *err)
 		config_free(cfg);
 		config_defaults(cfg);
 	}
+	debug("configuration %s", path);
 	/* Still privileged here means the system's file: system mode. */
 	cfg->system = privs_held();
 	log_setup(cfg->log, cfg->log_path, o->log_tag);

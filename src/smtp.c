@@ -89,6 +89,21 @@ ehlo(struct smtp_session *s, struct result *res)
 	return smtp_io_fail_reply(&s->io, res, STAGE_EHLO, ERR_REPLY);
 }
 
+/* The handshake is done and the server verified: replies are
+ * authenticated from now on; -v says how the session is protected. */
+static void
+tls_is_up(struct smtp_session *s)
+{
+	char desc[128];
+	const char *how = tls_dane_how(&s->tls);
+	s->io.tls_on = true;
+	tls_describe(&s->tls, desc, sizeof desc);
+	trace_note("TLS established: %s verified=%s%s%s", desc, tls_verified_str(&s->tls),
+	    how ? " " : "", how ? how : "");
+	if (log_verbose() >= 2)
+		tls_print_peer(&s->tls, stderr);
+}
+
 static enum err
 starttls(struct smtp_session *s, struct result *res)
 {
@@ -117,7 +132,7 @@ starttls(struct smtp_session *s, struct result *res)
 		return rc;
 	}
 	buf_free(&err);
-	s->io.tls_on = true;
+	tls_is_up(s);
 	/* RFC 3207 4.2: forget everything learned before TLS. */
 	memset(&s->caps, 0, sizeof s->caps);
 	return ERR_OK;
@@ -173,7 +188,7 @@ session_start(struct smtp_session *s, const struct smtp_params *p, struct result
 			    buf_str(&err));
 			goto out;
 		}
-		s->io.tls_on = true;
+		tls_is_up(s);
 	}
 	/* RFC 5321 4.3.1: nothing is sent before the whole greeting. */
 	if ((rc = smtp_io_reply(&s->io, res, STAGE_GREETING, SMTP_REPLY_LINE_MAX,

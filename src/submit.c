@@ -81,6 +81,8 @@ pick_sender(struct job *j)
 	if (!(j->acct = config_pick_account(j->cfg, sub->account, j->sender, &j->err)))
 		return outcome_fail(j->out, RES_PERM, STAGE_CONFIG, ERR_CONFIG, "%s",
 		    buf_str(&j->err));
+	debug("account %s (%s)", j->acct->name, j->acct->mode == ACCT_MX ? "MX delivery" :
+	    "relay");
 	if (j->acct->mode == ACCT_MX && (why = route_mx_unsupported(j->cfg, j->acct)))
 		return outcome_fail(j->out, RES_PERM, STAGE_CONFIG, ERR_CONFIG,
 		    "account %s: %s", j->acct->name, why);
