@@ -25,5 +25,7 @@ int deadline_poll(int fd, short events, const struct deadline *dl);
 
 /* now_ms: CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);
+/* wall_ms: CLOCK_REALTIME in milliseconds (for ages, not for deadlines). */
+int64_t wall_ms(void);
 
 #endif

@@ -42,9 +42,14 @@ params(struct smtp_params *p, const struct config *cfg, const struct route_hop *
 
 static void
 log_line(const struct delivery *d, const struct smtp_session *s, const struct route_hop *h,
-    const char *to, const char *status, const char *text, uint64_t ms)
+    const char *to, const char *status, const char *text, uint64_t attempt_ms)
 {
 	char tlsdesc[128] = "none", relay[400];
+	/* delay= is the time since the message was accepted, as Postfix's
+	 * (this attempt's own time when the clock says less). */
+	const struct envelope *env = d->env;
+	int64_t since = wall_ms() - (env->created_ms ? env->created_ms : env->created * 1000);
+	uint64_t ms = since > (int64_t)attempt_ms ? (uint64_t)since : attempt_ms;
 	if (s) {
 		smtp_tls_desc(s, tlsdesc, sizeof tlsdesc);
 		snprintf(relay, sizeof relay, "%s", smtp_peer(s));

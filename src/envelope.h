@@ -36,6 +36,7 @@ struct envelope {
 	bool is_bounce;         /* a bounce we generated: never bounced itself */
 	bool tls_optional;      /* the message says "TLS-Required: No" (RFC 8689) */
 	int64_t created;        /* unix time */
+	int64_t created_ms;     /* the same in ms, when this process made it (not stored; 0) */
 	int64_t next_try;       /* unix time */
 	/* Time in the queue as sealpost has seen it pass: each attempt adds
 	 * the wall-clock time since the previous one, clamped (runq.c), so

@@ -252,7 +252,8 @@ fill_env(struct job *j)
 	env->eightbit = j->msg.eightbit;
 	env->tls_optional = j->msg.tls_optional;
 	env->smtputf8 = j->smtputf8;
-	env->created = env->next_try = env->last_try = (int64_t)time(NULL);
+	env->created_ms = wall_ms();
+	env->created = env->next_try = env->last_try = env->created_ms / 1000;
 	env->owner = (int64_t)getuid();
 	env->size = j->msg.size;
 	for (size_t i = 0; i < j->rcpts.n; i++)

@@ -23,6 +23,10 @@ elif [ $rc2 -ne 0 ]; then bad $t "-q exit $rc2"
 elif ! wait_mail bob "$tg" >/dev/null; then bad $t "not delivered by -q"
 elif [ "$(count_mail bob "$tg")" != 1 ] || [ "$(entries "$q")" != 0 ]; then
 	bad $t "$(count_mail bob "$tg") copies, $(entries "$q") entries left"
+# delay= counts from when the message was accepted (as Postfix's), not
+# from the start of the queue run's attempt: at least the 1.1 s slept.
+elif ! grep "status=sent" "$work/sealpost.log" | tail -n 1 | grep -Eq ' delay=([1-9][0-9]*)\.[0-9]{2} '; then
+	grep "status=sent" "$work/sealpost.log" | tail -n 1 > "$work/err"; bad $t "delay= does not count from acceptance"
 else ok $t; fi
 
 t=queue_run_with_server_still_down_keeps_entry
