@@ -180,9 +180,11 @@ cache_keep(struct deliver_cache *cache, const struct account *acct, const struct
 	hop_key(h, slot->key, sizeof slot->key);
 }
 
-/* One hop: open (or reuse) a session and run the transaction. A session
- * that was kept and has been closed by the server meanwhile is replaced
- * by a new one when it broke before the message went out. */
+/* One hop: open (or reuse) a session and run the transaction. A kept
+ * session is replaced by a new one when it broke before the message went
+ * out (the server closed it meanwhile), or when the server turned MAIL
+ * away temporarily on it: a per-session limit (OpenSMTPD's 452 after 100
+ * messages) says nothing about this message on a fresh connection. */
 static enum err
 try_hop(const struct delivery *d, const struct route_hop *h, struct smtp_session **sp,
     struct result *res)
@@ -205,8 +207,12 @@ try_hop(const struct delivery *d, const struct route_hop *h, struct smtp_session
 			return rc;
 		}
 		rc = smtp_send(*sp, d->env, d->msgfd, d->per_recipient, res);
-		if (!(reused && rc != ERR_OK && !smtp_reusable(*sp) && res->at <= STAGE_DATA))
+		bool broke = !smtp_reusable(*sp) && res->at <= STAGE_DATA;
+		bool limit = res->cls == RES_TEMP && res->at == STAGE_MAIL;
+		if (!(reused && rc != ERR_OK && (broke || limit)))
 			break;
+		trace_note("the kept connection %s; opening a new one", broke ? "broke" :
+		    "refused MAIL");
 		smtp_close(*sp);
 	}
 	if (reused)

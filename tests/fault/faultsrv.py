@@ -17,6 +17,9 @@ test runner reads):
   SLEEP: seconds   pause
   DRIP: secs text  send text+CRLF one byte every secs seconds
   CLOSE            close the connection at once
+  ACCEPT           wait for the client to close this connection (recording
+                   what it sends, answering QUIT with 221), then take the
+                   next connection (logged as "<new connection>") and go on
   SCRAM: MECH [iter=N] [badsig] [badnonce] [nocb] [early235]
                    play the server side of a SCRAM exchange (RFC 5802) for
                    the password "secret-password-1": read "AUTH MECH [ir]",
@@ -265,7 +268,6 @@ def main():
         sock, _ = srv.accept()
     except (socket.timeout, Stop):
         return 2
-    srv.close()
     log = open(a.log, "w", encoding="utf-8")
     secrets = open(a.secrets, "w", encoding="utf-8")
     try:
@@ -317,6 +319,19 @@ def main():
                     return 0
             elif op == "CLOSE":
                 return 0
+            elif op == "ACCEPT":
+                while (got := c.readline()) is not None:
+                    if got.upper() == "QUIT":
+                        c.send(b"221 2.0.0 bye\r\n")
+                        break
+                sock.close()
+                sock, _ = srv.accept()
+                log.write("<new connection>\n")
+                log.flush()
+                if implicit:
+                    sock.settimeout(IDLE)
+                    sock = ctx.wrap_socket(sock, server_side=True)
+                c = Conn(sock, log, secrets)
             else:
                 log.write("!bad directive %s\n" % op)
                 return 3
@@ -339,6 +354,7 @@ def main():
         secrets.close()
         try:
             sock.close()
+            srv.close()
         except OSError:
             pass
     return 0

@@ -17,6 +17,11 @@
 #   #! stderr: REGEX               sealpost's stderr must match (grep -E)
 #   #! stderr-lacks: REGEX         sealpost's stderr must not match
 #   #! log: REGEX                  sealpost's log file must match (grep -E)
+#   #! log-lacks: REGEX            sealpost's log file must not match
+#   #! flush N                     a queue run instead of a send: N copies of
+#                                  the message are first queued through a
+#                                  server that is down (needs "#! global:
+#                                  queue = yes"), then "--flush" runs
 #   #! any-received yes            do not compare what the server received
 #   #! data: REGEX / data-lacks: REGEX   the message data received must (not) match
 #   #! stdin: TEXT                 the message (printf format) instead of the default
@@ -101,10 +106,24 @@ for scn in "${scenarios[@]}"; do
 			printf "${input:-Subject: fault test\\n\\nline one\\n.leading dot\\n}"
 		fi
 	} > "$d/input"
+	flush=$(hdr flush)
+	if [ -n "$flush" ]; then
+		sed -e 's/^port = .*/port = 1/' -e "s|^log = .*|log = $d/log-down|" "$d/config" > "$d/config-down"
+		chmod 600 "$d/config-down"
+		for _ in $(seq "$flush"); do
+			"$bin" -C "$d/config-down" bob@example.test < "$d/input" 2>> "$d/queueing" ||
+				echo "queueing failed" >> "$d/queueing"
+		done
+	fi
 	t0=$(date +%s%N)
-	# shellcheck disable=SC2046
-	timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
-		< "$d/input" > "$d/stdout" 2> "$d/stderr"
+	if [ -n "$flush" ]; then
+		timeout "$((limit + 5))" "$bin" -C "$d/config" -vv --flush \
+			< /dev/null > "$d/stdout" 2> "$d/stderr"
+	else
+		# shellcheck disable=SC2046
+		timeout "$((limit + 5))" "$bin" -C "$d/config" -vv $(hdr args) bob@example.test \
+			< "$d/input" > "$d/stdout" 2> "$d/stderr"
+	fi
 	got_exit=$?
 	took_ms=$((($(date +%s%N) - t0) / 1000000))
 	# The client is done: give the server a moment to read what is left,
@@ -154,6 +173,11 @@ for scn in "${scenarios[@]}"; do
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/log" 2>/dev/null && problems+=("log does not match /$re/")
 	done < <(hdr log)
+	while IFS= read -r re; do
+		[ -n "$re" ] && grep -Eq -- "$re" "$d/log" 2>/dev/null && problems+=("log matches /$re/")
+	done < <(hdr log-lacks)
+	[ -n "$flush" ] && grep -q "queueing failed" "$d/queueing" 2>/dev/null &&
+		problems+=("the messages for the queue run could not be queued")
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/data" 2>/dev/null && problems+=("data does not match /$re/")
 	done < <(hdr data)
