@@ -493,19 +493,21 @@ else ok $t; fi
 # insecure, so DANE does not apply and the policy decides.
 sts_dir=$work/sts
 mkdir -p "$sts_dir/www"
-cat > "$sts_dir/cert.tmpl" <<TMPL
-cn = "mta-sts.$MTA_DOMAIN"
-dns_name = "mta-sts.$MTA_DOMAIN"
-serial = 77
-expiration_days = 30
-tls_www_server
-signing_key
-encryption_key
-TMPL
-certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$sts_dir/key.pem" >/dev/null 2>&1
-certtool --generate-certificate --load-privkey "$sts_dir/key.pem" --load-ca-certificate "$MTA_CA" \
-	--load-ca-privkey "$MTA_DIR/tls/ca.key" --template "$sts_dir/cert.tmpl" \
-	--outfile "$sts_dir/cert.pem" >/dev/null 2>&1
+# policy_cert DIR SERIAL NAME...: DIR/key.pem and DIR/cert.pem, a server
+# certificate for the NAMEs (the first is the CN) from the harness CA.
+policy_cert() {
+	local dir=$1 serial=$2 n; shift 2
+	{
+		echo "cn = \"$1\""
+		for n in "$@"; do echo "dns_name = \"$n\""; done
+		printf 'serial = %s\nexpiration_days = 30\ntls_www_server\nsigning_key\nencryption_key\n' "$serial"
+	} > "$dir/cert.tmpl"
+	certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$dir/key.pem" >/dev/null 2>&1
+	certtool --generate-certificate --load-privkey "$dir/key.pem" --load-ca-certificate "$MTA_CA" \
+		--load-ca-privkey "$MTA_DIR/tls/ca.key" --template "$dir/cert.tmpl" \
+		--outfile "$dir/cert.pem" >/dev/null 2>&1
+}
+policy_cert "$sts_dir" 77 "mta-sts.$MTA_DOMAIN"
 python3 "$here/../fault/stssrv.py" --cert "$sts_dir/cert.pem" --key "$sts_dir/key.pem" \
 	--dir "$sts_dir/www" --port-file "$sts_dir/port" --lifetime 300 >/dev/null 2>&1 &
 mx_pids+=($!)
@@ -694,21 +696,7 @@ else ok $t; fi
 web_dir=$work/web
 mkdir -p "$web_dir/ok/.well-known"
 printf 'version: STSv1\nmode: enforce\nmx: localhost\nmax_age: 86400\n' > "$web_dir/ok/.well-known/mta-sts.txt"
-cat > "$web_dir/cert.tmpl" <<TMPL
-cn = "mta-sts.$MTA_DOMAIN"
-dns_name = "mta-sts.$MTA_DOMAIN"
-dns_name = "mta-sts.redirect.test"
-dns_name = "mta-sts.html.test"
-serial = 78
-expiration_days = 30
-tls_www_server
-signing_key
-encryption_key
-TMPL
-certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$web_dir/key.pem" >/dev/null 2>&1
-certtool --generate-certificate --load-privkey "$web_dir/key.pem" --load-ca-certificate "$MTA_CA" \
-	--load-ca-privkey "$MTA_DIR/tls/ca.key" --template "$web_dir/cert.tmpl" \
-	--outfile "$web_dir/cert.pem" >/dev/null 2>&1
+policy_cert "$web_dir" 78 "mta-sts.$MTA_DOMAIN" mta-sts.redirect.test mta-sts.html.test
 {
 	echo "mta-sts.$MTA_DOMAIN $web_dir/ok $web_dir/cert.pem $web_dir/key.pem"
 	echo "mta-sts.redirect.test $web_dir/ok $web_dir/cert.pem $web_dir/key.pem 301 https://mta-sts.$MTA_DOMAIN/.well-known/mta-sts.txt"
