@@ -81,8 +81,9 @@ fetch(const struct sts_ctx *c, const char *domain, struct buf *body, struct buf 
 	struct buf resp;
 	enum err rc = ERR_CONNECT;
 
-	/* Whatever addresses a lookup found are tried, even if the other
-	 * family's lookup failed: the policy is PKIX-verified, not DNSSEC. */
+	/* The A addresses found are tried even if the AAAA lookup then
+	 * failed (mx_host_addrs() keeps them): the policy is PKIX-verified,
+	 * not DNSSEC. */
 	snprintf(h.name, sizeof h.name, "mta-sts.%s", domain);
 	(void)!mx_host_addrs(c->dns, &h);
 	if (h.naddrs == 0) {
