@@ -30,6 +30,10 @@
 /* I/O sizes. */
 #define CONN_RBUF_SIZE          16384   /* bytes buffered from the peer */
 #define BODY_CHUNK_SIZE         65536   /* bytes read from the message file per write */
+#define SMTP_GROUP_RCPTS        100     /* RCPT commands in one pipelined group */
+/* Largest message sent in the same flight as its envelope (BDAT, RFC
+ * 3030): what a refused MAIL or RCPT can waste. */
+#define BDAT_FLIGHT_MAX         (1024 * 1024)
 
 /* Configuration. libinih (Debian r55) reads into a 200-byte stack buffer and
  * silently splits longer lines; our reader refuses them instead. */

@@ -206,7 +206,9 @@ try_hop(const struct delivery *d, const struct route_hop *h, struct smtp_session
 			share_outcome(d->env, res);
 			return rc;
 		}
-		rc = smtp_send(*sp, d->env, d->msgfd, d->per_recipient, res);
+		/* Without a cache the session ends with this message. */
+		rc = smtp_send(*sp, d->env, d->msgfd, (d->per_recipient ? SMTP_SEND_PER_RCPT : 0) |
+		    (d->cache ? 0 : SMTP_SEND_LAST), res);
 		bool broke = !smtp_reusable(*sp) && res->at <= STAGE_DATA;
 		bool limit = res->cls == RES_TEMP && res->at == STAGE_MAIL;
 		if (!(reused && rc != ERR_OK && (broke || limit)))

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "auth.h"
 #include "body.h"
@@ -28,14 +29,28 @@
 
 /* One transaction: the envelope's recipients in this attempt, as a list,
  * and each one's fate (written back onto the envelope at the end). */
+/* How the message follows the envelope commands (pick_tail()). */
+enum tail {
+	TAIL_NONE,                  /* no PIPELINING: DATA is an exchange of its own */
+	TAIL_DATA,                  /* DATA ends the last group (RFC 2920) */
+	TAIL_BDAT,                  /* "BDAT n LAST" and the message end it (RFC 3030) */
+};
+
 struct txn {
 	const struct envelope *env;
 	const char **rcpts;
 	size_t *idx;                /* rcpts[i] is env->rcpts[idx[i]] */
 	size_t nrcpts;
+	int msgfd;                  /* the message, read from offset 0 */
 	bool per_recipient;         /* queue runs (doc/decisions.md D2): send to
 	                             * the accepted recipients even if others
 	                             * were refused */
+	enum tail tail;
+	uint64_t bdat_len;          /* TAIL_BDAT: the file's size */
+	bool quit;                  /* QUIT ends the last flight */
+	bool mail_refused;
+	bool end_sent;              /* the tail went out; its reply is in end */
+	struct smtp_reply mail, end;
 	struct rcpt_result {
 		enum res cls;
 		int code;           /* the RCPT reply code, 0 if none */
@@ -51,6 +66,8 @@ struct smtp_session {
 	char helo[300];
 	char auth_mech[48];
 	struct buf ehlo_text;       /* the post-TLS EHLO reply, for --probe */
+	bool quit_sent;             /* QUIT went with the last flight */
+	bool abandoned;             /* left inside DATA: close, never QUIT */
 };
 
 static enum err
@@ -338,13 +355,85 @@ rcpt_line(struct smtp_session *s, const struct envelope *env, const char *rcpt,
 	return rc;
 }
 
-/* Send a group of commands in one write and read one reply per command,
- * in order (RFC 2920 3.1). *codes receives each reply's code. */
+/* The transaction's command groups go out in io.out: one command line
+ * (CRLF added), traced. */
 static enum err
-group(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
-    bool with_mail, struct smtp_reply *mail_reply, struct result *res)
+flight_add(struct smtp_session *s, const char *line, size_t n)
 {
-	struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_RCPT_MS);
+	trace_send(line, n);
+	return buf_add(&s->io.out, line, n) == ERR_OK &&
+	    buf_add(&s->io.out, "\r\n", 2) == ERR_OK ? ERR_OK : ERR_TOOBIG;
+}
+
+/* Write io.out in one write (one TLS record per 16 KiB, one flight). */
+static enum err
+flight_write(struct smtp_session *s, enum stage at, struct result *res)
+{
+	struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_DATA_BLOCK_MS);
+	enum err rc = conn_write(&s->io.conn, s->io.out.data, s->io.out.len, &dl);
+	buf_reset(&s->io.out);
+	return rc == ERR_OK ? ERR_OK : smtp_io_fail_io(&s->io, res, at, rc, "sending");
+}
+
+/* QUIT as the last command of the session's last flight (RFC 2920 3.1:
+ * QUIT may end a group), so its 221 comes with the final reply instead
+ * of a round trip later; smtp_close() reads it. */
+static enum err
+flight_quit(struct smtp_session *s, const struct txn *t)
+{
+	if (!t->quit)
+		return ERR_OK;
+	s->quit_sent = true;
+	return flight_add(s, "QUIT", 4);
+}
+
+/* The message after "BDAT n LAST" (RFC 3030 2): exactly n bytes of the
+ * file behind the commands already in io.out. The server counts them,
+ * so a file that ends early leaves it mid-chunk: the session is given
+ * up, never finished with fewer bytes. */
+static enum err
+bdat_body(struct smtp_session *s, const struct txn *t, struct result *res)
+{
+	char *chunk = xmalloc(BODY_CHUNK_SIZE);
+	uint64_t off = 0;
+	enum err rc = ERR_OK;
+
+	while (off < t->bdat_len) {
+		size_t want = t->bdat_len - off < BODY_CHUNK_SIZE ?
+		    (size_t)(t->bdat_len - off) : BODY_CHUNK_SIZE;
+		ssize_t n = pread(t->msgfd, chunk, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			s->io.broken = true;
+			rc = smtp_io_fail(res, RES_TEMP, STAGE_BODY, ERR_IO, "reading the message: %s",
+			    n < 0 ? strerror(errno) : "the file ended early");
+			break;
+		}
+		if (s->io.out.len + (size_t)n > s->io.out.max &&
+		    (rc = flight_write(s, STAGE_BODY, res)) != ERR_OK)
+			break;
+		if (buf_add(&s->io.out, chunk, (size_t)n) != ERR_OK) {
+			rc = smtp_io_fail(res, RES_TEMP, STAGE_BODY, ERR_INTERNAL, "body buffer");
+			break;
+		}
+		off += (uint64_t)n;
+	}
+	free(chunk);
+	if (rc != ERR_OK)
+		return rc;
+	trace_send("(message data)", 14);
+	if (flight_quit(s, t) != ERR_OK)
+		return smtp_io_fail(res, RES_TEMP, STAGE_BODY, ERR_INTERNAL, "body buffer");
+	return flight_write(s, STAGE_BODY, res);
+}
+
+/* One group: [MAIL,] RCPT for rcpts first..first+n-1 [, the tail]; in one
+ * write unless the tail is BDAT with a message too big for one. */
+static enum err
+group_send(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
+    bool with_mail, bool with_tail, struct result *res)
+{
 	struct buf cmd;
 	enum err rc = ERR_OK;
 
@@ -354,43 +443,55 @@ group(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
 		    conn_pending(&s->io.conn));
 	buf_reset(&s->io.out);
 	buf_init(&cmd, SMTP_CMD_LINE_MAX * 2);
-	if (with_mail) {
-		if (mail_line(s, t->env, &cmd) != ERR_OK)
-			rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA,
-			    "MAIL command too long");
-		else {
-			trace_send(cmd.data, cmd.len);
-			rc = buf_add(&s->io.out, cmd.data, cmd.len) == ERR_OK &&
-			    buf_add(&s->io.out, "\r\n", 2) == ERR_OK ? ERR_OK : ERR_TOOBIG;
-		}
-	}
+	if (with_mail && (mail_line(s, t->env, &cmd) != ERR_OK ||
+	    flight_add(s, cmd.data, cmd.len) != ERR_OK))
+		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
 	for (size_t i = first; rc == ERR_OK && i < first + n; i++) {
 		buf_reset(&cmd);
-		if (rcpt_line(s, t->env, t->rcpts[i], &cmd) != ERR_OK) {
+		if (rcpt_line(s, t->env, t->rcpts[i], &cmd) != ERR_OK ||
+		    flight_add(s, cmd.data, cmd.len) != ERR_OK)
 			rc = smtp_io_fail(res, RES_PERM, STAGE_RCPT, ERR_DATA,
 			    "RCPT command too long");
-			break;
-		}
-		trace_send(cmd.data, cmd.len);
-		if (buf_add(&s->io.out, cmd.data, cmd.len) != ERR_OK ||
-		    buf_add(&s->io.out, "\r\n", 2) != ERR_OK)
-			rc = smtp_io_fail(res, RES_TEMP, STAGE_RCPT, ERR_INTERNAL,
+	}
+	if (rc == ERR_OK && with_tail) {
+		buf_reset(&cmd);
+		rc = t->tail == TAIL_DATA ? buf_adds(&cmd, "DATA") :
+		    buf_addf(&cmd, "BDAT %llu LAST", (unsigned long long)t->bdat_len);
+		if (rc != ERR_OK || flight_add(s, cmd.data, cmd.len) != ERR_OK)
+			rc = smtp_io_fail(res, RES_TEMP, STAGE_DATA, ERR_INTERNAL,
 			    "command group too long");
 	}
 	buf_free(&cmd);
 	if (rc != ERR_OK)
 		return rc;
-	if ((rc = conn_write(&s->io.conn, s->io.out.data, s->io.out.len, &dl)) != ERR_OK)
-		return smtp_io_fail_io(&s->io, res, with_mail ? STAGE_MAIL : STAGE_RCPT, rc,
-		    "sending");
+	if (with_tail && t->tail == TAIL_BDAT)
+		return bdat_body(s, t, res);
+	return flight_write(s, with_mail ? STAGE_MAIL : STAGE_RCPT, res);
+}
+
+/* A copy of a reply, to answer it after the replies that follow it. */
+static void
+reply_keep(struct smtp_reply *dst, const struct smtp_reply *src)
+{
+	reply_reset(dst);
+	dst->code = src->code;
+	snprintf(dst->esc, sizeof dst->esc, "%s", src->esc);
+	(void)!buf_add(&dst->text, src->text.data, src->text.len);
+	dst->nlines = src->nlines;
+}
+
+/* The replies to one group, in order (RFC 2920 3.1: counted, never
+ * matched by code or text): MAIL's into t->mail, each RCPT's onto t->rr. */
+static enum err
+group_read(struct smtp_session *s, struct txn *t, size_t first, size_t n, bool with_mail,
+    struct result *res)
+{
+	enum err rc;
 	if (with_mail) {
 		if ((rc = smtp_io_reply(&s->io, res, STAGE_MAIL, SMTP_REPLY_LINE_MAX,
 		    TIMEOUT_MAIL_MS)) != ERR_OK)
 			return rc;
-		mail_reply->code = s->io.reply.code;
-		snprintf(mail_reply->esc, sizeof mail_reply->esc, "%s", s->io.reply.esc);
-		buf_reset(&mail_reply->text);
-		(void)!buf_add(&mail_reply->text, s->io.reply.text.data, s->io.reply.text.len);
+		reply_keep(&t->mail, &s->io.reply);
 	}
 	for (size_t i = first; i < first + n; i++) {
 		if ((rc = smtp_io_reply(&s->io, res, STAGE_RCPT, SMTP_REPLY_LINE_MAX,
@@ -418,8 +519,10 @@ rset(struct smtp_session *s)
 		trace_note("RSET failed");
 }
 
+/* The message after 354, dot-stuffed (RFC 5321 4.5.2), the final dot,
+ * and QUIT behind it when the session ends here. */
 static enum err
-send_body(struct smtp_session *s, int msgfd, struct result *res)
+send_body(struct smtp_session *s, const struct txn *t, struct result *res)
 {
 	struct body_stuffer st;
 	struct buf out;
@@ -430,7 +533,7 @@ send_body(struct smtp_session *s, int msgfd, struct result *res)
 	buf_init(&out, 2 * BODY_CHUNK_SIZE + 8);
 	body_stuff_init(&st);
 	for (;;) {
-		ssize_t n = pread(msgfd, chunk, BODY_CHUNK_SIZE, off);
+		ssize_t n = pread(t->msgfd, chunk, BODY_CHUNK_SIZE, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -440,7 +543,8 @@ send_body(struct smtp_session *s, int msgfd, struct result *res)
 		}
 		buf_reset(&out);
 		if (n == 0) {
-			if (body_stuff_end(&st, &out) != ERR_OK)
+			if (body_stuff_end(&st, &out) != ERR_OK ||
+			    (t->quit && buf_add(&out, "QUIT\r\n", 6) != ERR_OK))
 				rc = ERR_INTERNAL;
 		} else if (body_stuff(&st, chunk, (size_t)n, &out) != ERR_OK) {
 			rc = ERR_INTERNAL;
@@ -449,6 +553,11 @@ send_body(struct smtp_session *s, int msgfd, struct result *res)
 			rc = smtp_io_fail(res, RES_TEMP, STAGE_BODY, ERR_INTERNAL,
 			    "body buffer overflow");
 			goto out;
+		}
+		if (n == 0) {
+			trace_send("(message data)", 14);
+			if (t->quit && (s->quit_sent = true))
+				trace_send("QUIT", 4);
 		}
 		/* RFC 5321 4.5.3.2.5: each data block has its own deadline. */
 		struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_DATA_BLOCK_MS);
@@ -460,7 +569,6 @@ send_body(struct smtp_session *s, int msgfd, struct result *res)
 			break;
 		off += n;
 	}
-	trace_send("(message data)", 14);
 out:
 	free(chunk);
 	buf_free(&out);
@@ -486,6 +594,34 @@ check_caps(struct smtp_session *s, const struct envelope *env, struct result *re
 	return ERR_OK;
 }
 
+/* How the message follows the envelope. Without PIPELINING, DATA is an
+ * exchange of its own. With it, DATA ends the last group (RFC 2920 3.1).
+ * With CHUNKING too, "BDAT n LAST" and the message go in the same flight
+ * (RFC 3030), a round trip fewer, when the message may go before the
+ * recipients' replies are known -- one recipient, or a queue run, which
+ * delivers per recipient (doc/decisions.md D2) -- when a refusal would
+ * waste little (BDAT_FLIGHT_MAX), when the envelope is one group, and
+ * when the file is whole lines (msg.c ends it with CRLF), so its size is
+ * the exact octet count BDAT announces. */
+static enum tail
+pick_tail(const struct smtp_session *s, struct txn *t)
+{
+	struct stat st;
+	char end[2];
+
+	if (!(s->caps.flags & EHLO_PIPELINING))
+		return TAIL_NONE;
+	if (!(s->caps.flags & EHLO_CHUNKING) || t->nrcpts > SMTP_GROUP_RCPTS ||
+	    (t->nrcpts != 1 && !t->per_recipient) || fstat(t->msgfd, &st) != 0 ||
+	    st.st_size > BDAT_FLIGHT_MAX || st.st_size == 1)
+		return TAIL_DATA;
+	if (st.st_size > 0 && (pread(t->msgfd, end, 2, st.st_size - 2) != 2 ||
+	    memcmp(end, "\r\n", 2) != 0))
+		return TAIL_DATA;
+	t->bdat_len = (uint64_t)st.st_size;
+	return TAIL_BDAT;
+}
+
 /* Without PIPELINING, MAIL is its own exchange. */
 static enum err
 mail_alone(struct smtp_session *s, const struct txn *t, struct result *res)
@@ -509,57 +645,56 @@ mail_alone(struct smtp_session *s, const struct txn *t, struct result *res)
  * takes MAIL's fate, and the MAIL reply is the one shown. */
 static enum err
 mail_refused(struct smtp_session *s, struct txn *t, size_t first, size_t n,
-    const struct smtp_reply *mail, struct result *res)
+    struct result *res)
 {
-	enum err rc;
 	for (size_t k = first; k < first + n; k++) {
 		t->rr[k].cls = RES_TEMP;
 		t->rr[k].code = 0;
 	}
-	reply_reset(&s->io.reply);
-	s->io.reply.code = mail->code;
-	snprintf(s->io.reply.esc, sizeof s->io.reply.esc, "%s", mail->esc);
-	(void)!buf_add(&s->io.reply.text, mail->text.data, mail->text.len);
-	s->io.reply.nlines = 1;
-	rc = smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
-	rset(s);
-	return rc;
+	t->mail_refused = true;
+	reply_keep(&s->io.reply, &t->mail);
+	return smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
 }
 
-/* MAIL and every RCPT, in groups of up to 100 commands per write when
- * the server pipelines (RFC 2920), one by one otherwise. */
+/* MAIL and every RCPT, in groups of up to SMTP_GROUP_RCPTS recipients per
+ * write when the server pipelines (RFC 2920), the tail (DATA, or BDAT and
+ * the message) ending the last group, whose reply is kept in t->end; one
+ * by one otherwise. A refused MAIL ends it. */
 static enum err
 envelope_cmds(struct smtp_session *s, struct txn *t, struct result *res)
 {
-	struct smtp_reply mail;
-	enum err rc = ERR_OK;
-	size_t batch = (s->caps.flags & EHLO_PIPELINING) ? 100 : 1;
+	bool pipe = t->tail != TAIL_NONE;
+	size_t batch = pipe ? SMTP_GROUP_RCPTS : 1;
+	enum err rc;
 
-	reply_init(&mail);
+	if (!pipe && (rc = mail_alone(s, t, res)) != ERR_OK)
+		return rc;
 	for (size_t i = 0; i < t->nrcpts; i += batch) {
 		size_t n = t->nrcpts - i < batch ? t->nrcpts - i : batch;
-		bool with_mail = i == 0;
-		if (with_mail && batch == 1) {
-			if ((rc = mail_alone(s, t, res)) != ERR_OK)
-				break;
-			with_mail = false;
+		bool with_mail = pipe && i == 0, with_tail = pipe && i + n == t->nrcpts;
+		if ((rc = group_send(s, t, i, n, with_mail, with_tail, res)) != ERR_OK ||
+		    (rc = group_read(s, t, i, n, with_mail, res)) != ERR_OK)
+			return rc;
+		if (with_tail) {
+			bool bdat = t->tail == TAIL_BDAT;
+			if ((rc = smtp_io_reply(&s->io, res, bdat ? STAGE_DOT : STAGE_DATA,
+			    SMTP_REPLY_LINE_MAX, bdat ? TIMEOUT_DATA_DONE_MS :
+			    TIMEOUT_DATA_INIT_MS)) != ERR_OK)
+				return rc;
+			reply_keep(&t->end, &s->io.reply);
+			t->end_sent = true;
 		}
-		if ((rc = group(s, t, i, n, with_mail, &mail, res)) != ERR_OK)
-			break;
-		if (with_mail && mail.code / 100 != 2) {
-			rc = mail_refused(s, t, i, n, &mail, res);
-			break;
-		}
+		if (with_mail && t->mail.code / 100 != 2)
+			return mail_refused(s, t, i, n, res);
 	}
-	reply_free(&mail);
-	return rc;
+	return ERR_OK;
 }
 
-/* After the RCPT replies: go on to DATA, or (all or nothing,
+/* After the RCPT replies: go on to the message, or (all or nothing,
  * doc/decisions.md D2) give up when any recipient was refused. Queue runs
  * go on with the accepted ones. */
 static enum err
-judge_rcpts(struct smtp_session *s, const struct txn *t, struct result *res)
+judge_rcpts(const struct txn *t, struct result *res)
 {
 	size_t nperm = 0, ntemp = 0, first_perm = 0, first_temp = 0;
 	bool all_nouser = true;
@@ -588,31 +723,87 @@ judge_rcpts(struct smtp_session *s, const struct txn *t, struct result *res)
 	    "%zu of %zu recipients not accepted; first: <%s>: %s", nperm + ntemp,
 	    t->nrcpts, t->rcpts[k], t->rr[k].reply);
 	res->code = nperm ? (all_nouser ? 550 : 554) : t->rr[k].code;
-	rset(s);
 	return ERR_REPLY;
 }
 
-/* DATA, the message, the final dot and its reply. */
+static bool
+any_accepted(const struct txn *t)
+{
+	for (size_t i = 0; i < t->nrcpts; i++)
+		if (t->rr[i].cls == RES_OK)
+			return true;
+	return false;
+}
+
+/* A refused MAIL or RCPT ends the transaction before any message byte.
+ * A pipelined DATA the server took anyway (354) cannot be taken back:
+ * with no recipient accepted a lone dot ends it (RFC 2920 3.1); with
+ * some accepted, a dot would deliver to them alone, so the connection
+ * is closed without one (RFC 5321 3.3: no dot, no delivery). Otherwise
+ * RSET, unless QUIT is already on its way. */
+static void
+give_up(struct smtp_session *s, const struct txn *t)
+{
+	struct result scratch;
+	if (s->io.broken)
+		return;
+	if (t->tail == TAIL_DATA && t->end_sent && t->end.code == 354) {
+		if (t->mail_refused || any_accepted(t)) {
+			trace_note("closing the connection without the final dot: nothing is"
+			    " delivered");
+			s->abandoned = s->io.broken = true;
+			return;
+		}
+		memset(&scratch, 0, sizeof scratch);
+		buf_reset(&s->io.out);
+		if (flight_add(s, ".", 1) != ERR_OK || flight_write(s, STAGE_DOT, &scratch) !=
+		    ERR_OK || smtp_io_reply(&s->io, &scratch, STAGE_DOT, SMTP_REPLY_LINE_MAX,
+		    TIMEOUT_DATA_DONE_MS) != ERR_OK)
+			return;
+	}
+	if (!s->quit_sent)
+		rset(s);
+}
+
+/* The final dot's reply, or the kept reply to BDAT LAST: the verdict. */
 static enum err
-data(struct smtp_session *s, int msgfd, struct result *res)
+verdict(struct smtp_session *s, struct result *res)
+{
+	if (s->io.reply.code / 100 == 2)
+		return ERR_OK;
+	enum err rc = smtp_io_fail_reply(&s->io, res, STAGE_DOT, ERR_REPLY);
+	if (!s->quit_sent)
+		rset(s);
+	return rc;
+}
+
+/* The message, once the recipients are settled: after a DATA of its own
+ * or the pipelined one's 354; or, sent already with BDAT, the verdict. */
+static enum err
+message(struct smtp_session *s, struct txn *t, struct result *res)
 {
 	enum err rc;
-	rc = smtp_io_exchange(&s->io, res, STAGE_DATA, "DATA", TIMEOUT_DATA_INIT_MS);
-	if (rc != ERR_OK)
+	if (t->tail == TAIL_BDAT) {
+		reply_keep(&s->io.reply, &t->end);
+		reply_summary(&s->io.reply, s->io.last, sizeof s->io.last);
+		return verdict(s, res);
+	}
+	if (t->tail == TAIL_NONE && (rc = smtp_io_exchange(&s->io, res, STAGE_DATA, "DATA",
+	    TIMEOUT_DATA_INIT_MS)) != ERR_OK)
 		return rc;
+	if (t->tail == TAIL_DATA)
+		reply_keep(&s->io.reply, &t->end);
 	if (s->io.reply.code != 354) {
 		rc = smtp_io_fail_reply(&s->io, res, STAGE_DATA, ERR_REPLY);
 		rset(s);
 		return rc;
 	}
-	if ((rc = send_body(s, msgfd, res)) != ERR_OK)
+	if ((rc = send_body(s, t, res)) != ERR_OK)
 		return rc;
 	if ((rc = smtp_io_reply(&s->io, res, STAGE_DOT, SMTP_REPLY_LINE_MAX,
 	    TIMEOUT_DATA_DONE_MS)) != ERR_OK)
 		return rc;
-	if (s->io.reply.code / 100 != 2)
-		return smtp_io_fail_reply(&s->io, res, STAGE_DOT, ERR_REPLY);
-	return ERR_OK;
+	return verdict(s, res);
 }
 
 /* Each recipient's fate onto the envelope. A failure outside RCPT is
@@ -643,37 +834,65 @@ write_back(const struct txn *t, struct envelope *env, enum err rc, const struct 
 	}
 }
 
-enum err
-smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, bool per_recipient,
-    struct result *res)
+static void
+txn_init(struct txn *t, struct envelope *env, int msgfd, unsigned flags)
 {
-	struct txn t = { .env = env, .per_recipient = per_recipient };
 	size_t cap = env->nrcpts ? env->nrcpts : 1;
-	enum err rc;
-
-	t.rcpts = xcalloc(cap, sizeof *t.rcpts);
-	t.idx = xcalloc(cap, sizeof *t.idx);
-	t.rr = xcalloc(cap, sizeof *t.rr);
+	memset(t, 0, sizeof *t);
+	t->env = env;
+	t->msgfd = msgfd;
+	t->per_recipient = flags & SMTP_SEND_PER_RCPT;
+	t->rcpts = xcalloc(cap, sizeof *t->rcpts);
+	t->idx = xcalloc(cap, sizeof *t->idx);
+	t->rr = xcalloc(cap, sizeof *t->rr);
+	reply_init(&t->mail);
+	reply_init(&t->end);
 	for (size_t i = 0; i < env->nrcpts; i++) {
 		if (!env->rcpts[i].attempt)
 			continue;
-		t.idx[t.nrcpts] = i;
-		t.rcpts[t.nrcpts] = env->rcpts[i].addr;
-		t.rr[t.nrcpts].cls = RES_TEMP;
-		snprintf(t.rr[t.nrcpts].reply, sizeof t.rr[t.nrcpts].reply, "not attempted");
-		t.nrcpts++;
+		t->idx[t->nrcpts] = i;
+		t->rcpts[t->nrcpts] = env->rcpts[i].addr;
+		t->rr[t->nrcpts].cls = RES_TEMP;
+		snprintf(t->rr[t->nrcpts].reply, sizeof t->rr[t->nrcpts].reply, "not attempted");
+		t->nrcpts++;
 	}
-	if ((rc = check_caps(s, env, res)) == ERR_OK && (rc = envelope_cmds(s, &t, res)) ==
-	    ERR_OK && (rc = judge_rcpts(s, &t, res)) == ERR_OK &&
-	    (rc = data(s, msgfd, res)) == ERR_OK) {
+}
+
+static void
+txn_free(struct txn *t)
+{
+	free(t->rcpts);
+	free(t->idx);
+	free(t->rr);
+	reply_free(&t->mail);
+	reply_free(&t->end);
+}
+
+enum err
+smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flags,
+    struct result *res)
+{
+	struct txn t;
+	enum err rc;
+
+	txn_init(&t, env, msgfd, flags);
+	t.tail = pick_tail(s, &t);
+	/* QUIT ends the last flight only where commands may be pipelined. */
+	t.quit = (flags & SMTP_SEND_LAST) && t.tail != TAIL_NONE;
+	if ((rc = check_caps(s, env, res)) == ERR_OK) {
+		if ((rc = envelope_cmds(s, &t, res)) == ERR_OK && (rc = judge_rcpts(&t, res)) ==
+		    ERR_OK)
+			rc = message(s, &t, res);
+		else if (rc == ERR_REPLY)
+			give_up(s, &t);
+	}
+	if (rc == ERR_OK) {
 		result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->io.last);
 		res->code = s->io.reply.code;
 		snprintf(res->esc, sizeof res->esc, "%s", s->io.reply.esc);
 	}
 	write_back(&t, env, rc, res, s->io.last);
-	free(t.rcpts);
-	free(t.idx);
-	free(t.rr);
+	txn_free(&t);
 	return rc;
 }
 
@@ -684,8 +903,12 @@ smtp_close(struct smtp_session *s)
 	if (!s)
 		return;
 	memset(&scratch, 0, sizeof scratch);
-	if (s->io.conn.fd >= 0 && !s->io.conn.dead &&
-	    smtp_io_cmd(&s->io, &scratch, STAGE_QUIT, "QUIT", TIMEOUT_QUIT_MS) == ERR_OK)
+	/* After QUIT went with the last flight, only its 221 is left to read;
+	 * after a transaction left in the middle of DATA, a QUIT would be
+	 * message text: the connection is just closed. */
+	if (s->io.conn.fd >= 0 && !s->io.conn.dead && !s->abandoned &&
+	    (s->quit_sent || smtp_io_cmd(&s->io, &scratch, STAGE_QUIT, "QUIT",
+	    TIMEOUT_QUIT_MS) == ERR_OK))
 		(void)!smtp_io_reply(&s->io, &scratch, STAGE_QUIT, SMTP_REPLY_LINE_MAX,
 		    TIMEOUT_QUIT_MS);
 	struct deadline dl = deadline_after_ms(TIMEOUT_TLS_BYE_MS);
@@ -702,7 +925,7 @@ smtp_renew(struct smtp_session *s, const struct deadline *dl)
 bool
 smtp_reusable(const struct smtp_session *s)
 {
-	return s && !s->io.broken && s->io.conn.fd >= 0;
+	return s && !s->io.broken && !s->quit_sent && s->io.conn.fd >= 0;
 }
 
 const char *

@@ -47,19 +47,33 @@ enum err smtp_open(struct smtp_session **sp, const struct smtp_params *p,
 enum err smtp_open_fd(struct smtp_session **sp, int fd, const struct smtp_params *p,
     struct result *res) WUR;
 
+/* smtp_send flags. */
+enum {
+	SMTP_SEND_PER_RCPT = 1u << 0,   /* queue runs: deliver to whichever
+	                                 * recipients were accepted */
+	SMTP_SEND_LAST = 1u << 1,       /* no other message follows on this
+	                                 * session: QUIT may end the last flight */
+};
+
 /* smtp_send: one transaction for the recipients of env marked for this
- * attempt (envelope_rcpt.attempt): MAIL, RCPT (pipelined when offered),
- * DATA only when every one of them was accepted, the message from msgfd
- * (read from offset 0), the final dot. All or nothing (doc/decisions.md
- * D2): a refused recipient makes it RSET and return. With per_recipient
- * (queue runs), DATA goes to whichever recipients were accepted, and *res
- * is RES_OK when the message was accepted for them. Either way each
- * attempted recipient's cls, code and reply (untrusted server text,
- * sanitised) are written onto env, on every path: a failure outside RCPT
- * is every recipient's not yet refused. *res is the overall outcome. The
- * session stays usable for another smtp_send() after RES_OK. */
+ * attempt (envelope_rcpt.attempt), with as few round trips as the server
+ * allows: MAIL, RCPT and DATA pipelined when offered (RFC 2920); with
+ * CHUNKING, "BDAT n LAST" and the message in the same flight when the
+ * message may go before the recipients' replies are known (one
+ * recipient, or SMTP_SEND_PER_RCPT); the message from msgfd (read from
+ * offset 0); with SMTP_SEND_LAST, QUIT behind the final dot. All or
+ * nothing (doc/decisions.md D2): a refused recipient ends the
+ * transaction with nothing delivered (RSET, or with a pipelined DATA
+ * already answered 354, closing the connection without the final dot).
+ * With SMTP_SEND_PER_RCPT (queue runs) the message goes to whichever
+ * recipients were accepted, and *res is RES_OK when it was accepted for
+ * them. Either way each attempted recipient's cls, code and reply
+ * (untrusted server text, sanitised) are written onto env, on every
+ * path: a failure outside RCPT is every recipient's not yet refused.
+ * *res is the overall outcome. The session stays usable for another
+ * smtp_send() after RES_OK without SMTP_SEND_LAST. */
 enum err smtp_send(struct smtp_session *s, struct envelope *env, int msgfd,
-    bool per_recipient, struct result *res) WUR;
+    unsigned flags, struct result *res) WUR;
 
 /* smtp_reusable: the session is in step and connected, so another
  * smtp_send() may follow (after RES_OK, or a refusal answered in order). */

@@ -13,6 +13,8 @@ test runner reads):
   RAW: pytext      send bytes given as a Python string literal body (escapes)
   C: regex         read one client line; it must fully match (case-insensitive)
   DATA             read message data up to CRLF.CRLF (recorded as "<data N bytes>")
+  BDAT             read one "BDAT n [LAST]" line, then exactly n octets (recorded
+                   as "<bdat N bytes>")
   TLS              start TLS now (server side)
   SLEEP: seconds   pause
   DRIP: secs text  send text+CRLF one byte every secs seconds
@@ -150,6 +152,21 @@ class Conn:
             data, _, self.buf = self.buf.partition(b"\r\n.\r\n")
             data += b"\r\n"
         self.log.write("<data %d bytes>\n" % len(data))
+        self.log.flush()
+        return data
+
+    def read_chunk(self):
+        """BDAT n [LAST] (RFC 3030): the command line, then n octets."""
+        line = self.readline()
+        m = re.fullmatch(r"BDAT +(\d+)( +LAST)?", line or "", re.I)
+        if not m:
+            self.log.write("!unexpected (wanted BDAT)\n")
+            return None
+        n = int(m.group(1))
+        if not self.fill_until(lambda b: len(b) >= n, 60):
+            return None
+        data, self.buf = self.buf[:n], self.buf[n:]
+        self.log.write("<bdat %d bytes>\n" % n)
         self.log.flush()
         return data
 
@@ -291,8 +308,8 @@ def main():
                 if got is None or not re.fullmatch(arg, got, re.I):
                     log.write("!unexpected (wanted %s)\n" % arg)
                     return 0
-            elif op == "DATA":
-                data = c.read_data()
+            elif op in ("DATA", "BDAT"):
+                data = c.read_data() if op == "DATA" else c.read_chunk()
                 if data is None:
                     return 0
                 if a.data_file:
