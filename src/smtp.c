@@ -54,6 +54,8 @@ struct txn {
 	struct rcpt_result {
 		enum res cls;
 		int code;           /* the RCPT reply code, 0 if none */
+		bool over;          /* past the server's recipient limit: for
+		                     * the next transaction (D15) */
 		char reply[SMTP_TEXT_SHOWN_MAX + 8];
 	} *rr;
 };
@@ -480,6 +482,27 @@ reply_keep(struct smtp_reply *dst, const struct smtp_reply *src)
 	dst->nlines = src->nlines;
 }
 
+/* Was any of the first n recipients accepted? */
+static bool
+any_accepted(const struct txn *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t->rr[i].cls == RES_OK)
+			return true;
+	return false;
+}
+
+/* "Too many recipients" (RFC 5321 4.5.3.1.10): 452, or 552 with 5.5.3,
+ * which the RFC says to treat as temporary. After an accepted recipient
+ * it is the server's batch limit, not a refusal (doc/decisions.md D15).
+ * A 452 with another enhanced status (4.2.2, mailbox full) is not. */
+static bool
+rcpt_limit(const struct smtp_reply *r)
+{
+	return (r->code == 452 && (!r->esc[0] || strcmp(r->esc, "4.5.3") == 0)) ||
+	    (r->code == 552 && strcmp(r->esc, "5.5.3") == 0);
+}
+
 /* The replies to one group, in order (RFC 2920 3.1: counted, never
  * matched by code or text): MAIL's into t->mail, each RCPT's onto t->rr. */
 static enum err
@@ -498,10 +521,11 @@ group_read(struct smtp_session *s, struct txn *t, size_t first, size_t n, bool w
 		    TIMEOUT_RCPT_MS)) != ERR_OK)
 			return rc;
 		t->rr[i].code = s->io.reply.code;
+		t->rr[i].over = rcpt_limit(&s->io.reply) && any_accepted(t, i);
 		/* Without TLS (MX policy may) no refusal is permanent
 		 * (doc/decisions.md D11), as in smtp_io_fail_reply(). */
 		t->rr[i].cls = s->io.reply.code / 100 == 2 ? RES_OK :
-		    s->io.reply.code / 100 == 5 && s->io.tls_on &&
+		    s->io.reply.code / 100 == 5 && s->io.tls_on && !t->rr[i].over &&
 		    !smtp_out_of_step(s->io.reply.code, STAGE_RCPT) ? RES_PERM : RES_TEMP;
 		reply_summary(&s->io.reply, t->rr[i].reply, sizeof t->rr[i].reply);
 	}
@@ -696,11 +720,13 @@ envelope_cmds(struct smtp_session *s, struct txn *t, struct result *res)
 static enum err
 judge_rcpts(const struct txn *t, struct result *res)
 {
-	size_t nperm = 0, ntemp = 0, first_perm = 0, first_temp = 0;
+	size_t nperm = 0, ntemp = 0, nover = 0, first_perm = 0, first_temp = 0;
 	bool all_nouser = true;
 
 	for (size_t i = 0; i < t->nrcpts; i++) {
-		if (t->rr[i].cls == RES_PERM) {
+		if (t->rr[i].over) {
+			nover++;
+		} else if (t->rr[i].cls == RES_PERM) {
 			int code = t->rr[i].code;
 			if (nperm++ == 0)
 				first_perm = i;
@@ -711,9 +737,12 @@ judge_rcpts(const struct txn *t, struct result *res)
 				first_temp = i;
 		}
 	}
+	if (nover)
+		trace_note("%zu recipients over the server's limit; they follow in another"
+		    " transaction", nover);
 	if (!nperm && !ntemp)
 		return ERR_OK;
-	if (t->per_recipient && nperm + ntemp < t->nrcpts) {
+	if (t->per_recipient && nperm + ntemp + nover < t->nrcpts) {
 		trace_note("%zu of %zu recipients refused; sending to the others",
 		    nperm + ntemp, t->nrcpts);
 		return ERR_OK;
@@ -724,15 +753,6 @@ judge_rcpts(const struct txn *t, struct result *res)
 	    t->nrcpts, t->rcpts[k], t->rr[k].reply);
 	res->code = nperm ? (all_nouser ? 550 : 554) : t->rr[k].code;
 	return ERR_REPLY;
-}
-
-static bool
-any_accepted(const struct txn *t)
-{
-	for (size_t i = 0; i < t->nrcpts; i++)
-		if (t->rr[i].cls == RES_OK)
-			return true;
-	return false;
 }
 
 /* A refused MAIL or RCPT ends the transaction before any message byte.
@@ -748,7 +768,7 @@ give_up(struct smtp_session *s, const struct txn *t)
 	if (s->io.broken)
 		return;
 	if (t->tail == TAIL_DATA && t->end_sent && t->end.code == 354) {
-		if (t->mail_refused || any_accepted(t)) {
+		if (t->mail_refused || any_accepted(t, t->nrcpts)) {
 			trace_note("closing the connection without the final dot: nothing is"
 			    " delivered");
 			s->abandoned = s->io.broken = true;
@@ -798,6 +818,10 @@ message(struct smtp_session *s, struct txn *t, struct result *res)
 		rset(s);
 		return rc;
 	}
+	/* Recipients over the server's limit still need this session. */
+	for (size_t i = 0; i < t->nrcpts; i++)
+		if (t->rr[i].over)
+			t->quit = false;
 	if ((rc = send_body(s, t, res)) != ERR_OK)
 		return rc;
 	if ((rc = smtp_io_reply(&s->io, res, STAGE_DOT, SMTP_REPLY_LINE_MAX,
@@ -868,17 +892,23 @@ txn_free(struct txn *t)
 	reply_free(&t->end);
 }
 
-enum err
-smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flags,
-    struct result *res)
+/* One transaction for the recipients of env marked attempt; those over
+ * the server's recipient limit are marked in next[] (by envelope index)
+ * and counted in *nnext. */
+static enum err
+transaction(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flags,
+    bool *next, size_t *nnext, struct result *res)
 {
 	struct txn t;
 	enum err rc;
 
 	txn_init(&t, env, msgfd, flags);
 	t.tail = pick_tail(s, &t);
-	/* QUIT ends the last flight only where commands may be pipelined. */
-	t.quit = (flags & SMTP_SEND_LAST) && t.tail != TAIL_NONE;
+	/* QUIT ends the last flight only where commands may be pipelined,
+	 * and never in a flight sent before it is known whether recipients
+	 * over the server's limit need another transaction. */
+	t.quit = (flags & SMTP_SEND_LAST) && t.tail != TAIL_NONE &&
+	    (t.tail != TAIL_BDAT || t.nrcpts == 1);
 	if ((rc = check_caps(s, env, res)) == ERR_OK) {
 		if ((rc = envelope_cmds(s, &t, res)) == ERR_OK && (rc = judge_rcpts(&t, res)) ==
 		    ERR_OK)
@@ -892,7 +922,48 @@ smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flag
 		snprintf(res->esc, sizeof res->esc, "%s", s->io.reply.esc);
 	}
 	write_back(&t, env, rc, res, s->io.last);
+	*nnext = 0;
+	for (size_t i = 0; rc == ERR_OK && i < t.nrcpts; i++)
+		if (t.rr[i].over && (next[t.idx[i]] = true))
+			(*nnext)++;
 	txn_free(&t);
+	return rc;
+}
+
+/* The recipients over a server's limit go in further transactions on
+ * the same session, each after the previous one delivered (doc/decisions.md
+ * D15). Once one has delivered, a later failure is only its recipients':
+ * a queue run records each one's fate; send mode hears a temporary
+ * failure, so that the rest is queued and nothing is sent twice. */
+enum err
+smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flags,
+    struct result *res)
+{
+	size_t cap = env->nrcpts ? env->nrcpts : 1, nnext = 0, sent = 0, all = 0;
+	bool *chosen = xcalloc(cap, sizeof *chosen), *next = xcalloc(cap, sizeof *next);
+	enum err rc;
+
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if ((chosen[i] = env->rcpts[i].attempt))
+			all++;
+	for (;;) {
+		memset(next, 0, cap * sizeof *next);
+		rc = transaction(s, env, msgfd, flags, next, &nnext, res);
+		for (size_t i = 0; i < env->nrcpts; i++)
+			if (env->rcpts[i].attempt && env->rcpts[i].cls == RES_OK)
+				sent++;
+		if (rc != ERR_OK || nnext == 0)
+			break;
+		for (size_t i = 0; i < env->nrcpts; i++)
+			env->rcpts[i].attempt = next[i];
+	}
+	for (size_t i = 0; i < env->nrcpts; i++)
+		env->rcpts[i].attempt = chosen[i];
+	if (rc != ERR_OK && sent > 0 && !(flags & SMTP_SEND_PER_RCPT))
+		result_set(res, RES_TEMP, STAGE_NONE, rc, "sent to %zu of %zu recipients, not yet"
+		    " to the others: %.300s", sent, all, res->text);
+	free(chosen);
+	free(next);
 	return rc;
 }
 
