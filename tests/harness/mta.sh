@@ -417,6 +417,10 @@ maildir_destination_recipient_limit = 1
 
 smtpd_banner = \$myhostname ESMTP sealpost-test
 smtpd_error_sleep_time = 0
+# A per-transaction recipient limit tests can meet (default 1000): a
+# client must deliver 150 recipients in batches of 100 ("452 4.5.3 Error:
+# too many recipients" is a batch limit, RFC 5321 4.5.3.1.10).
+smtpd_recipient_limit = 100
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_recipient_restrictions =
 smtpd_sasl_type = dovecot
