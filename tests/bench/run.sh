@@ -6,17 +6,29 @@
 # (tls_policy = dane) to the same Postfix through the private DNSSEC stack
 # (tests/harness/dnssec.sh: NSD + validating Unbound, a DANE-EE TLSA
 # record), beside its relay figure: what DNS, DNSSEC and DANE add to a
-# send (msmtp has no MX mode). Absolute times depend on the machine; the
-# ratios are the result. BENCH_N and BENCH_MB size it.
+# send (msmtp has no MX mode). Then the wire (tests/bench/wire.py, through
+# tests/bench/rtproxy.py; both clients with AUTH PLAIN): round trips per
+# submission on the implicit-TLS and STARTTLS ports, stalls, the time at
+# BENCH_DELAY_MS (25) ms each way, a queue run of BENCH_FLUSH (100)
+# messages directly and at that delay against one-by-one sends, and CPU per
+# message, processes per second and peak RSS for BENCH_N sequential sends.
+# Absolute times depend on the machine; the ratios, rates and counts are
+# the result. BENCH_N, BENCH_MB, BENCH_RUNS (5: sends per median at the
+# delay), BENCH_DELAY_MS and BENCH_FLUSH size it.
 set -eu
 bin=${1:?usage: run.sh SEALPOST}
 here=$(cd "$(dirname "$0")" && pwd)
 mta=$here/../harness/mta.sh
 n=${BENCH_N:-40}
 mb=${BENCH_MB:-100}
+runs=${BENCH_RUNS:-5}
+delay=${BENCH_DELAY_MS:-25}
+flush=${BENCH_FLUSH:-100}
 command -v msmtp >/dev/null || { echo "msmtp is not installed (sh tests/deps.sh bench)"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/sealpost-bench.XXXXXX")
 chmod 755 "$work"
+# sealpost's TLS session cache lives in the run's directory, not in ~.
+export XDG_STATE_HOME=$work/state
 dnssec=$here/../harness/dnssec.sh
 trap 'bash "$mta" stop "$work/mta" >/dev/null 2>&1; bash "$dnssec" stop "$work/dnssec" >/dev/null 2>&1; rm -rf "$work"' EXIT
 bash "$mta" start "$work/mta" > "$work/mta.log" 2>&1 || { cat "$work/mta.log"; exit 1; }
@@ -146,3 +158,6 @@ print(f"{f'{n} x 1 KiB, one process each':32} {sx/n*1000:10.1f}ms {ss/n*1000:10.
 print(f"  (MX: DNSSEC-validated MX, A and TLSA lookups through Unbound, DANE-EE, no AUTH;")
 print(f"   relay: STARTTLS + AUTH; msmtp/sealpost-MX {sm/sx:.2f}x)")
 PY
+echo
+python3 "$here/wire.py" wire --bin "$bin" --work "$work" --stdin "$work/small" \
+	--n "$n" --runs "$runs" --delay-ms "$delay" --flush "$flush"
