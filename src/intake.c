@@ -22,11 +22,12 @@
 /* Intake with the set-group-ID privilege held: the message is the
  * caller's, so it is parsed in a child that gave the group up for good
  * (doc/architecture.md, Privilege model). The parent creates the files first (in the group's
- * queue) and takes back only a bounded report: status, size, 8-bit and TLS-Required flags,
- * which file holds the result, recipients found by -t, and the error. */
+ * queue) and takes back only a bounded report: status, size, 8-bit, header UTF-8 and
+ * TLS-Required flags, which file holds the result, recipients found by -t, and the
+ * error. */
 struct intake_report {
 	int32_t rc;
-	uint8_t eightbit, which, tls_optional;
+	uint8_t eightbit, which, tls_optional, hdr_utf8;
 	uint64_t size;
 	uint32_t nrcpts, errlen;
 };
@@ -72,6 +73,7 @@ child_parse(int in, int out, struct msg_opts *mo, const struct config *cfg,
 	if (rep.rc == ERR_OK) {
 		rep.size = cm.size;
 		rep.eightbit = cm.eightbit;
+		rep.hdr_utf8 = cm.hdr_utf8;
 		rep.tls_optional = cm.tls_optional;
 		rep.which = cm.fd == mo->fds[1];
 	}
@@ -157,6 +159,7 @@ unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts
 		mo->fds[rep.which] = -1;
 		m->size = rep.size;
 		m->eightbit = rep.eightbit;
+		m->hdr_utf8 = rep.hdr_utf8;
 		m->tls_optional = rep.tls_optional;
 	}
 out:

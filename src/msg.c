@@ -19,6 +19,7 @@
 
 #include "bounds.h"
 #include "from.h"
+#include "hdr2047.h"
 #include "mime.h"
 #include "util.h"
 
@@ -280,6 +281,8 @@ struct header_block {
 	size_t n, cap;
 	bool resent, has_from, has_date, has_msgid;
 	bool tls_optional;      /* a TLS-Required field says No */
+	bool keep_utf8;         /* the envelope needs SMTPUTF8: fields stay UTF-8 */
+	bool eightbit;          /* a kept field has 8-bit octets as written */
 };
 
 /* What ended the header block. */
@@ -482,12 +485,31 @@ extract_and_drop(struct header_block *h, const struct msg_opts *o, struct addr_l
 	return rc;
 }
 
-/* One kept field, each physical line folded if too long. */
-static enum err
-write_field(struct out *out, const struct header_block *h, const struct field *f,
-    const struct msg_opts *o, struct buf *err)
+/* Do the header fields stay UTF-8 (RFC 6532)? Only when the envelope
+ * needs SMTPUTF8 anyway: a non-ASCII local part in the sender or a
+ * recipient (a UTF-8 domain goes out as A-labels, RFC 6531 3.2).
+ * Otherwise they are made 7-bit at intake, so that every server, and
+ * every later attempt from the queue, gets the same bytes. */
+static void
+choose_header_form(struct header_block *h, const struct msg_opts *o,
+    const struct addr_list *rcpts)
 {
-	const char *p = h->text.data + f->off, *end = p + f->len;
+	h->keep_utf8 = o->utf8_envelope || (o->sender && hdr2047_local_part_8bit(o->sender));
+	for (size_t i = 0; !h->keep_utf8 && i < rcpts->n; i++)
+		h->keep_utf8 = hdr2047_local_part_8bit(rcpts->v[i]);
+	for (size_t i = 0; h->keep_utf8 && i < h->n; i++)
+		if (!h->fields[i].drop &&
+		    hdr2047_has_8bit(h->text.data + h->fields[i].off, h->fields[i].len))
+			h->eightbit = true;
+}
+
+/* The lines of a field (CRLF-separated, no final CRLF), each folded if
+ * too long. */
+static enum err
+write_lines(struct out *out, const char *p, size_t n, const struct header_block *h,
+    const struct field *f, const struct msg_opts *o, struct buf *err)
+{
+	const char *end = p + n;
 	char name[64];
 
 	while (p < end) {
@@ -503,6 +525,53 @@ write_field(struct out *out, const struct header_block *h, const struct field *f
 		p = cr ? cr + 2 : end;
 	}
 	return ERR_OK;
+}
+
+/* A field with 8-bit octets for a message without SMTPUTF8: RFC 2047
+ * encoded words (hdr2047.c), or a refusal that names the field. */
+static enum err
+write_encoded(struct out *out, const struct header_block *h, const struct field *f,
+    const struct msg_opts *o, struct buf *err)
+{
+	const char *why = NULL;
+	char name[64];
+	struct buf enc;
+	enum err rc;
+
+	buf_init(&enc, 4 * f->len + 1024);
+	rc = hdr2047_field(h->text.data + f->off, f->len, f->namelen, &enc, &why);
+	if (rc == ERR_OK)
+		rc = write_lines(out, buf_str(&enc), enc.len, h, f, o, err);
+	else if (rc == ERR_DATA)
+		rc = fail(err, ERR_DATA, "%s: header field has %s (no envelope address needs"
+		    " SMTPUTF8, so header fields must be 7-bit)", field_name(h, f, name, sizeof name),
+		    why);
+	else
+		rc = fail(err, ERR_DATA, "%s: header field too long to encode",
+		    field_name(h, f, name, sizeof name));
+	buf_free(&enc);
+	return rc;
+}
+
+/* One kept field, each physical line folded if too long. 8-bit octets
+ * must be UTF-8 (RFC 6532 3.2 too); they are encoded unless the message
+ * goes with SMTPUTF8. */
+static enum err
+write_field(struct out *out, const struct header_block *h, const struct field *f,
+    const struct msg_opts *o, struct buf *err)
+{
+	const char *p = h->text.data + f->off;
+	char name[64];
+
+	if (hdr2047_has_8bit(p, f->len)) {
+		if (!hdr2047_utf8_valid(p, f->len))
+			return fail(err, ERR_DATA, "%s: header field has 8-bit octets that are not"
+			    " UTF-8 (no charset is guessed: write it in UTF-8, or 7-bit with RFC 2047"
+			    " encoded words)", field_name(h, f, name, sizeof name));
+		if (!h->keep_utf8)
+			return write_encoded(out, h, f, o, err);
+	}
+	return write_lines(out, p, f->len, h, f, o, err);
 }
 
 /* The From:, Date: and Message-ID: fields that are missing (or a From:
@@ -651,17 +720,24 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	/* Header block: fields and their continuation lines, in memory. */
 	if ((rc = read_header_block(l, o, &h, &lineno, &end, err)) != ERR_OK)
 		goto out;
+	/* From here l->eightbit is about the body (the line that ended the
+	 * header block may be its first line); the header's are looked at
+	 * field by field. */
+	l->eightbit = end == HEND_BODY_LINE && hdr2047_has_8bit(buf_str(&l->line), l->line.len);
 	/* Look at the fields: -t, Bcc, what is missing. */
 	scan_fields(&h);
 	if ((rc = extract_and_drop(&h, o, rcpts, err)) != ERR_OK)
 		goto out;
+	choose_header_form(&h, o, rcpts);
 	if ((rc = write_header(&out, &h, o, m, err)) != ERR_OK)
 		goto out;
 	/* Body: stream, constant memory. */
 	if ((rc = copy_body(l, o, &out, end, lineno, &long_lines, err)) != ERR_OK)
 		goto out;
 	m->size = out.total;
-	m->eightbit = l->eightbit;
+	m->eightbit = l->eightbit || h.eightbit ||
+	    (o->trace && hdr2047_has_8bit(o->trace, strlen(o->trace)));
+	m->hdr_utf8 = h.eightbit;
 	m->tls_optional = h.tls_optional;
 	if (long_lines) {
 		/* doc/decisions.md D8: re-encode what is too long, losslessly, into a second file. */

@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "alias.h"
 #include "deliver.h"
+#include "hdr2047.h"
 #include "intake.h"
 #include "log.h"
 #include "msg.h"
@@ -174,8 +175,11 @@ read_message(struct job *j, int in_fd)
 		.trace = j->trace,
 		.anon_dirfd = j->have_spool ? j->sp.tmpfd : -1,
 		.anon_mode = j->have_spool && j->sp.shared ? 0640 : 0600,
+		.utf8_envelope = hdr2047_local_part_8bit(j->sender),
 	};
 	enum err rc;
+	for (size_t i = 0; i < j->given.n; i++)
+		mo.utf8_envelope = mo.utf8_envelope || hdr2047_local_part_8bit(j->given.v[i]);
 	buf_reset(&j->err);
 	if (in_fd == STDIN_FILENO && privs_stdin_closed())
 		return outcome_fail(j->out, RES_PERM, STAGE_INPUT, ERR_IO,
@@ -235,6 +239,9 @@ final_rcpts(struct job *j)
 	for (size_t i = 0; i < j->rcpts.n; i++)
 		if (addr_check_envelope(j->rcpts.v[i], false, &j->smtputf8, &why) != ERR_OK)
 			return bad_addr(j, "recipient", j->rcpts.v[i], why, true);
+	/* Header fields left UTF-8 at intake (RFC 6532) need SMTPUTF8 too,
+	 * even if aliases took the non-ASCII address away (RFC 6531 3.4). */
+	j->smtputf8 = j->smtputf8 || j->msg.hdr_utf8;
 	return ERR_OK;
 }
 

@@ -4,7 +4,8 @@
  * after the first byte is the message, given through a memfd; the first
  * byte chooses dot_ends, header_from and the sender. The result must be
  * CRLF-canonical, free of NUL and Bcc fields, with lines of at most 998
- * octets and exactly the size reported. */
+ * octets and exactly the size reported; its header 7-bit unless it was
+ * kept UTF-8 for SMTPUTF8 (issue #11). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,9 @@ check_output(const struct msg *m)
 			size_t k = 0;
 			if (linelen == 0)
 				in_header = false;
+			for (size_t k = 0; !m->hdr_utf8 && k < linelen; k++)
+				if ((unsigned char)l[k] >= 0x80)
+					abort();
 			/* "Bcc" or "Resent-Bcc", optional blanks, ':'. */
 			if (linelen >= 7 && strncasecmp(l, "Resent-", 7) == 0)
 				k = 7;

@@ -1475,8 +1475,126 @@ eightbit_flag(void **state)
 	run_ok(&r, &o, HDRS "\ncaf\xc3\xa9\n");
 	assert_true(r.m.eightbit);
 	done(&r);
+	/* 8-bit octets only in the header: encoded (below), so the message
+	 * is 7-bit and needs no 8BITMIME. */
 	run_ok(&r, &o, "Subject: \xe2\x82\xac\n\nascii\n");
+	assert_false(r.m.eightbit);
+	assert_false(r.m.hdr_utf8);
+	done(&r);
+	/* The line that ends the header block is the body's. */
+	run_ok(&r, &o, "Subject: x\ncaf\xc3\xa9\n");
 	assert_true(r.m.eightbit);
+	done(&r);
+}
+
+/* Issue #11: without SMTPUTF8, UTF-8 in header fields becomes RFC 2047
+ * encoded words at intake (Subject, display names, comments); the body
+ * is left alone. */
+static void
+utf8_header_fields_are_encoded_without_smtputf8(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	(void)state;
+	run_ok(&r, &o, HDRS "Subject: Gr\xc3\xbc\xc3\x9f" "e\n"
+	    "To: J\xc3\xbcrgen <j@example.com> (B\xc3\xbcro)\n\ncaf\xc3\xa9\n");
+	expect_out(&r, HDRS_CRLF "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n"
+	    "To: =?UTF-8?Q?J=C3=BCrgen?= <j@example.com> (=?UTF-8?Q?B=C3=BCro?=)\r\n"
+	    "\r\ncaf\xc3\xa9\r\n");
+	assert_true(r.m.eightbit);      /* the body's */
+	assert_false(r.m.hdr_utf8);
+	done(&r);
+	/* -t reads the recipients from the field as written. */
+	o.extract = true;
+	run_ok(&r, &o, HDRS "To: J\xc3\xbcrgen <j@example.com>\n\nbody\n");
+	assert_int_equal(r.rcpts.n, 1);
+	assert_string_equal(r.rcpts.v[0], "j@example.com");
+	assert_non_null(strstr(r.out, "To: =?UTF-8?Q?J=C3=BCrgen?= <j@example.com>\r\n"));
+	done(&r);
+}
+
+static void
+long_utf8_subject_is_folded(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	char in[1024];
+	size_t n = (size_t)snprintf(in, sizeof in, HDRS "Subject:");
+	(void)state;
+	for (int i = 0; i < 30; i++)
+		n += (size_t)snprintf(in + n, sizeof in - n, " m\xc3\xa4rchen");
+	snprintf(in + n, sizeof in - n, "\n\nbody\n");
+	run_ok(&r, &o, in);
+	size_t hl = header_len(&r), lines = 0;
+	for (const char *p = r.out; p < r.out + hl; lines++) {
+		const char *e = strstr(p, "\r\n");
+		assert_true((size_t)(e - p) <= MSG_EW_LINE_MAX);
+		for (const char *c = p; c < e; c++)
+			assert_true((unsigned char)*c < 0x80);
+		p = e + 2;
+	}
+	assert_true(lines > 6);
+	assert_false(r.m.eightbit);
+	done(&r);
+}
+
+/* What cannot be encoded is refused (65), naming the field; nothing is
+ * left behind (run_len() checks). */
+static void
+unencodable_header_fields_are_refused(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	(void)state;
+	assert_int_equal(run(&r, &o, HDRS "Subject: caf\xe9\n\nbody\n"), ERR_DATA);
+	assert_non_null(strstr(buf_str(&r.err), "Subject: header field has 8-bit octets that are"
+	    " not UTF-8"));
+	done(&r);
+	assert_int_equal(run(&r, &o, HDRS "To: j\xc3\xb6s\xc3\xa9@example.com\n\nbody\n"),
+	    ERR_DATA);
+	assert_non_null(strstr(buf_str(&r.err), "To: header field has a non-ASCII local part"));
+	done(&r);
+	assert_int_equal(run(&r, &o, HDRS "Content-Type: text/plain; name=\xc3\xbc\n\nx\n"),
+	    ERR_DATA);
+	assert_non_null(strstr(buf_str(&r.err), "Content-Type: "));
+	done(&r);
+	/* Not even UTF-8 headers may be invalid UTF-8 (RFC 6532 3.2). */
+	o.utf8_envelope = true;
+	assert_int_equal(run(&r, &o, HDRS "Subject: caf\xe9\n\nbody\n"), ERR_DATA);
+	done(&r);
+	/* A Bcc field never leaves, so it is never refused. */
+	o.utf8_envelope = false;
+	run_ok(&r, &o, HDRS "Bcc: j\xc3\xb6@example.com\n\nbody\n");
+	done(&r);
+}
+
+/* With an envelope that needs SMTPUTF8 anyway, fields stay UTF-8 (RFC
+ * 6532) and the message says so. */
+static void
+utf8_header_fields_stay_with_smtputf8(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	(void)state;
+	o.utf8_envelope = true;
+	run_ok(&r, &o, HDRS "Subject: Gr\xc3\xbc\xc3\x9f" "e\n\nbody\n");
+	assert_non_null(strstr(r.out, "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n"));
+	assert_true(r.m.eightbit);
+	assert_true(r.m.hdr_utf8);
+	done(&r);
+	/* The same when -t finds a non-ASCII local part. */
+	o.utf8_envelope = false;
+	o.extract = true;
+	run_ok(&r, &o, HDRS "To: J\xc3\xb6s\xc3\xa9 <j\xc3\xb6s\xc3\xa9@example.com>\n"
+	    "Subject: \xc3\xbc\n\nbody\n");
+	assert_non_null(strstr(r.out, "Subject: \xc3\xbc\r\n"));
+	assert_true(r.m.hdr_utf8);
+	done(&r);
+	/* And for a sender with one. */
+	o.extract = false;
+	o.sender = "j\xc3\xb6@example.com";
+	run_ok(&r, &o, HDRS "Subject: \xc3\xbc\n\nbody\n");
+	assert_non_null(strstr(r.out, "Subject: \xc3\xbc\r\n"));
 	done(&r);
 }
 
@@ -1572,6 +1690,10 @@ main(void)
 		    cleanup),
 		cmocka_unit_test_teardown(header_block_bound, cleanup),
 		cmocka_unit_test_teardown(eightbit_flag, cleanup),
+		cmocka_unit_test_teardown(utf8_header_fields_are_encoded_without_smtputf8, cleanup),
+		cmocka_unit_test_teardown(long_utf8_subject_is_folded, cleanup),
+		cmocka_unit_test_teardown(unencodable_header_fields_are_refused, cleanup),
+		cmocka_unit_test_teardown(utf8_header_fields_stay_with_smtputf8, cleanup),
 		cmocka_unit_test_teardown(anonymous_file_in_given_directory, cleanup),
 		cmocka_unit_test_teardown(unwritable_tmpdir_is_spool_error, cleanup),
 	};

@@ -163,3 +163,36 @@ elif ! grep -q '^verified: pkix' "$work/err" || ! grep -q '^auth mechanisms: .*P
 	bad $t "probe output incomplete"
 else ok $t; fi
 
+# Issue #11: UTF-8 in the Subject and a display name arrives as RFC 2047
+# encoded words (no envelope address needs SMTPUTF8), the header is 7-bit,
+# and it decodes back to what was written.
+t=utf8_header_fields_arrive_encoded
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+subj="$tg Grüße aus Köln — ünïcödé ✓ 日本語, and enough words to fold the line"
+printf 'Subject: %s\nTo: Jürgen Müller (Büro) <bob@%s>\n\ncafé\n' "$subj" "$MTA_DOMAIN" > "$work/utf8.txt"
+"$bin" -C "$cf" -i "bob@$MTA_DOMAIN" < "$work/utf8.txt" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! f=$(wait_mail bob "$tg"); then bad $t "no mail in Maildir"
+elif ! grep -q '^Subject: .*=?UTF-8?[QB]?' "$f"; then bad $t "Subject not encoded"
+elif sed '/^$/q' "$f" | LC_ALL=C grep -q '[^[:cntrl:] -~]'; then bad $t "8-bit octets in the header"
+elif ! python3 - "$f" "$subj" "Jürgen Müller (Büro) <bob@$MTA_DOMAIN>" > "$work/err" 2>&1 <<'PY'
+import email, sys
+from email.header import decode_header, make_header
+with open(sys.argv[1], "rb") as fp:
+    m = email.message_from_binary_file(fp)
+def dec(v):
+    return str(make_header(decode_header(v)))
+ok = dec(m["Subject"]) == sys.argv[2]
+# A comment decodes by its own words: RFC 2047 5 (2).
+to = m["To"].replace("\n", "").replace("\r", "")
+left, _, rest = to.partition("(")
+inner, _, tail = rest.partition(")")
+ok = ok and dec(left).strip() + " (" + dec(inner) + ")" + tail == sys.argv[3]
+ok = ok and m.get_payload(decode=True) == "café\n".encode()
+if not ok:
+    print("decoded Subject:", dec(m["Subject"]))
+    print("To:", m["To"])
+sys.exit(0 if ok else 1)
+PY
+then bad $t "does not decode back to what was written"
+else ok $t; fi
