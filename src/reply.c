@@ -118,15 +118,85 @@ reply_feed_line(struct smtp_reply *r, const char *line, size_t len, bool *done,
 	return ERR_OK;
 }
 
+/* One line of r's text (s, n bytes) without its blanks at either end,
+ * and, unless it is the first, without a leading repeat of the reply's
+ * enhanced status code, appended sanitised to out (*o bytes used of cap)
+ * after a space when out holds something already. False when it did not
+ * fit whole (what fits is there). */
+static bool
+add_line(const struct smtp_reply *r, const char *s, size_t n, bool first, char *out,
+    size_t cap, size_t *o)
+{
+	size_t esclen = strlen(r->esc);
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	if (!first && esclen > 0 && n >= esclen && memcmp(s, r->esc, esclen) == 0 &&
+	    (n == esclen || s[esclen] == ' ')) {
+		s += esclen;
+		n -= esclen;
+		while (n > 0 && *s == ' ')
+			s++, n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return true;
+	if (*o + 2 >= cap)
+		return false;
+	bool whole = *o + (*o > 0) + n < cap;
+	if (*o > 0)
+		out[(*o)++] = ' ';
+	str_sanitize(out + *o, cap - *o, s, n);
+	*o += strlen(out + *o);
+	return whole;
+}
+
+/* The lines of text (len bytes) through add_line() into out; false when
+ * they did not all fit. */
+static bool
+lines_fit(const struct smtp_reply *r, const char *t, size_t len, char *out, size_t cap,
+    size_t *o)
+{
+	bool whole = true;
+	for (const char *p = t; whole && p <= t + len; ) {
+		const char *e = memchr(p, '\n', len - (size_t)(p - t));
+		size_t n = e ? (size_t)(e - p) : len - (size_t)(p - t);
+		whole = add_line(r, p, n, p == t, out, cap, o);
+		p += n + 1;
+	}
+	return whole;
+}
+
 char *
 reply_summary(const struct smtp_reply *r, char *out, size_t cap)
 {
 	const char *t = buf_str(&r->text);
-	const char *nl = strchr(t, '\n');
-	size_t tlen = nl ? (size_t)(nl - t) : strlen(t);
-	char clean[SMTP_TEXT_SHOWN_MAX + 1];
+	size_t len = r->text.len, o = 0;
+	const char *nl = memchr(t, '\n', len);
+	char clean[SMTP_TEXT_SHOWN_MAX + 1] = "";
 
-	str_sanitize(clean, sizeof clean, t, tlen);
+	if (!nl) {
+		str_sanitize(clean, sizeof clean, t, len);
+	} else {
+		/* A multi-line reply: every line, joined by spaces, if that
+		 * fits; else the first and the last with "..." between. The last
+		 * line is never the one dropped: it is where servers put what
+		 * identifies the outcome (Exim answers BDAT LAST with "250- 214
+		 * byte chunk, total 214" and then "250 OK id=..."). */
+		const char *last = (const char *)memrchr(t, '\n', len) + 1;
+		size_t lastlen = len - (size_t)(last - t);
+		char tail[SMTP_TEXT_SHOWN_MAX / 2 + 1];
+		size_t to = 0, room = sizeof clean;
+		if (!lines_fit(r, t, len, clean, room, &o)) {
+			/* The last line gets up to half the room, the lines from
+			 * the first on what is left. */
+			(void)add_line(r, last, lastlen, false, tail, sizeof tail, &to);
+			room = sizeof clean - to - sizeof " ...";
+			o = 0;
+			(void)lines_fit(r, t, (size_t)(last - 1 - t), clean, room, &o);
+			snprintf(clean + o, sizeof clean - o, " ... %s", tail);
+		}
+	}
 	snprintf(out, cap, "%03d%s%s", r->code, *clean ? " " : "", clean);
 	return out;
 }

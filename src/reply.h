@@ -29,7 +29,11 @@ void reply_free(struct smtp_reply *r);
 enum err reply_feed_line(struct smtp_reply *r, const char *line, size_t len,
     bool *done, const char **why) WUR;
 
-/* reply_summary: "CODE text-of-first-line", sanitised, at most cap-1 bytes. */
+/* reply_summary: "CODE text" for logs and messages, sanitised, at most
+ * cap-1 bytes (and at most SMTP_TEXT_SHOWN_MAX of text). A multi-line
+ * reply's lines are joined by spaces, each without its blanks at either end
+ * and, after the first, without a repeat of the enhanced status code; when
+ * they do not fit, the first line is cut and the last kept after " ... ". */
 char *reply_summary(const struct smtp_reply *r, char *out, size_t cap);
 
 enum ehlo_flag {

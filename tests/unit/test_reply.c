@@ -325,16 +325,53 @@ malformed_enhanced_status_is_ignored(void **state)
 }
 
 static void
-summary_is_code_and_first_line(void **state)
+summary_is_code_and_every_line(void **state)
 {
 	struct smtp_reply r;
 	char out[300];
 	(void)state;
 	PARSE(&r, "550-5.1.1 first", "550 5.1.1 second");
-	assert_string_equal(reply_summary(&r, out, sizeof out), "550 5.1.1 first");
+	assert_string_equal(reply_summary(&r, out, sizeof out), "550 5.1.1 first second");
 	reply_free(&r);
 	PARSE(&r, "250");
 	assert_string_equal(reply_summary(&r, out, sizeof out), "250");
+	reply_free(&r);
+	PARSE(&r, "250 single line kept as it is ");
+	assert_string_equal(reply_summary(&r, out, sizeof out), "250 single line kept as it is ");
+	reply_free(&r);
+}
+
+/* Exim's reply to BDAT LAST: the queue id is on the last line, and the
+ * log's status text must show it. */
+static void
+summary_keeps_the_last_line_of_exims_bdat_reply(void **state)
+{
+	struct smtp_reply r;
+	char out[300];
+	(void)state;
+	PARSE(&r, "250- 214 byte chunk, total 214", "250 OK id=1tJxyz-000123-AB");
+	assert_string_equal(reply_summary(&r, out, sizeof out),
+	    "250 214 byte chunk, total 214 OK id=1tJxyz-000123-AB");
+	reply_free(&r);
+}
+
+/* Lines that do not fit: the first is cut, the last is kept. */
+static void
+summary_of_a_long_multiline_reply_keeps_first_and_last(void **state)
+{
+	struct smtp_reply r;
+	char out[300], line[200];
+	(void)state;
+	memcpy(line, "550-5.1.1 ", 10);
+	memset(line + 10, 'm', sizeof line - 11);
+	line[sizeof line - 1] = '\0';
+	PARSE(&r, "550-5.1.1 The account does not exist.", line, line,
+	    "550 5.1.1 https://support.example/?p=NoSuchUser - id42");
+	reply_summary(&r, out, sizeof out);
+	assert_true(strlen(out) <= 4 + SMTP_TEXT_SHOWN_MAX);
+	assert_memory_equal(out, "550 5.1.1 The account does not exist. mmm", 41);
+	assert_non_null(strstr(out, "m ... https://support.example/?p=NoSuchUser - id42"));
+	assert_string_equal(out + strlen(out) - 4, "id42");
 	reply_free(&r);
 }
 
@@ -608,7 +645,9 @@ main(void)
 		cmocka_unit_test(enhanced_status_code_is_extracted),
 		cmocka_unit_test(enhanced_status_class_must_match_code),
 		cmocka_unit_test(malformed_enhanced_status_is_ignored),
-		cmocka_unit_test(summary_is_code_and_first_line),
+		cmocka_unit_test(summary_is_code_and_every_line),
+		cmocka_unit_test(summary_keeps_the_last_line_of_exims_bdat_reply),
+		cmocka_unit_test(summary_of_a_long_multiline_reply_keeps_first_and_last),
 		cmocka_unit_test(summary_sanitises_and_bounds),
 		cmocka_unit_test(ehlo_typical_postfix),
 		cmocka_unit_test(ehlo_starttls_whole_token_only),
