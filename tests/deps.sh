@@ -10,7 +10,8 @@
 # For test/demo/bench/all it also fetches and unpacks postfix and
 # dovecot-core into the harness cache (see tests/harness/mta.sh), nsd and
 # unbound (see tests/harness/dnssec.sh), and for test/all nginx (see
-# tests/harness/web.sh), so that starting a test MTA, DNSSEC stack or web
+# tests/harness/web.sh) and Exim and OpenSMTPD (tests/harness/exim.sh,
+# opensmtpd.sh), so that starting a test MTA, DNSSEC stack or web
 # server needs no network.  Those packages are never installed (installing
 # them would start system daemons); only their libraries are.
 # Must run as root; quiet unless something fails.
@@ -48,6 +49,16 @@ libgpg-error0 liblzma5 libzstd1 liblz4-1"
 # MTA-STS policy server; ldd on the dpkg -x tree).
 WEB_PKGS="libc6 libcrypt1 libpcre2-8-0 libssl3 zlib1g"
 
+# tests/harness/exim.sh and opensmtpd.sh (the interop case): the shared
+# libraries of the unpacked exim4 (exim4-daemon-light) and OpenSMTPD
+# smtpd/mail.maildir/encrypt binaries (readelf NEEDED on the dpkg -x
+# tree, checked against both packages' Depends); util-linux and mount for
+# unshare and mount --bind (both daemons run in a private mount namespace,
+# see tests/harness/nsmta.sh).
+INTEROP_PKGS="util-linux mount libc6 libcrypt1 libnsl2 libtirpc3 libdb5.3 libgnutls30
+libgnutls-dane0 libidn12 libidn2-0 libpcre2-8-0 libssl3 libevent-2.1-7 libpam0g
+zlib1g"
+
 # swaks needs Net::SSLeay for STARTTLS/SMTPS; it is only a Recommends.
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
 libnet-ssleay-perl groff-base time"
@@ -55,9 +66,9 @@ libnet-ssleay-perl groff-base time"
 mode=${1:-test}
 case $mode in
     build) want=$BUILD_PKGS ;;
-    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS" ;;
+    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS $INTEROP_PKGS" ;;
     demo)  want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
-    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS msmtp" ;;
+    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS $INTEROP_PKGS msmtp" ;;
     bench) want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS msmtp time" ;;
     *) echo "usage: $0 [build|test|demo|bench|all]" >&2; exit 2 ;;
 esac
@@ -94,5 +105,7 @@ case $mode in
         DNSSEC_QUIET=1 bash "$HERE/harness/dnssec.sh" fetch ;;
 esac
 case $mode in
-    test|all) WEB_QUIET=1 bash "$HERE/harness/web.sh" fetch ;;
+    test|all) WEB_QUIET=1 bash "$HERE/harness/web.sh" fetch
+        NSMTA_QUIET=1 bash "$HERE/harness/exim.sh" fetch
+        NSMTA_QUIET=1 bash "$HERE/harness/opensmtpd.sh" fetch ;;
 esac

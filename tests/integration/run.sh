@@ -15,6 +15,9 @@ stop() {
 	bash "$mta" stop "$work/mta" >/dev/null 2>&1
 	[ -f "$work/dnssec/env" ] && bash "$here/../harness/dnssec.sh" stop "$work/dnssec" >/dev/null 2>&1
 	[ -f "$work/web/srv/nginx.pid" ] && bash "$here/../harness/web.sh" stop "$work/web/srv" >/dev/null 2>&1
+	# Exim and OpenSMTPD, started by cases/interop.sh (by recorded PID).
+	[ -d "$work/exim" ] && bash "$here/../harness/exim.sh" stop "$work/exim" >/dev/null 2>&1
+	[ -d "$work/osmtpd" ] && bash "$here/../harness/opensmtpd.sh" stop "$work/osmtpd" >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap stop EXIT
@@ -40,21 +43,26 @@ bad() {
 	return 0
 }
 
+# config_global: the [global] section of config() (QDIR, RETRY_MIN,
+# LIFETIME and G="key = value" lines, e.g. queue = no, change it).
+config_global() {
+	echo "[global]"
+	echo "hostname = client.example.test"
+	echo "log = $work/sealpost.log"
+	echo "connect_timeout = 5s"
+	echo "command_timeout = 20s"
+	echo "session_timeout = 60s"
+	echo "queue_dir = ${QDIR:-$work/queue}"
+	echo "retry_min = ${RETRY_MIN:-1s}"
+	[ -n "${LIFETIME:-}" ] && echo "queue_lifetime = $LIFETIME"
+	[ -n "${G:-}" ] && printf '%s\n' "$G"
+	return 0
+}
 # config NAME PORT TLS [extra lines...]: an account file for the harness.
 config() {
 	local f="$work/$1.conf" port=$2 tls=$3; shift 3
 	{
-		echo "[global]"
-		echo "hostname = client.example.test"
-		echo "log = $work/sealpost.log"
-		echo "connect_timeout = 5s"
-		echo "command_timeout = 20s"
-		echo "session_timeout = 60s"
-		echo "queue_dir = ${QDIR:-$work/queue}"
-		echo "retry_min = ${RETRY_MIN:-1s}"
-		[ -n "${LIFETIME:-}" ] && echo "queue_lifetime = $LIFETIME"
-		# G="key = value" adds a [global] line (e.g. queue = no).
-		[ -n "${G:-}" ] && printf '%s\n' "$G"
+		config_global
 		echo "[account default]"
 		echo "host = localhost"
 		echo "port = $port"
@@ -73,10 +81,12 @@ chmod 600 "$work/pass"
 
 # wait_mail USER TAG: the Maildir file for USER containing TAG (Postfix
 # delivers asynchronously after its 250; wait up to 20 s).
-wait_mail() {
-	local d="$MTA_MAILDIR_BASE/$1/new" f
+wait_mail() { wait_mail_in "$MTA_MAILDIR_BASE" "$@"; }
+# wait_mail_in BASE USER TAG: the same for another server's Maildir base.
+wait_mail_in() {
+	local d="$1/$2/new" f
 	for _ in $(seq 200); do
-		f=$(grep -l -- "$2" "$d"/* 2>/dev/null | head -n 1)
+		f=$(grep -l -- "$3" "$d"/* 2>/dev/null | head -n 1)
 		[ -n "$f" ] && { echo "$f"; return 0; }
 		sleep 0.1
 	done
