@@ -34,6 +34,12 @@
 /* Largest message sent in the same flight as its envelope (BDAT, RFC
  * 3030): what a refused MAIL or RCPT can waste. */
 #define BDAT_FLIGHT_MAX         (1024 * 1024)
+/* Queue runs (smtp_send_stream()): messages whose flights are out before
+ * the replies to the first are read; their replies (a few hundred bytes
+ * each) must fit the socket buffers, or a server blocked writing them
+ * would stop reading what we send. */
+#define SMTP_STREAM_MAX         16
+#define RUNQ_STREAM_MAX         64      /* locked entries a queue run hands over at once */
 
 /* Configuration. libinih (Debian r55) reads into a 200-byte stack buffer and
  * silently splits longer lines; our reader refuses them instead. */

@@ -411,6 +411,108 @@ out:
 	free(chosen);
 }
 
+/* A stream of deliveries on one session (deliver_stream()). */
+struct stream_run {
+	const struct delivery *ds;
+	const struct route_hop *h;
+	struct smtp_session *s;
+	bool reused;                /* the session came from the cache */
+	size_t delivered;           /* messages the session delivered */
+	size_t finished;            /* messages logged and handed back */
+	bool *again;                /* ds[i] goes again on a new session */
+	struct smtp_item *items;
+	size_t *map;                /* items[k] is ds[map[k]]'s */
+	uint64_t start;
+};
+
+/* A message the session turned away at MAIL after it had delivered
+ * (a per-session limit: OpenSMTPD's 452 after 100 messages, Exim's 421),
+ * or that a kept session could not take (closed meanwhile), or that was
+ * not sent at all: it goes again on a new connection, as try_hop() does.
+ * Anything else is the message's outcome: logged and handed back. */
+static void
+stream_done(void *arg, struct smtp_item *x)
+{
+	struct stream_run *sr = arg;
+	size_t i = sr->map[x - sr->items];
+	const struct delivery *d = &sr->ds[i];
+
+	if (x->res.cls == RES_OK) {
+		sr->delivered++;
+	} else if (x->res.cls == RES_TEMP && x->res.at == STAGE_MAIL &&
+	    (sr->reused || sr->delivered > 0)) {
+		sr->again[i] = true;
+		return;
+	}
+	log_attempt(d, sr->s, sr->h, &x->res, sr->start);
+	if (d->on_result)
+		d->on_result(d->arg, &x->res);
+	sr->finished++;
+}
+
+void
+deliver_stream(const struct delivery *ds, size_t n)
+{
+	const struct delivery *d0 = &ds[0];
+	struct route r;
+	struct smtp_params p;
+	struct smtp_item *items = xcalloc(n, sizeof *items);
+	bool *todo = xcalloc(n, sizeof *todo), *again = xcalloc(n, sizeof *again);
+	size_t *map = xcalloc(n, sizeof *map);
+	struct stream_run sr = { .ds = ds, .again = again, .items = items, .map = map };
+
+	route_relay(d0->acct, &r);
+	sr.h = &r.hops[0];
+	for (size_t i = 0; i < n; i++)
+		todo[i] = true;
+	for (;;) {
+		struct result res;
+		size_t m = 0;
+
+		memset(&res, 0, sizeof res);
+		sr.start = now_ms();
+		params(&p, d0->cfg, sr.h, d0->acct, d0->helo, d0->secret);
+		for (size_t i = 0; i < n; i++) {
+			if (!todo[i])
+				continue;
+			items[m] = (struct smtp_item){ .env = ds[i].env, .msgfd = ds[i].msgfd };
+			map[m++] = i;
+		}
+		if (session_for(d0, sr.h, &p, &sr.s, &sr.reused, &res) != ERR_OK) {
+			for (size_t k = 0; k < m; k++) {
+				const struct delivery *d = &ds[map[k]];
+				share_outcome(d->env, &res);
+				log_attempt(d, NULL, sr.h, &res, sr.start);
+				if (d->on_result)
+					d->on_result(d->arg, &res);
+			}
+			break;
+		}
+		sr.delivered = sr.finished = 0;
+		memset(again, 0, n * sizeof *again);
+		smtp_send_stream(sr.s, items, m, d0->cfg->session_timeout_ms, stream_done, &sr);
+		d0->cache->reused += (unsigned)(sr.reused ? sr.finished :
+		    sr.finished ? sr.finished - 1 : 0);
+		bool more = false;
+		for (size_t i = 0; i < n; i++)
+			more = more || (todo[i] = again[i]);
+		if (!more) {
+			if (smtp_reusable(sr.s))
+				cache_keep(d0->cache, d0->acct, sr.h, sr.s);
+			else
+				smtp_close(sr.s);
+			break;
+		}
+		trace_note("the connection %s; opening a new one for the %s",
+		    smtp_reusable(sr.s) ? "refused MAIL" : "was closed", "messages left");
+		smtp_close(sr.s);
+	}
+	free(items);
+	free(map);
+	free(todo);
+	free(again);
+}
+
 enum err
 deliver_attempt(const struct delivery *d, struct result *res)
 {

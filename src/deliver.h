@@ -56,6 +56,15 @@ struct delivery {
  * happens. Returns res->cls == RES_OK ? ERR_OK : the error. */
 enum err deliver_attempt(const struct delivery *d, struct result *res);
 
+/* deliver_stream: a queue run's deliveries ds[0..n-1] for one relay
+ * account (the same cfg, acct, helo, secret and cache; each its own env,
+ * msgfd, on_result and arg), as one stream on one session
+ * (smtp_send_stream()): per recipient, each with its log line and
+ * callback as deliver_attempt() gives them. Messages a session turned
+ * away at MAIL after delivering others (a per-session limit) go again on
+ * a new connection. */
+void deliver_stream(const struct delivery *ds, size_t n);
+
 /* deliver_probe: connect, TLS, EHLO, print what --probe shows, QUIT. */
 enum err deliver_probe(const struct config *cfg, const struct account *acct,
     const char *helo, FILE *out, struct result *res);

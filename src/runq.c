@@ -264,80 +264,178 @@ on_result(void *arg, const struct result *res)
 	record(a);
 }
 
+/* One entry of a queue run, read, locked (msgfd) and ready to deliver. */
+struct entry {
+	struct attempt a;
+	struct envelope env;
+	struct buf err, secret;
+	const struct account *acct;
+	char *id;
+};
+
+static void
+entry_free(struct entry *e)
+{
+	envelope_free(&e->env);
+	free(e->a.failed_now);
+	buf_wipe(&e->secret);
+	buf_free(&e->err);
+	free(e->id);
+	free(e);
+}
+
+/* Read entry id and settle what needs no delivery (not due, expired,
+ * corrupt, no account or secret). NULL when that settled it; else the
+ * entry, its pending recipients marked for the attempt. */
+static struct entry *
+entry_prepare(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush)
+{
+	struct entry *e = xcalloc(1, sizeof *e);
+	struct envelope *env = &e->env;
+	enum err rc;
+
+	e->id = xstrdup(id);
+	e->a = (struct attempt){ .cfg = cfg, .sp = sp, .env = env, .id = e->id, .msgfd = msgfd,
+		.now = (int64_t)time(NULL), .err = &e->err };
+	buf_init(&e->err, 4096);
+	buf_init(&e->secret, SECRET_MAX);
+	rc = spool_read_env(sp, id, env, &e->err);
+	if (rc == ERR_DATA) {
+		log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s", id,
+		    buf_str(&e->err));
+		spool_quarantine(sp, id, buf_str(&e->err));
+	}
+	if (rc != ERR_OK) {
+		/* spool_read_env() left nothing to free. */
+		memset(env, 0, sizeof *env);
+		goto done;
+	}
+	if (envelope_pending(env) == 0 || (!flush && !is_due(cfg, env, e->a.now)))
+		goto done;
+	count_time(cfg, env, e->a.now);
+	e->a.expired = env->queued_for >= (int64_t)(cfg->queue_lifetime_ms / 1000);
+	e->a.failed_now = xcalloc(env->nrcpts, sizeof *e->a.failed_now);
+
+	if (e->a.expired) {
+		char why[SMTP_TEXT_SHOWN_MAX + 64], life[32];
+		format_age((int64_t)(cfg->queue_lifetime_ms / 1000), life, sizeof life);
+		snprintf(why, sizeof why, "expired after %s in the queue; last error: %.180s", life,
+		    env->last_error ? env->last_error : "none");
+		for (size_t i = 0; i < env->nrcpts; i++) {
+			if (env->rcpts[i].state != RCPT_PENDING)
+				continue;
+			env->rcpts[i].state = RCPT_FAILED;
+			set_str(&env->rcpts[i].reply, why);
+			e->a.failed_now[i] = true;
+		}
+		log_msg(LOG_WARNING, "%s: from=<%s> expired: %s", id, env->sender, why);
+		record(&e->a);
+		goto done;
+	}
+
+	const struct account *acct = env->account ? config_find_account(cfg, env->account) : NULL;
+	if (!acct)
+		acct = config_pick_account(cfg, NULL, env->sender, &e->err);
+	const char *unsupported = acct && acct->mode == ACCT_MX ?
+	    route_mx_unsupported(cfg, acct) : NULL;
+	if (!acct || unsupported ||
+	    secret_get(acct, cfg->command_timeout_ms, &e->secret, &e->err) != ERR_OK) {
+		set_str(&env->last_error, unsupported ? unsupported : buf_str(&e->err));
+		log_msg(LOG_WARNING, "%s: deferred: %s", id, env->last_error);
+		env->attempts++;
+		record(&e->a);
+		goto done;
+	}
+	envelope_select_pending(env);
+	e->acct = acct;
+	return e;
+done:
+	entry_free(e);
+	return NULL;
+}
+
+/* The delivery of a prepared entry. */
+static struct delivery
+entry_delivery(struct entry *e, struct deliver_cache *cache)
+{
+	return (struct delivery){
+		.cfg = e->a.cfg, .acct = e->acct, .helo = e->a.cfg->hostname,
+		.secret = e->secret.len ? e->secret.data : NULL, .env = &e->env,
+		.msgfd = e->a.msgfd, .per_recipient = true, .on_result = on_result,
+		.arg = &e->a, .cache = cache,
+	};
+}
+
 void
 runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush,
     struct deliver_cache *cache)
 {
-	struct envelope env;
-	struct buf err, secret;
-	struct attempt a = { .cfg = cfg, .sp = sp, .env = &env, .id = id, .msgfd = msgfd,
-		.now = (int64_t)time(NULL), .err = &err };
-	enum err rc;
+	struct entry *e = entry_prepare(cfg, sp, id, msgfd, flush);
+	if (!e)
+		return;
+	struct delivery d = entry_delivery(e, cache);
+	struct result res;
+	(void)deliver_attempt(&d, &res);
+	if (!e->a.recorded)
+		on_result(&e->a, &res);
+	entry_free(e);
+}
 
-	buf_init(&err, 4096);
-	buf_init(&secret, SECRET_MAX);
-	rc = spool_read_env(sp, id, &env, &err);
-	if (rc == ERR_DATA) {
-		log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s", id, buf_str(&err));
-		spool_quarantine(sp, id, buf_str(&err));
-		goto out_noenv;
-	}
-	if (rc != ERR_OK)
-		goto out_noenv;
-	if (envelope_pending(&env) == 0 || (!flush && !is_due(cfg, &env, a.now)))
-		goto out;
-	count_time(cfg, &env, a.now);
-	a.expired = env.queued_for >= (int64_t)(cfg->queue_lifetime_ms / 1000);
-	a.failed_now = xcalloc(env.nrcpts, sizeof *a.failed_now);
+/* Prepared entries for one relay account, delivered as one stream
+ * (deliver_stream()): a run over many messages waits for the server, not
+ * for a round trip per message. */
+struct batch {
+	struct entry *e[RUNQ_STREAM_MAX];
+	int fd[RUNQ_STREAM_MAX];
+	size_t n;
+};
 
-	if (a.expired) {
-		char why[SMTP_TEXT_SHOWN_MAX + 64], life[32];
-		format_age((int64_t)(cfg->queue_lifetime_ms / 1000), life, sizeof life);
-		snprintf(why, sizeof why, "expired after %s in the queue; last error: %.180s", life,
-		    env.last_error ? env.last_error : "none");
-		for (size_t i = 0; i < env.nrcpts; i++) {
-			if (env.rcpts[i].state != RCPT_PENDING)
-				continue;
-			env.rcpts[i].state = RCPT_FAILED;
-			set_str(&env.rcpts[i].reply, why);
-			a.failed_now[i] = true;
+static void
+batch_flush(struct batch *b, struct deliver_cache *cache)
+{
+	struct delivery ds[RUNQ_STREAM_MAX];
+	struct result res;
+
+	if (b->n == 0)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		ds[i] = entry_delivery(b->e[i], cache);
+	if (b->n == 1)
+		(void)deliver_attempt(&ds[0], &res);
+	else
+		deliver_stream(ds, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		struct entry *e = b->e[i];
+		if (!e->a.recorded) {
+			/* deliver_stream() hands every message back; never
+			 * leave one unrecorded all the same. */
+			result_set(&res, RES_TEMP, STAGE_NONE, ERR_INTERNAL, "not attempted");
+			on_result(&e->a, &res);
 		}
-		log_msg(LOG_WARNING, "%s: from=<%s> expired: %s", id, env.sender, why);
-		record(&a);
-		goto out;
+		entry_free(e);
+		close(b->fd[i]);
 	}
+	b->n = 0;
+}
 
-	const struct account *acct = env.account ? config_find_account(cfg, env.account) : NULL;
-	if (!acct)
-		acct = config_pick_account(cfg, NULL, env.sender, &err);
-	const char *unsupported = acct && acct->mode == ACCT_MX ?
-	    route_mx_unsupported(cfg, acct) : NULL;
-	if (!acct || unsupported ||
-	    secret_get(acct, cfg->command_timeout_ms, &secret, &err) != ERR_OK) {
-		set_str(&env.last_error, unsupported ? unsupported : buf_str(&err));
-		log_msg(LOG_WARNING, "%s: deferred: %s", id, env.last_error);
-		env.attempts++;
-		record(&a);
-		goto out;
+/* The locked entry id (fd) in a run: into the batch when it goes to the
+ * batch's relay account, delivered at once otherwise (MX mode; the batch
+ * goes first, keeping the queue's order). */
+static void
+run_entry(const struct config *cfg, struct spool *sp, const char *id, int fd, bool flush,
+    struct batch *b, struct deliver_cache *cache)
+{
+	struct entry *e = entry_prepare(cfg, sp, id, fd, flush);
+	if (!e) {
+		close(fd);
+		return;
 	}
-	envelope_select_pending(&env);
-	{
-		struct result res;
-		struct delivery d = {
-			.cfg = cfg, .acct = acct, .helo = cfg->hostname,
-			.secret = secret.len ? secret.data : NULL, .env = &env, .msgfd = msgfd,
-			.per_recipient = true, .on_result = on_result, .arg = &a, .cache = cache,
-		};
-		(void)deliver_attempt(&d, &res);
-		if (!a.recorded)
-			on_result(&a, &res);
-	}
-out:
-	envelope_free(&env);
-out_noenv:
-	free(a.failed_now);
-	buf_wipe(&secret);
-	buf_free(&err);
+	if (b->n > 0 && (e->acct != b->e[0]->acct || e->acct->mode == ACCT_MX))
+		batch_flush(b, cache);
+	b->e[b->n] = e;
+	b->fd[b->n++] = fd;
+	if (b->n == RUNQ_STREAM_MAX || e->acct->mode == ACCT_MX)
+		batch_flush(b, cache);
 }
 
 /* Whether entry id was submitted by the calling user (its message file is
@@ -384,6 +482,7 @@ runq_run(const struct config *cfg, bool flush, struct result *res)
 	bool own_only = sp.shared && getuid() != 0;
 	/* One connection per destination, reused across entries. */
 	struct deliver_cache cache = { 0 };
+	struct batch batch = { .n = 0 };
 	/* Two passes: bounces created in the first are sent in the second;
 	 * nothing seen in the first is attempted again. */
 	char **seen = NULL;
@@ -405,8 +504,7 @@ runq_run(const struct config *cfg, bool flush, struct result *res)
 			}
 			rc = spool_lock(&sp, ids[i], &fd, &err);
 			if (rc == ERR_OK) {
-				runq_attempt(cfg, &sp, ids[i], fd, flush, &cache);
-				close(fd);
+				run_entry(cfg, &sp, ids[i], fd, flush, &batch, &cache);
 			} else if (rc == ERR_DATA) {
 				log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s",
 				    ids[i], buf_str(&err));
@@ -416,6 +514,7 @@ runq_run(const struct config *cfg, bool flush, struct result *res)
 			if (pass == 1)
 				free(ids[i]);
 		}
+		batch_flush(&batch, &cache);
 		if (pass == 0) {
 			seen = ids;     /* spool_list() returns them sorted */
 			nseen = n;

@@ -48,6 +48,8 @@ struct txn {
 	enum tail tail;
 	uint64_t bdat_len;          /* TAIL_BDAT: the file's size */
 	bool quit;                  /* QUIT ends the last flight */
+	bool rset;                  /* RSET opens the flight: a streamed transaction
+	                             * follows another whose outcome is not known */
 	bool mail_refused;
 	bool end_sent;              /* the tail went out; its reply is in end */
 	struct smtp_reply mail, end;
@@ -70,6 +72,10 @@ struct smtp_session {
 	struct buf ehlo_text;       /* the post-TLS EHLO reply, for --probe */
 	bool quit_sent;             /* QUIT went with the last flight */
 	bool abandoned;             /* left inside DATA: close, never QUIT */
+	unsigned ntxn;              /* transactions begun on this session */
+	size_t inflight;            /* streamed transactions whose replies are unread */
+	bool need_rset;             /* a transaction failed and no RSET followed yet */
+	bool said_421;              /* the server is closing the connection */
 };
 
 static enum err
@@ -439,13 +445,15 @@ group_send(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
 	struct buf cmd;
 	enum err rc = ERR_OK;
 
-	if (conn_pending(&s->io.conn) != 0 && (s->io.broken = true))
+	if (s->inflight == 0 && conn_pending(&s->io.conn) != 0 && (s->io.broken = true))
 		return smtp_io_fail(res, RES_TEMP, STAGE_MAIL, ERR_PROTO, "%s sent %zu bytes"
 		    " nobody asked for (out of step, or an injection attempt)", s->io.peer,
 		    conn_pending(&s->io.conn));
 	buf_reset(&s->io.out);
 	buf_init(&cmd, SMTP_CMD_LINE_MAX * 2);
-	if (with_mail && (mail_line(s, t->env, &cmd) != ERR_OK ||
+	if (with_mail && t->rset && flight_add(s, "RSET", 4) != ERR_OK)
+		rc = smtp_io_fail(res, RES_TEMP, STAGE_MAIL, ERR_INTERNAL, "command group too long");
+	if (rc == ERR_OK && with_mail && (mail_line(s, t->env, &cmd) != ERR_OK ||
 	    flight_add(s, cmd.data, cmd.len) != ERR_OK))
 		rc = smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
 	for (size_t i = first; rc == ERR_OK && i < first + n; i++) {
@@ -503,6 +511,18 @@ rcpt_limit(const struct smtp_reply *r)
 	    (r->code == 552 && strcmp(r->esc, "5.5.3") == 0);
 }
 
+/* A 421 (RFC 5321 3.8): the server is closing the connection and reads
+ * nothing more, so no further reply will come: the session is over, and
+ * what was sent after the command it answered was never taken. */
+static bool
+closing(struct smtp_session *s)
+{
+	if (s->io.reply.code != 421)
+		return false;
+	s->said_421 = s->io.broken = true;
+	return true;
+}
+
 /* The replies to one group, in order (RFC 2920 3.1: counted, never
  * matched by code or text): MAIL's into t->mail, each RCPT's onto t->rr. */
 static enum err
@@ -510,16 +530,32 @@ group_read(struct smtp_session *s, struct txn *t, size_t first, size_t n, bool w
     struct result *res)
 {
 	enum err rc;
+	if (with_mail && t->rset) {
+		/* Counted like any reply; whatever it says, MAIL's reply decides. */
+		if ((rc = smtp_io_reply(&s->io, res, STAGE_MAIL, SMTP_REPLY_LINE_MAX,
+		    TIMEOUT_QUIT_MS)) != ERR_OK)
+			return rc;
+		s->need_rset = false;
+	}
 	if (with_mail) {
 		if ((rc = smtp_io_reply(&s->io, res, STAGE_MAIL, SMTP_REPLY_LINE_MAX,
 		    TIMEOUT_MAIL_MS)) != ERR_OK)
 			return rc;
 		reply_keep(&t->mail, &s->io.reply);
+		if (closing(s))
+			return ERR_OK;  /* group_replies(): MAIL's 421 decides */
 	}
 	for (size_t i = first; i < first + n; i++) {
 		if ((rc = smtp_io_reply(&s->io, res, STAGE_RCPT, SMTP_REPLY_LINE_MAX,
 		    TIMEOUT_RCPT_MS)) != ERR_OK)
 			return rc;
+		if (closing(s)) {
+			for (size_t k = i; k < first + n; k++) {
+				t->rr[k].code = 421;
+				reply_summary(&s->io.reply, t->rr[k].reply, sizeof t->rr[k].reply);
+			}
+			return smtp_io_fail_reply(&s->io, res, STAGE_RCPT, ERR_REPLY);
+		}
 		t->rr[i].code = s->io.reply.code;
 		t->rr[i].over = rcpt_limit(&s->io.reply) && any_accepted(t, i);
 		/* Without TLS (MX policy may) no refusal is permanent
@@ -533,11 +569,17 @@ group_read(struct smtp_session *s, struct txn *t, size_t first, size_t n, bool w
 }
 
 /* RSET after a refusal; its own failure leaves the caller's result as it
- * was. */
+ * was. While later transactions' replies are queued behind this one
+ * (a stream), an RSET now would be answered out of order: the next
+ * flight opens with one instead (need_rset). */
 static void
 rset(struct smtp_session *s)
 {
 	struct result scratch;
+	s->need_rset = true;
+	if (s->inflight > 0)
+		return;
+	s->need_rset = false;
 	memset(&scratch, 0, sizeof scratch);
 	if (smtp_io_exchange(&s->io, &scratch, STAGE_MAIL, "RSET", TIMEOUT_QUIT_MS) != ERR_OK)
 		trace_note("RSET failed");
@@ -680,10 +722,35 @@ mail_refused(struct smtp_session *s, struct txn *t, size_t first, size_t n,
 	return smtp_io_fail_reply(&s->io, res, STAGE_MAIL, ERR_REPLY);
 }
 
+/* The replies to one group sent by group_send(): the RCPTs' (and MAIL's),
+ * then the tail's, kept in t->end. A refused MAIL ends it. */
+static enum err
+group_replies(struct smtp_session *s, struct txn *t, size_t first, size_t n, bool with_mail,
+    bool with_tail, struct result *res)
+{
+	enum err rc;
+	if ((rc = group_read(s, t, first, n, with_mail, res)) != ERR_OK)
+		return rc;
+	if (with_mail && t->mail.code == 421)
+		return mail_refused(s, t, first, n, res);
+	if (with_tail) {
+		bool bdat = t->tail == TAIL_BDAT;
+		if ((rc = smtp_io_reply(&s->io, res, bdat ? STAGE_DOT : STAGE_DATA,
+		    SMTP_REPLY_LINE_MAX, bdat ? TIMEOUT_DATA_DONE_MS : TIMEOUT_DATA_INIT_MS)) !=
+		    ERR_OK)
+			return rc;
+		reply_keep(&t->end, &s->io.reply);
+		t->end_sent = true;
+		(void)closing(s);
+	}
+	if (with_mail && t->mail.code / 100 != 2)
+		return mail_refused(s, t, first, n, res);
+	return ERR_OK;
+}
+
 /* MAIL and every RCPT, in groups of up to SMTP_GROUP_RCPTS recipients per
  * write when the server pipelines (RFC 2920), the tail (DATA, or BDAT and
- * the message) ending the last group, whose reply is kept in t->end; one
- * by one otherwise. A refused MAIL ends it. */
+ * the message) ending the last group; one by one otherwise. */
 static enum err
 envelope_cmds(struct smtp_session *s, struct txn *t, struct result *res)
 {
@@ -697,19 +764,8 @@ envelope_cmds(struct smtp_session *s, struct txn *t, struct result *res)
 		size_t n = t->nrcpts - i < batch ? t->nrcpts - i : batch;
 		bool with_mail = pipe && i == 0, with_tail = pipe && i + n == t->nrcpts;
 		if ((rc = group_send(s, t, i, n, with_mail, with_tail, res)) != ERR_OK ||
-		    (rc = group_read(s, t, i, n, with_mail, res)) != ERR_OK)
+		    (rc = group_replies(s, t, i, n, with_mail, with_tail, res)) != ERR_OK)
 			return rc;
-		if (with_tail) {
-			bool bdat = t->tail == TAIL_BDAT;
-			if ((rc = smtp_io_reply(&s->io, res, bdat ? STAGE_DOT : STAGE_DATA,
-			    SMTP_REPLY_LINE_MAX, bdat ? TIMEOUT_DATA_DONE_MS :
-			    TIMEOUT_DATA_INIT_MS)) != ERR_OK)
-				return rc;
-			reply_keep(&t->end, &s->io.reply);
-			t->end_sent = true;
-		}
-		if (with_mail && t->mail.code / 100 != 2)
-			return mail_refused(s, t, i, n, res);
 	}
 	return ERR_OK;
 }
@@ -892,9 +948,56 @@ txn_free(struct txn *t)
 	reply_free(&t->end);
 }
 
-/* One transaction for the recipients of env marked attempt; those over
- * the server's recipient limit are marked in next[] (by envelope index)
- * and counted in *nnext. */
+/* A transaction's set-up: its recipients, how the message follows, and
+ * whether the server can take it. */
+static enum err
+txn_begin(struct smtp_session *s, struct txn *t, struct envelope *env, int msgfd,
+    unsigned flags, struct result *res)
+{
+	txn_init(t, env, msgfd, flags);
+	t->tail = pick_tail(s, t);
+	/* QUIT ends the last flight only where commands may be pipelined,
+	 * and never in a flight sent before it is known whether recipients
+	 * over the server's limit need another transaction. */
+	t->quit = (flags & SMTP_SEND_LAST) && t->tail != TAIL_NONE &&
+	    (t->tail != TAIL_BDAT || t->nrcpts == 1);
+	s->ntxn++;
+	return check_caps(s, env, res);
+}
+
+/* After the envelope's replies: the message, or giving up. */
+static enum err
+txn_conclude(struct smtp_session *s, struct txn *t, enum err rc, struct result *res)
+{
+	if (rc == ERR_OK && (rc = judge_rcpts(t, res)) == ERR_OK)
+		return message(s, t, res);
+	if (rc == ERR_REPLY)
+		give_up(s, t);
+	return rc;
+}
+
+/* A transaction's end: the outcome onto *res and the envelope; those
+ * over the server's recipient limit are marked in next[] (by envelope
+ * index) and counted in *nnext. */
+static void
+txn_end(struct smtp_session *s, struct txn *t, struct envelope *env, enum err rc, bool *next,
+    size_t *nnext, struct result *res)
+{
+	if (rc == ERR_OK) {
+		result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->io.last);
+		res->code = s->io.reply.code;
+		snprintf(res->esc, sizeof res->esc, "%s", s->io.reply.esc);
+	}
+	write_back(t, env, rc, res, s->io.last);
+	*nnext = 0;
+	for (size_t i = 0; rc == ERR_OK && i < t->nrcpts; i++)
+		if (t->rr[i].over && (next[t->idx[i]] = true))
+			(*nnext)++;
+	txn_free(t);
+}
+
+/* One transaction for the recipients of env marked attempt, its replies
+ * read before it returns. */
 static enum err
 transaction(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flags,
     bool *next, size_t *nnext, struct result *res)
@@ -902,61 +1005,67 @@ transaction(struct smtp_session *s, struct envelope *env, int msgfd, unsigned fl
 	struct txn t;
 	enum err rc;
 
-	txn_init(&t, env, msgfd, flags);
-	t.tail = pick_tail(s, &t);
-	/* QUIT ends the last flight only where commands may be pipelined,
-	 * and never in a flight sent before it is known whether recipients
-	 * over the server's limit need another transaction. */
-	t.quit = (flags & SMTP_SEND_LAST) && t.tail != TAIL_NONE &&
-	    (t.tail != TAIL_BDAT || t.nrcpts == 1);
-	if ((rc = check_caps(s, env, res)) == ERR_OK) {
-		if ((rc = envelope_cmds(s, &t, res)) == ERR_OK && (rc = judge_rcpts(&t, res)) ==
-		    ERR_OK)
-			rc = message(s, &t, res);
-		else if (rc == ERR_REPLY)
-			give_up(s, &t);
-	}
-	if (rc == ERR_OK) {
-		result_set(res, RES_OK, STAGE_DOT, ERR_OK, "%s", s->io.last);
-		res->code = s->io.reply.code;
-		snprintf(res->esc, sizeof res->esc, "%s", s->io.reply.esc);
-	}
-	write_back(&t, env, rc, res, s->io.last);
-	*nnext = 0;
-	for (size_t i = 0; rc == ERR_OK && i < t.nrcpts; i++)
-		if (t.rr[i].over && (next[t.idx[i]] = true))
-			(*nnext)++;
-	txn_free(&t);
+	if (s->need_rset)
+		rset(s);
+	if ((rc = txn_begin(s, &t, env, msgfd, flags, res)) == ERR_OK)
+		rc = txn_conclude(s, &t, envelope_cmds(s, &t, res), res);
+	txn_end(s, &t, env, rc, next, nnext, res);
 	return rc;
 }
 
-/* The recipients over a server's limit go in further transactions on
- * the same session, each after the previous one delivered (doc/decisions.md
- * D15). Once one has delivered, a later failure is only its recipients':
+/* The recipients over a server's limit (next[], nnext of them) go in
+ * further transactions on the same session, each after the previous one
+ * delivered (doc/decisions.md D15); *sent counts the recipients
+ * delivered. The attempt marks are left as the last transaction's. */
+static enum err
+follow_up(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flags,
+    bool *next, size_t nnext, size_t *sent, struct result *res)
+{
+	size_t cap = env->nrcpts ? env->nrcpts : 1;
+	enum err rc = ERR_OK;
+
+	while (nnext > 0) {
+		for (size_t i = 0; i < env->nrcpts; i++)
+			env->rcpts[i].attempt = next[i];
+		memset(next, 0, cap * sizeof *next);
+		rc = transaction(s, env, msgfd, flags, next, &nnext, res);
+		for (size_t i = 0; i < env->nrcpts; i++)
+			if (env->rcpts[i].attempt && env->rcpts[i].cls == RES_OK)
+				(*sent)++;
+		if (rc != ERR_OK)
+			break;
+	}
+	return rc;
+}
+
+static size_t
+count_sent(const struct envelope *env)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].attempt && env->rcpts[i].cls == RES_OK)
+			n++;
+	return n;
+}
+
+/* Once one batch has delivered, a later failure is only its recipients':
  * a queue run records each one's fate; send mode hears a temporary
  * failure, so that the rest is queued and nothing is sent twice. */
 enum err
 smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flags,
     struct result *res)
 {
-	size_t cap = env->nrcpts ? env->nrcpts : 1, nnext = 0, sent = 0, all = 0;
+	size_t cap = env->nrcpts ? env->nrcpts : 1, nnext = 0, sent, all = 0;
 	bool *chosen = xcalloc(cap, sizeof *chosen), *next = xcalloc(cap, sizeof *next);
 	enum err rc;
 
 	for (size_t i = 0; i < env->nrcpts; i++)
 		if ((chosen[i] = env->rcpts[i].attempt))
 			all++;
-	for (;;) {
-		memset(next, 0, cap * sizeof *next);
-		rc = transaction(s, env, msgfd, flags, next, &nnext, res);
-		for (size_t i = 0; i < env->nrcpts; i++)
-			if (env->rcpts[i].attempt && env->rcpts[i].cls == RES_OK)
-				sent++;
-		if (rc != ERR_OK || nnext == 0)
-			break;
-		for (size_t i = 0; i < env->nrcpts; i++)
-			env->rcpts[i].attempt = next[i];
-	}
+	rc = transaction(s, env, msgfd, flags, next, &nnext, res);
+	sent = count_sent(env);
+	if (rc == ERR_OK)
+		rc = follow_up(s, env, msgfd, flags, next, nnext, &sent, res);
 	for (size_t i = 0; i < env->nrcpts; i++)
 		env->rcpts[i].attempt = chosen[i];
 	if (rc != ERR_OK && sent > 0 && !(flags & SMTP_SEND_PER_RCPT))
@@ -965,6 +1074,159 @@ smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flag
 	free(chosen);
 	free(next);
 	return rc;
+}
+
+/* A streamed transaction whose flight is out. */
+struct stream_slot {
+	struct txn t;
+	struct smtp_item *item;
+};
+
+/* The stream's state: the flights whose replies are unread, oldest first,
+ * and the items that wait for further transactions. */
+struct stream {
+	struct smtp_session *s;
+	struct stream_slot q[SMTP_STREAM_MAX];
+	size_t head, count;
+	uint64_t item_ms;
+	void (*done)(void *arg, struct smtp_item *item);
+	void *arg;
+};
+
+/* Each recipient of the attempt shares *res (nothing was asked of them). */
+static void
+item_share(struct smtp_item *x, enum err rc)
+{
+	struct envelope *env = x->env;
+	x->rc = rc;
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].attempt)
+			envelope_rcpt_set(&env->rcpts[i], x->res.cls == RES_OK ? RES_TEMP :
+			    x->res.cls, 0, x->res.text);
+}
+
+/* The item's recipients over the server's limit (D15), on the session
+ * now that no flight is pending, then its outcome to the caller. */
+static void
+item_done(struct stream *st, struct smtp_item *x, bool *next, size_t nnext)
+{
+	if (x->rc == ERR_OK && nnext > 0) {
+		struct envelope *env = x->env;
+		size_t sent = count_sent(env), cap = env->nrcpts ? env->nrcpts : 1;
+		bool *chosen = xcalloc(cap, sizeof *chosen);
+		for (size_t i = 0; i < env->nrcpts; i++)
+			chosen[i] = env->rcpts[i].attempt;
+		struct result more;
+		memset(&more, 0, sizeof more);
+		if (follow_up(st->s, env, x->msgfd, SMTP_SEND_PER_RCPT, next, nnext, &sent, &more) !=
+		    ERR_OK)
+			trace_note("recipients over the server's limit: %s", more.text);
+		for (size_t i = 0; i < env->nrcpts; i++)
+			env->rcpts[i].attempt = chosen[i];
+		free(chosen);
+	}
+	st->done(st->arg, x);
+}
+
+/* Read the oldest flight's replies and conclude its transaction. A
+ * connection lost before them leaves the outcome unknown (the server may
+ * have taken the message), unless the server had said 421: it closes the
+ * connection (RFC 5321 3.8) and takes nothing after, so the message was
+ * not sent. */
+static void
+stream_complete(struct stream *st)
+{
+	struct smtp_session *s = st->s;
+	struct stream_slot *slot = &st->q[st->head];
+	struct smtp_item *x = slot->item;
+	size_t cap = x->env->nrcpts ? x->env->nrcpts : 1, nnext = 0;
+	bool *next = xcalloc(cap, sizeof *next);
+	enum err rc;
+
+	st->head = (st->head + 1) % SMTP_STREAM_MAX;
+	st->count--;
+	s->io.session_dl = deadline_after_ms(st->item_ms);
+	if (!s->io.broken) {
+		rc = group_replies(s, &slot->t, 0, slot->t.nrcpts, true, true, &x->res);
+		s->inflight--;
+		rc = txn_conclude(s, &slot->t, rc, &x->res);
+	} else {
+		s->inflight--;
+		rc = s->said_421 ?
+		    smtp_io_fail(&x->res, RES_TEMP, STAGE_MAIL, ERR_IO, "not sent: %s closed"
+		    " the connection (421) before this message", s->io.peer) :
+		    smtp_io_fail(&x->res, RES_TEMP, STAGE_DOT, ERR_IO, "the connection to %s was"
+		    " lost after the message was sent; the server's verdict is unknown",
+		    s->io.peer);
+	}
+	txn_end(s, &slot->t, x->env, rc, next, &nnext, &x->res);
+	x->rc = rc;
+	item_done(st, x, next, nnext);
+	free(next);
+}
+
+static void
+stream_drain(struct stream *st)
+{
+	while (st->count > 0)
+		stream_complete(st);
+}
+
+void
+smtp_send_stream(struct smtp_session *s, struct smtp_item *items, size_t n, uint64_t item_ms,
+    void (*done)(void *arg, struct smtp_item *item), void *arg)
+{
+	struct stream *st = xcalloc(1, sizeof *st);
+	st->s = s;
+	st->item_ms = item_ms;
+	st->done = done;
+	st->arg = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		struct smtp_item *x = &items[i];
+		memset(&x->res, 0, sizeof x->res);
+		if (st->count == SMTP_STREAM_MAX)
+			stream_complete(st);
+		if (!smtp_reusable(s)) {
+			stream_drain(st);
+			smtp_io_fail(&x->res, RES_TEMP, STAGE_MAIL, ERR_IO, "not sent: the"
+			    " connection to %s was closed before this message", s->io.peer);
+			item_share(x, ERR_IO);
+			done(arg, x);
+			continue;
+		}
+		s->io.session_dl = deadline_after_ms(item_ms);
+		struct stream_slot *slot = &st->q[(st->head + st->count) % SMTP_STREAM_MAX];
+		enum err rc = txn_begin(s, &slot->t, x->env, x->msgfd, SMTP_SEND_PER_RCPT, &x->res);
+		if (rc == ERR_OK && slot->t.tail == TAIL_BDAT) {
+			/* After another transaction whose outcome may be a
+			 * failure, RSET first: the server's state is then known
+			 * whatever it was (RFC 2920 3.1 lets RSET open a group). */
+			slot->t.rset = s->ntxn > 1;
+			if ((rc = group_send(s, &slot->t, 0, slot->t.nrcpts, true, true, &x->res)) ==
+			    ERR_OK) {
+				slot->item = x;
+				st->count++;
+				s->inflight++;
+				continue;
+			}
+		}
+		/* Not streamed: a failure before anything was sent, or a message
+		 * that needs its replies before its data (DATA, or BDAT with
+		 * more than one group). The flights before it are answered
+		 * first. */
+		bool plain = rc == ERR_OK;
+		txn_free(&slot->t);
+		stream_drain(st);
+		if (plain) {
+			x->rc = smtp_send(s, x->env, x->msgfd, SMTP_SEND_PER_RCPT, &x->res);
+		} else {
+			item_share(x, rc);
+		}
+		done(arg, x);
+	}
+	stream_drain(st);
+	free(st);
 }
 
 void

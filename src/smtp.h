@@ -75,6 +75,33 @@ enum {
 enum err smtp_send(struct smtp_session *s, struct envelope *env, int msgfd,
     unsigned flags, struct result *res) WUR;
 
+/* One message of a stream: the caller's envelope (its recipients marked
+ * attempt) and message; the outcome as smtp_send() gives it. */
+struct smtp_item {
+	struct envelope *env;
+	int msgfd;
+	enum err rc;
+	struct result res;
+};
+
+/* smtp_send_stream: queue runs (SMTP_SEND_PER_RCPT): the n messages one
+ * after another on this session, each message's commands and data sent
+ * before the replies to the ones before it are read, up to
+ * SMTP_STREAM_MAX flights ahead (RFC 2920 3.1, RFC 3030 4.2), so a run
+ * waits for the server, not for round trips. Streamed are the messages
+ * that go with BDAT in one flight (pick the tail as smtp_send() does);
+ * any other waits for the flights before it to be answered and goes as
+ * smtp_send() sends it. Each flight after the first opens with RSET, so
+ * a failed transaction before it leaves nothing behind. done() gets each
+ * item, in order, as soon as its outcome is known (recipients over the
+ * server's limit first get their further transactions). A message whose
+ * flight was never answered because the connection was lost has an
+ * unknown outcome (temporary, at STAGE_DOT); one that was not sent, or
+ * that the server could not have read after its 421, fails at
+ * STAGE_MAIL. item_ms bounds each message's waits. */
+void smtp_send_stream(struct smtp_session *s, struct smtp_item *items, size_t n,
+    uint64_t item_ms, void (*done)(void *arg, struct smtp_item *item), void *arg);
+
 /* smtp_reusable: the session is in step and connected, so another
  * smtp_send() may follow (after RES_OK, or a refusal answered in order). */
 bool smtp_reusable(const struct smtp_session *s);

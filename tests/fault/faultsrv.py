@@ -22,6 +22,10 @@ test runner reads):
   ACCEPT           wait for the client to close this connection (recording
                    what it sends, answering QUIT with 221), then take the
                    next connection (logged as "<new connection>") and go on
+  HANGUP           end this connection from the server's side (as after a
+                   421): no more replies, FIN sent; what the client still
+                   sends is recorded until it closes; then take the next
+                   connection as ACCEPT does
   SCRAM: MECH [iter=N] [badsig] [badnonce] [nocb] [early235]
                    play the server side of a SCRAM exchange (RFC 5802) for
                    the password "secret-password-1": read "AUTH MECH [ir]",
@@ -78,6 +82,13 @@ class Conn:
         elif data[:1].isdigit():
             self.in_auth = False
         self.sock.sendall(data)
+
+    def hangup(self):
+        """FIN without close_notify: the server is gone, as after a 421."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
 
     def note_secret(self, text):
         """Record text (an AUTH initial response or an answer to a 334) and
@@ -336,9 +347,11 @@ def main():
                     return 0
             elif op == "CLOSE":
                 return 0
-            elif op == "ACCEPT":
+            elif op in ("ACCEPT", "HANGUP"):
+                if op == "HANGUP":
+                    c.hangup()
                 while (got := c.readline()) is not None:
-                    if got.upper() == "QUIT":
+                    if op == "ACCEPT" and got.upper() == "QUIT":
                         c.send(b"221 2.0.0 bye\r\n")
                         break
                 sock.close()
