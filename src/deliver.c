@@ -457,14 +457,14 @@ deliver_stream(const struct delivery *ds, size_t n)
 	struct route r;
 	struct smtp_params p;
 	struct smtp_item *items = xcalloc(n, sizeof *items);
-	bool *todo = xcalloc(n, sizeof *todo), *again = xcalloc(n, sizeof *again);
+	bool *waiting = xcalloc(n, sizeof *waiting), *again = xcalloc(n, sizeof *again);
 	size_t *map = xcalloc(n, sizeof *map);
 	struct stream_run sr = { .ds = ds, .again = again, .items = items, .map = map };
 
 	route_relay(d0->acct, &r);
 	sr.h = &r.hops[0];
 	for (size_t i = 0; i < n; i++)
-		todo[i] = true;
+		waiting[i] = true;
 	for (;;) {
 		struct result res;
 		size_t m = 0;
@@ -473,7 +473,7 @@ deliver_stream(const struct delivery *ds, size_t n)
 		sr.start = now_ms();
 		params(&p, d0->cfg, sr.h, d0->acct, d0->helo, d0->secret);
 		for (size_t i = 0; i < n; i++) {
-			if (!todo[i])
+			if (!waiting[i])
 				continue;
 			items[m] = (struct smtp_item){ .env = ds[i].env, .msgfd = ds[i].msgfd };
 			map[m++] = i;
@@ -495,7 +495,7 @@ deliver_stream(const struct delivery *ds, size_t n)
 		    sr.finished ? sr.finished - 1 : 0);
 		bool more = false;
 		for (size_t i = 0; i < n; i++)
-			more = more || (todo[i] = again[i]);
+			more = more || (waiting[i] = again[i]);
 		if (!more) {
 			if (smtp_reusable(sr.s))
 				cache_keep(d0->cache, d0->acct, sr.h, sr.s);
@@ -509,7 +509,7 @@ deliver_stream(const struct delivery *ds, size_t n)
 	}
 	free(items);
 	free(map);
-	free(todo);
+	free(waiting);
 	free(again);
 }
 
