@@ -109,16 +109,6 @@ log_attempt(const struct delivery *d, const struct smtp_session *s, const struct
 	}
 }
 
-/* Nobody was asked: each recipient in the attempt shares the outcome. */
-static void
-share_outcome(struct envelope *env, const struct result *res)
-{
-	for (size_t i = 0; i < env->nrcpts; i++)
-		if (env->rcpts[i].attempt)
-			envelope_rcpt_set(&env->rcpts[i], res->cls == RES_OK ? RES_TEMP : res->cls,
-			    0, res->text);
-}
-
 /* Where a session goes and how it was secured: a cached session serves
  * the next delivery only when this is the same. That includes every name
  * the server's certificate was accepted for: a DANE-TA chain verified
@@ -203,7 +193,7 @@ try_hop(const struct delivery *d, const struct route_hop *h, struct smtp_session
 		memset(res, 0, sizeof *res);
 		*sp = NULL;
 		if ((rc = session_for(d, h, &p, sp, &reused, res)) != ERR_OK) {
-			share_outcome(d->env, res);
+			envelope_share(d->env, res->cls, res->text);
 			return rc;
 		}
 		/* Without a cache the session ends with this message. */
@@ -269,7 +259,7 @@ log_route(const struct delivery *d, const struct route *r)
 static void
 no_hops(const struct delivery *d, struct result *res)
 {
-	share_outcome(d->env, res);
+	envelope_share(d->env, res->cls, res->text);
 	log_attempt(d, NULL, NULL, res, now_ms());
 	if (d->on_result)
 		d->on_result(d->arg, res);
@@ -366,7 +356,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 		if (stop) {
 			result_set(&one, RES_TEMP, STAGE_NONE, ERR_OK, "not attempted: %s",
 			    first_perm.text);
-			share_outcome(env, &one);
+			envelope_share(env, one.cls, one.text);
 			continue;
 		}
 		struct route *r = xcalloc(1, sizeof *r);
@@ -381,9 +371,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 		}
 		route_free(r);
 		free(r);
-		for (size_t k = 0; k < env->nrcpts; k++)
-			if (env->rcpts[k].attempt && env->rcpts[k].cls == RES_OK)
-				ndone++;
+		ndone += envelope_accepted(env);
 		if (one.cls == RES_TEMP && first_temp.cls == RES_OK)
 			first_temp = one;
 		if (one.cls == RES_PERM && first_perm.cls == RES_OK)
@@ -481,7 +469,7 @@ deliver_stream(const struct delivery *ds, size_t n)
 		if (session_for(d0, sr.h, &p, &sr.s, &sr.reused, &res) != ERR_OK) {
 			for (size_t k = 0; k < m; k++) {
 				const struct delivery *d = &ds[map[k]];
-				share_outcome(d->env, &res);
+				envelope_share(d->env, res.cls, res.text);
 				log_attempt(d, NULL, sr.h, &res, sr.start);
 				if (d->on_result)
 					d->on_result(d->arg, &res);

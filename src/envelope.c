@@ -88,6 +88,24 @@ envelope_select_pending(struct envelope *env)
 }
 
 void
+envelope_share(struct envelope *env, enum res cls, const char *text)
+{
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].attempt)
+			envelope_rcpt_set(&env->rcpts[i], cls == RES_OK ? RES_TEMP : cls, 0, text);
+}
+
+size_t
+envelope_accepted(const struct envelope *env)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].attempt && env->rcpts[i].cls == RES_OK)
+			n++;
+	return n;
+}
+
+void
 envelope_rcpt_set(struct envelope_rcpt *r, enum res cls, int code, const char *reply)
 {
 	r->cls = cls;

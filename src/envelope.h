@@ -68,6 +68,13 @@ size_t envelope_select_pending(struct envelope *env);
 /* envelope_rcpt_set: record recipient r's outcome in the attempt (reply
  * copied; NULL keeps the previous one). */
 void envelope_rcpt_set(struct envelope_rcpt *r, enum res cls, int code, const char *reply);
+/* envelope_share: nobody was asked: each recipient marked for the attempt
+ * gets outcome cls (RES_OK counts as RES_TEMP: nobody accepted it), no
+ * reply code, and text. */
+void envelope_share(struct envelope *env, enum res cls, const char *text);
+/* envelope_accepted: how many recipients marked for the attempt were
+ * accepted in it. */
+size_t envelope_accepted(const struct envelope *env);
 /* envelope_valid_id: ENVELOPE_ID_LEN upper-case hex digits? */
 bool envelope_valid_id(const char *id);
 

@@ -1029,23 +1029,11 @@ follow_up(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flag
 			env->rcpts[i].attempt = next[i];
 		memset(next, 0, cap * sizeof *next);
 		rc = transaction(s, env, msgfd, flags, next, &nnext, res);
-		for (size_t i = 0; i < env->nrcpts; i++)
-			if (env->rcpts[i].attempt && env->rcpts[i].cls == RES_OK)
-				(*sent)++;
+		*sent += envelope_accepted(env);
 		if (rc != ERR_OK)
 			break;
 	}
 	return rc;
-}
-
-static size_t
-count_sent(const struct envelope *env)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < env->nrcpts; i++)
-		if (env->rcpts[i].attempt && env->rcpts[i].cls == RES_OK)
-			n++;
-	return n;
 }
 
 /* Once one batch has delivered, a later failure is only its recipients':
@@ -1063,7 +1051,7 @@ smtp_send(struct smtp_session *s, struct envelope *env, int msgfd, unsigned flag
 		if ((chosen[i] = env->rcpts[i].attempt))
 			all++;
 	rc = transaction(s, env, msgfd, flags, next, &nnext, res);
-	sent = count_sent(env);
+	sent = envelope_accepted(env);
 	if (rc == ERR_OK)
 		rc = follow_up(s, env, msgfd, flags, next, nnext, &sent, res);
 	for (size_t i = 0; i < env->nrcpts; i++)
@@ -1093,16 +1081,12 @@ struct stream {
 	void *arg;
 };
 
-/* Each recipient of the attempt shares *res (nothing was asked of them). */
+/* Nothing was asked of the item's recipients: each shares its result. */
 static void
 item_share(struct smtp_item *x, enum err rc)
 {
-	struct envelope *env = x->env;
 	x->rc = rc;
-	for (size_t i = 0; i < env->nrcpts; i++)
-		if (env->rcpts[i].attempt)
-			envelope_rcpt_set(&env->rcpts[i], x->res.cls == RES_OK ? RES_TEMP :
-			    x->res.cls, 0, x->res.text);
+	envelope_share(x->env, x->res.cls, x->res.text);
 }
 
 /* The item's recipients over the server's limit (D15), on the session
@@ -1112,7 +1096,7 @@ item_done(struct stream *st, struct smtp_item *x, bool *next, size_t nnext)
 {
 	if (x->rc == ERR_OK && nnext > 0) {
 		struct envelope *env = x->env;
-		size_t sent = count_sent(env), cap = env->nrcpts ? env->nrcpts : 1;
+		size_t sent = envelope_accepted(env), cap = env->nrcpts ? env->nrcpts : 1;
 		bool *chosen = xcalloc(cap, sizeof *chosen);
 		for (size_t i = 0; i < env->nrcpts; i++)
 			chosen[i] = env->rcpts[i].attempt;
