@@ -58,8 +58,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all install-perms check-system bench check check-deps check-unit unit-bins check-fuzz check-fault check-integration check-asan \
-	fuzz fuzz-bin lint install install-sendmail-links uninstall clean deps demo \
+.PHONY: all install-perms check-system check-package bench check check-deps check-unit unit-bins check-fuzz check-fault check-integration check-asan \
+	fuzz fuzz-bin lint install install-sendmail-links uninstall clean deps demo deb \
 	harness-selftest
 
 all: check-deps $(O)/sealpost
@@ -104,6 +104,8 @@ check:
 	$(STEP) integration
 	$(MAKE) --no-print-directory check-system
 	$(STEP) system
+	$(MAKE) --no-print-directory check-package
+	$(STEP) package
 	$(MAKE) --no-print-directory check-asan
 	$(STEP) asan
 	@echo "make check: all test suites passed"
@@ -133,6 +135,12 @@ check-integration:
 check-system:
 	@# One system-mode run at a time per machine: it shares users and a group.
 	@flock /tmp/sealpost-system.lock bash tests/system/run.sh
+
+# make install's layout and install-sendmail-links into a DESTDIR; then, as
+# root on Debian only (else it says why it skipped), the package: built,
+# installed, used by two users, its timer's service run, purged.
+check-package:
+	@bash tests/package/run.sh
 
 # The scripted hostile-server scenarios and the kill -9 tests (tests/fault).
 check-fault:
@@ -176,7 +184,7 @@ lint:
 	@sh tests/lint/include-cycles.sh src
 	@echo "lint: ok"
 
-install: all install-doc
+install: all install-doc install-systemd
 	install -D -m 0755 $(O)/sealpost $(DESTDIR)$(SBINDIR)/sealpost
 
 # System mode (doc/architecture.md, Privilege model): the binary becomes
@@ -201,17 +209,49 @@ install-perms:
 	chown root:$(SEALPOST_GROUP) $(DESTDIR)$(LOGFILE)
 	chmod 0660 $(DESTDIR)$(LOGFILE)
 
+# The names other programs call: $(SBINDIR)/sendmail, $(BINDIR)/mailq and
+# $(BINDIR)/newaliases, and the fixed paths cron, mailx and PHP use
+# ($(SENDMAIL_PATHS)). A name that already leads to sealpost is renewed; one
+# that holds another MTA's binary (or a link to it) is left alone and the
+# target fails, unless FORCE=1 (which replaces it). SENDMAIL_PATHS= skips
+# the fixed paths.
+SENDMAIL_PATHS ?= /usr/sbin/sendmail /usr/lib/sendmail
 install-sendmail-links:
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
-	ln -sf sealpost $(DESTDIR)$(SBINDIR)/sendmail
-	ln -sf ../sbin/sealpost $(DESTDIR)$(BINDIR)/mailq
-	ln -sf ../sbin/sealpost $(DESTDIR)$(BINDIR)/newaliases
+	@DESTDIR='$(DESTDIR)' FORCE='$(FORCE)' sh tools/sendmail-links.sh install \
+	  '$(SBINDIR)/sealpost' '$(SBINDIR)/sendmail' '$(BINDIR)/mailq' \
+	  '$(BINDIR)/newaliases' $(SENDMAIL_PATHS)
 
-uninstall: uninstall-doc
+uninstall: uninstall-doc uninstall-systemd
 	rm -f $(DESTDIR)$(SBINDIR)/sealpost
-	for l in $(DESTDIR)$(SBINDIR)/sendmail $(DESTDIR)$(BINDIR)/mailq \
-	  $(DESTDIR)$(BINDIR)/newaliases; do \
-	  if [ -L "$$l" ] && readlink "$$l" | grep -q sealpost; then rm -f "$$l"; fi; done
+	@DESTDIR='$(DESTDIR)' sh tools/sendmail-links.sh remove '$(SBINDIR)/sealpost' \
+	  '$(SBINDIR)/sendmail' '$(BINDIR)/mailq' '$(BINDIR)/newaliases' $(SENDMAIL_PATHS)
+
+# The Debian package sealpost_$(VERSION)_<arch>.deb (debian/), built with
+# debhelper in a copy of the source under build/deb (so that neither the
+# tree nor the other builds are touched) with a debian/changelog written
+# for $(VERSION); then lintian, when installed, which must report no error.
+# Needs dpkg-dev and debhelper (sh tests/deps.sh package); not root.
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE = sealpost_$(VERSION)_$(DEB_ARCH).deb
+DEB_TREE = build/deb/sealpost-$(VERSION)
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+	  { echo "make deb: needs dpkg-dev and debhelper: run 'sh tests/deps.sh package' as root"; exit 1; }
+	rm -rf build/deb && mkdir -p $(DEB_TREE)/src
+	cp -R Makefile LICENSE README.md doc completions tools debian $(DEB_TREE)/
+	cp src/*.c src/*.h $(DEB_TREE)/src/
+	@when=$$(git log -1 --format=%ct 2>/dev/null || date +%s); \
+	  { echo "sealpost ($(VERSION)) unstable; urgency=medium"; echo; \
+	    echo "  * sealpost $(VERSION), built from its source tree with make deb."; echo; \
+	    echo " -- $$(sed -n 's/^Maintainer: //p' debian/control)  $$(LC_ALL=C date -R -u -d @$$when)"; \
+	  } > $(DEB_TREE)/debian/changelog
+	cd $(DEB_TREE) && dpkg-buildpackage -b --no-sign > ../build.log 2>&1 || \
+	  { tail -n 40 ../build.log; echo "make deb: dpkg-buildpackage failed (log: build/deb/build.log)"; exit 1; }
+	cp build/deb/$(DEB_FILE) $(DEB_FILE)
+	@if command -v lintian >/dev/null; then \
+	  lintian --fail-on error $(DEB_FILE) || exit 1; \
+	  else echo "make deb: lintian not installed, not run"; fi
+	@echo "built $(DEB_FILE)"
 
 # Installs (as root, only what is missing) the Debian packages for the
 # build and every test.
@@ -237,14 +277,28 @@ harness-selftest:
 	bash tests/harness/dnssec.sh selftest
 
 clean:
-	rm -rf build src/*.o src/*.d src/sealpost
+	rm -rf build src/*.o src/*.d src/sealpost sealpost_*.deb
 
 # --- documentation (doc/, completions/) ---
+# Where each shell looks: bash-completion and fish search
+# <dir>/bash-completion/completions and <dir>/fish/vendor_completions.d for
+# each <dir> of $XDG_DATA_DIRS (by default /usr/local/share:/usr/share). zsh
+# searches /usr/local/share/zsh/site-functions, and on Debian
+# /usr/share/zsh/vendor-completions for packages, but not
+# /usr/share/zsh/site-functions.
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ifeq ($(PREFIX),/usr)
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+else
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+endif
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+# systemd reads units from /etc/systemd/system, /usr/local/lib/systemd/system
+# and /usr/lib/systemd/system (Debian 12's packages: /lib/systemd/system).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS := sealpost-queue.service sealpost-queue.timer sealpost-flush.service
 
-.PHONY: install-doc uninstall-doc check-doc
+.PHONY: install-doc uninstall-doc check-doc install-systemd uninstall-systemd
 
 # Man pages and shell completions. bash-completion loads a file named
 # after the command, so the bash file is installed as "sealpost".
@@ -254,6 +308,22 @@ install-doc:
 	install -D -m 0644 completions/sealpost.bash $(DESTDIR)$(BASHCOMPDIR)/sealpost
 	install -D -m 0644 completions/_sealpost $(DESTDIR)$(ZSHCOMPDIR)/_sealpost
 	install -D -m 0644 completions/sealpost.fish $(DESTDIR)$(FISHCOMPDIR)/sealpost.fish
+
+# The queue timer and its service, and the boot flush (doc/operations.md),
+# with ExecStart= naming $(SBINDIR)/sealpost. Installed, not enabled: as
+# root, `systemctl daemon-reload && systemctl enable --now
+# sealpost-queue.timer`.
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(UNITS); do \
+	  sed 's|^ExecStart=[^ ]*/sealpost |ExecStart=$(SBINDIR)/sealpost |' doc/$$u \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+	  mv $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+
+uninstall-systemd:
+	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
 
 uninstall-doc:
 	rm -f $(DESTDIR)$(MANDIR)/man8/sealpost.8 $(DESTDIR)$(MANDIR)/man5/sealpost.conf.5 \

@@ -5,6 +5,7 @@
 #   tests/deps.sh test    build + unit/real-server test tools (default)
 #   tests/deps.sh demo    build + what tests/harness/mta.sh needs
 #   tests/deps.sh bench   build + harness (Postfix, DNSSEC) + msmtp (make bench)
+#   tests/deps.sh package build + what `make deb` needs (debhelper, lintian)
 #   tests/deps.sh all     everything above
 #
 # For test/demo/bench/all it also fetches and unpacks postfix and
@@ -63,14 +64,19 @@ zlib1g"
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
 libnet-ssleay-perl groff-base time"
 
+# make deb and tests/package/run.sh: dpkg-buildpackage (dpkg-dev), dh
+# (debhelper), lintian.
+PACKAGE_PKGS="dpkg-dev debhelper lintian"
+
 mode=${1:-test}
 case $mode in
     build) want=$BUILD_PKGS ;;
-    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS $INTEROP_PKGS" ;;
+    test)  want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS $INTEROP_PKGS $PACKAGE_PKGS" ;;
     demo)  want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS" ;;
-    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS $INTEROP_PKGS msmtp" ;;
+    all)   want="$BUILD_PKGS $TEST_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS $WEB_PKGS $INTEROP_PKGS $PACKAGE_PKGS msmtp" ;;
+    package) want="$BUILD_PKGS $PACKAGE_PKGS" ;;
     bench) want="$BUILD_PKGS $HARNESS_PKGS $MTA_RUNTIME_PKGS $DNSSEC_PKGS msmtp time" ;;
-    *) echo "usage: $0 [build|test|demo|bench|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [build|test|demo|bench|package|all]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" != 0 ]; then
