@@ -13,8 +13,11 @@
 #    mail sent through /usr/sbin/sendmail as root and through
 #    /usr/lib/sendmail as a test user (to the private Postfix of
 #    tests/harness/mta.sh); the timer's service run once as systemd would
-#    run it, delivering a deferred message; then purged, and nothing of it
-#    is left (files, statoverrides, group, spool, links, enabled units).
+#    run it (sandbox included), delivering a deferred message; reinstalled
+#    (modes and the edited configuration kept), removed (configuration and
+#    queue kept), then purged, and nothing of it is left (files,
+#    statoverrides, the group unless it existed before, spool, links,
+#    enabled units).
 #    The machine is restored whatever happens (trap). Skipped, not forced,
 #    when another MTA is installed, since installing sealpost would remove
 #    it.
@@ -156,20 +159,17 @@ restore() {
 			dpkg --purge --force-all sealpost >/dev/null 2>&1
 	fi
 	id "$user" >/dev/null 2>&1 && userdel "$user"
-	if [ -z "$group_before" ] && getent group sealpost >/dev/null; then
-		groupdel sealpost
-	elif [ -n "$group_before" ] && ! getent group sealpost >/dev/null; then
-		groupadd --system --gid "$(echo "$group_before" | cut -d: -f3)" sealpost
-	fi
+	rm -rf "/run/sealpost-pkg-$$"
 	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap restore EXIT
 trap 'exit 1' INT TERM HUP
 
-# A group sealpost left by tests/system/run.sh (or make install-perms)
-# goes while the package is tested, so that the test sees the package
-# create and remove it; restore() puts it back with the same GID.
-[ -n "$group_before" ] && groupdel sealpost
+# A group sealpost made before (by tests/system/run.sh or make
+# install-perms) is the package's to use and to leave on purge; otherwise
+# the package creates it and its purge removes it.
+if [ -n "$group_before" ]; then echo "(the group sealpost exists: checking that the package keeps it)"
+else echo "(no group sealpost: checking that the package creates and removes it)"; fi
 
 # What the package must leave as it found it: every path under these trees,
 # except those that churn on their own (dpkg's and apt's databases, caches,
@@ -258,6 +258,9 @@ if ! bash "$mta" start "$work/mta" > "$work/mta.log" 2>&1; then
 fi
 # shellcheck disable=SC1091
 . "$work/mta/env"
+# The CA goes where the unit's PrivateTmp= still shows it.
+ca_dir=/run/sealpost-pkg-$$
+install -d -m 0755 "$ca_dir" && install -m 0644 "$MTA_CA" "$ca_dir/ca.pem"
 useradd --system --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin "$user" ||
 	{ bad test_user "useradd $user failed"; finish; exit 1; }
 
@@ -275,7 +278,7 @@ command_timeout = 20s
 host = localhost
 port = $1
 tls = implicit
-tls_ca_file = $MTA_CA
+tls_ca_file = $ca_dir/ca.pem
 user = $MTA_USER
 password = "$MTA_PASS"
 from = $MTA_USER
@@ -321,20 +324,51 @@ queued=$(find /var/spool/sealpost/q -name '*.msg' | wc -l)
 configure "$MTA_SMTPS_PORT"
 sleep 1.2     # retry_min
 # What systemd would run: ExecStart= with the unit's Environment=, as
-# root, no new privileges (NoNewPrivileges=yes), an empty environment.
+# root, in an empty environment, with no new privileges (NoNewPrivileges=),
+# /usr, /boot, /efi and /etc read-only (ProtectSystem=full) and empty
+# private /tmp and /var/tmp (PrivateTmp=), in a mount namespace of its own.
 exec_start=$(sed -n 's/^ExecStart=//p' $unitdir/sealpost-queue.service)
 unit_env=$(sed -n 's/^Environment=//p' $unitdir/sealpost-queue.service)
-# shellcheck disable=SC2086
-timeout 120 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $unit_env \
+grep -qx 'NoNewPrivileges=yes' $unitdir/sealpost-queue.service &&
+	grep -qx 'ProtectSystem=full' $unitdir/sealpost-queue.service &&
+	grep -qx 'PrivateTmp=yes' $unitdir/sealpost-queue.service || echo "unit: sandboxing changed" > "$work/unit"
+# shellcheck disable=SC2016,SC2086
+timeout 120 unshare --mount --propagation private sh -c '
+	for d in /usr /boot /efi /etc; do
+		[ -d "$d" ] || continue
+		mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" || exit 70
+	done
+	mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /var/tmp || exit 70
+	exec "$@"' sh env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $unit_env \
 	setpriv --no-new-privs $exec_start > "$work/err" 2>&1; rc2=$?
 if [ $rc != 0 ]; then bad $t "sending with the relay down: exit $rc"
 elif [ "$queued" != 1 ]; then bad $t "$queued entries queued"
+elif [ -s "$work/unit" ]; then bad $t "$(cat "$work/unit"): update this emulation"
 elif [ $rc2 != 0 ]; then bad $t "the service's ExecStart ($exec_start): exit $rc2"
 elif ! delivered rcpt "pkg queued $$"; then bad $t "not delivered by the queue run"
 elif [ -n "$(find /var/spool/sealpost/q -type f)" ]; then bad $t "queue not empty"
 else ok $t; fi
 
 bash "$mta" stop "$work/mta" >/dev/null 2>&1
+
+# An upgrade (here a reinstall) keeps the modes and the edited configuration.
+t=reinstall_keeps_modes_and_config
+sum=$(md5sum < /etc/sealpost.conf)
+DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" --reinstall "$deb" > "$work/err" 2>&1; rc=$?
+m=$(stat -c '%n %a %U:%G' /usr/sbin/sealpost /etc/sealpost.conf /var/spool/sealpost | tr '\n' ' ')
+if [ $rc != 0 ]; then bad $t "apt-get install --reinstall: exit $rc"
+elif [ "$m" != "/usr/sbin/sealpost 2755 root:sealpost /etc/sealpost.conf 640 root:sealpost /var/spool/sealpost 2770 root:sealpost " ]; then bad $t "$m"
+elif [ "$(md5sum < /etc/sealpost.conf)" != "$sum" ]; then bad $t "/etc/sealpost.conf replaced"
+else ok $t; fi
+
+# remove (not purge): the programs go, the configuration and the queue stay.
+t=remove_keeps_config_and_queue
+DEBIAN_FRONTEND=noninteractive apt-get remove "${apt_opts[@]}" sealpost > "$work/err" 2>&1; rc=$?
+if [ $rc != 0 ]; then bad $t "apt-get remove: exit $rc"
+elif ! dpkg-query -W -f='${Status}\n' sealpost | grep -q 'config-files'; then bad $t "status: $(dpkg-query -W -f='${Status}' sealpost)"
+elif [ -e /usr/sbin/sendmail ] || [ -L /usr/sbin/sendmail ] || [ -e /usr/sbin/sealpost ]; then bad $t "/usr/sbin/sendmail or sealpost left"
+elif [ ! -f /etc/sealpost.conf ] || [ ! -d /var/spool/sealpost/q ]; then bad $t "configuration or queue removed"
+else ok $t; fi
 
 # --- purge ---
 t=purge_leaves_nothing
@@ -347,7 +381,9 @@ elif dpkg-query -W -f='${Status}\n' sealpost 2>/dev/null | grep -qv 'not-install
 elif [ -n "$left" ]; then echo "$left" > "$work/err"; bad $t "files left behind"
 elif ! cmp -s "$work/overrides-before" "$work/overrides-after"; then
 	diff "$work/overrides-before" "$work/overrides-after" > "$work/err"; bad $t "statoverrides left"
-elif getent group sealpost >/dev/null; then bad $t "group sealpost left"
+elif [ -z "$group_before" ] && getent group sealpost >/dev/null; then bad $t "group sealpost left"
+elif [ -n "$group_before" ] && [ "$(getent group sealpost)" != "$group_before" ]; then
+	bad $t "the group sealpost that was there before: $(getent group sealpost)"
 else
 	gone=yes
 	for f in /usr/sbin/sendmail /usr/lib/sendmail /usr/bin/mailq /usr/bin/newaliases \
