@@ -21,6 +21,9 @@
 #define MSG_FOLD_MAX            78      /* RFC 5322 2.1.1 SHOULD; generated fields */
 #define MSG_EW_LINE_MAX         76      /* RFC 2047 2: a line with an encoded word */
 #define MSG_EW_TEXT_MAX         42      /* octets per encoded word: 68 encoded */
+#define MSG_EW_MAX              75      /* RFC 2047 2: octets of one encoded word */
+#define MSG_EW_OVERHEAD         12      /* "=?UTF-8?Q?" and "?=" */
+#define MSG_EW_ROOM_MIN         16      /* room below which a word waits for the next line */
 #define MSG_NAME_MAX            900     /* octets of a display name, else none */
 #define MSG_HEADER_MAX          (1024 * 1024)   /* bytes of the whole header block */
 #define MSG_HEADER_FIELDS_MAX   10000   /* header fields in one message */

@@ -19,10 +19,6 @@
 #include "bounds.h"
 #include "util.h"
 
-#define EW_MAX          75      /* RFC 2047 2: octets of one encoded word */
-#define EW_OVERHEAD     12      /* "=?UTF-8?Q?" and "?=" */
-#define EW_ROOM_MIN     16      /* below this, a word waits for the next line */
-
 bool
 hdr2047_has_8bit(const char *s, size_t n)
 {
@@ -214,9 +210,9 @@ add_word(struct buf *b, const char *s, size_t n, bool q)
 static size_t
 room_left(const struct emit *e, size_t extra)
 {
-	size_t used = e->col + extra + EW_OVERHEAD, room;
+	size_t used = e->col + extra + MSG_EW_OVERHEAD, room;
 	room = used >= MSG_EW_LINE_MAX ? 0 : MSG_EW_LINE_MAX - used;
-	return room > EW_MAX - EW_OVERHEAD ? EW_MAX - EW_OVERHEAD : room;
+	return room > MSG_EW_MAX - MSG_EW_OVERHEAD ? MSG_EW_MAX - MSG_EW_OVERHEAD : room;
 }
 
 /* The n octets of text (UTF-8) as encoded words after white space ws (a
@@ -242,14 +238,14 @@ emit_run(struct emit *e, const char *ws, size_t wslen, const char *pre, const ch
 		ws = " ";
 		wslen = 1;
 	}
-	buf_init(&word, 2 * EW_MAX);
+	buf_init(&word, 2 * MSG_EW_MAX);
 	while (rc == ERR_OK && off < n) {
 		size_t extra = wslen + prelen + postlen;
 		size_t room = room_left(e, extra);
 		size_t take = chunk_fits(text + off, n - off, room, q);
 		/* Too little room left: the next line (even right after the
 		 * field name, which is legal, RFC 5322 3.2.2). */
-		if ((take == 0 || (take < n - off && room < EW_ROOM_MIN)) && wslen > 0 &&
+		if ((take == 0 || (take < n - off && room < MSG_EW_ROOM_MIN)) && wslen > 0 &&
 		    e->col > 0) {
 			if ((rc = fold(e)) != ERR_OK)
 				break;
