@@ -51,7 +51,13 @@ cleanup() {
 trap cleanup EXIT
 sh "$here/../lib/certs.sh" "$work/pki" || { echo "cannot make test certificates"; exit 1; }
 
-scenarios=("$@")
+# A scenario is named by its path or by its name (tests/fault/scenarios/NAME.scn).
+scenarios=()
+for a in "$@"; do
+	case $a in */*|*.scn) s=$a ;; *) s=$here/scenarios/$a.scn ;; esac
+	[ -f "$s" ] || { echo "run.sh: no scenario $a ($s)"; exit 2; }
+	scenarios+=("$s")
+done
 [ ${#scenarios[@]} -gt 0 ] || scenarios=("$here"/scenarios/*.scn)
 pass=0 fail=0
 for scn in "${scenarios[@]}"; do
