@@ -72,7 +72,7 @@ struct smtp_session {
 	struct buf ehlo_text;       /* the post-TLS EHLO reply, for --probe */
 	bool quit_sent;             /* QUIT went with the last flight */
 	bool abandoned;             /* left inside DATA: close, never QUIT */
-	unsigned ntxn;              /* transactions begun on this session */
+	unsigned ntxn;              /* transactions whose MAIL was sent on this session */
 	size_t inflight;            /* streamed transactions whose replies are unread */
 	bool need_rset;             /* a transaction failed and no RSET followed yet */
 	bool said_421;              /* the server is closing the connection */
@@ -451,6 +451,7 @@ group_send(struct smtp_session *s, const struct txn *t, size_t first, size_t n,
 		    conn_pending(&s->io.conn));
 	buf_reset(&s->io.out);
 	buf_init(&cmd, SMTP_CMD_LINE_MAX * 2);
+	s->ntxn += with_mail;
 	if (with_mail && t->rset && flight_add(s, "RSET", 4) != ERR_OK)
 		rc = smtp_io_fail(res, RES_TEMP, STAGE_MAIL, ERR_INTERNAL, "command group too long");
 	if (rc == ERR_OK && with_mail && (mail_line(s, t->env, &cmd) != ERR_OK ||
@@ -699,6 +700,7 @@ mail_alone(struct smtp_session *s, const struct txn *t, struct result *res)
 		buf_free(&b);
 		return smtp_io_fail(res, RES_PERM, STAGE_MAIL, ERR_DATA, "MAIL command too long");
 	}
+	s->ntxn++;
 	rc = smtp_io_exchange(&s->io, res, STAGE_MAIL, b.data, TIMEOUT_MAIL_MS);
 	buf_free(&b);
 	if (rc == ERR_OK && s->io.reply.code / 100 != 2)
@@ -961,7 +963,6 @@ txn_begin(struct smtp_session *s, struct txn *t, struct envelope *env, int msgfd
 	 * over the server's limit need another transaction. */
 	t->quit = (flags & SMTP_SEND_LAST) && t->tail != TAIL_NONE &&
 	    (t->tail != TAIL_BDAT || t->nrcpts == 1);
-	s->ntxn++;
 	return check_caps(s, env, res);
 }
 
@@ -1186,7 +1187,7 @@ smtp_send_stream(struct smtp_session *s, struct smtp_item *items, size_t n, uint
 			/* After another transaction whose outcome may be a
 			 * failure, RSET first: the server's state is then known
 			 * whatever it was (RFC 2920 3.1 lets RSET open a group). */
-			slot->t.rset = s->ntxn > 1;
+			slot->t.rset = s->ntxn > 0;
 			if ((rc = group_send(s, &slot->t, 0, slot->t.nrcpts, true, true, &x->res)) ==
 			    ERR_OK) {
 				slot->item = x;
