@@ -111,7 +111,13 @@ expected_body() {
 	printf 'first line\n.starts with a dot\n..two dots\n.\nlast line  \n'
 }
 
-cases=("$@")
+# A case is named by its path or by its name (cases/NAME.sh).
+cases=()
+for a in "$@"; do
+	case $a in */*|*.sh) c=$a ;; *) c=$here/cases/$a.sh ;; esac
+	[ -f "$c" ] || { echo "run.sh: no case $a ($c)"; exit 2; }
+	cases+=("$c")
+done
 [ ${#cases[@]} -gt 0 ] || cases=("$here"/cases/*.sh)
 for c in "${cases[@]}"; do
 	# shellcheck disable=SC1090
