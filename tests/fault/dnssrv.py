@@ -746,9 +746,12 @@ def main():
         return 2
 
     server = Server(zone, open(a.log, "a", encoding="utf-8") if a.log else None)
-    # SIGTERM (and ^C) end the server like the end of its lifetime.
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: server.stop.set())
+    # SIGTERM (and ^C) end the server like the end of its lifetime. They
+    # are blocked (in every thread, which inherit the mask) and taken by
+    # sigtimedwait() below: a handler calling server.stop.set() could
+    # arrive while this thread held the Event's lock, and hang there.
+    stop_sigs = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_sigs)
     try:
         tcp, udp, port = bind(str(ip), a.port)
     except OSError as e:
@@ -766,7 +769,7 @@ def main():
                threading.Thread(target=server.serve_tcp, args=(tcp,), daemon=True)]
     for t in threads:
         t.start()
-    server.stop.wait(a.lifetime)
+    signal.sigtimedwait(stop_sigs, a.lifetime)
     server.stop.set()
     for t in threads:
         t.join(2 * POLL + 1)
