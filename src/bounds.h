@@ -69,6 +69,9 @@
 #define RETRY_MIN_S             300
 #define RETRY_MAX_S             10800
 #define QUEUE_LIFETIME_S        (5 * 86400)
+/* One entry of mailq --json: an envelope is at most 4 MiB (spool.c) and
+ * escaping makes an octet at most 6 ("\u00XX"). */
+#define JSON_ENTRY_MAX          (6 * 4 * 1024 * 1024 + 65536)
 
 /* DNS (dns.c, dnsmsg.c, mx.c). */
 #define DNS_UDP_SIZE            1232    /* EDNS0 size we offer (DNS flag day 2020) */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "envelope.h"
 #include "log.h"
 #include "util.h"
 
@@ -22,8 +23,9 @@ void
 cli_usage(FILE *out)
 {
 	fputs("usage: sealpost [options] [--] recipient...\n"
-	    "       mailq | sealpost -bp\n"
-	    "       sealpost -q | --flush | --probe[=DOMAIN] | --check-config\n"
+	    "       mailq [--json] [-qI ID] [-qR RCPT] [-qS SENDER] [ID...]   (= sealpost -bp)\n"
+	    "       sealpost -q | --flush | -qI ID | -qR RCPT | -qS SENDER\n"
+	    "       sealpost --delete ID... | --probe[=DOMAIN] | --check-config\n"
 	    "\n"
 	    "  -t             also take recipients from To:, Cc:, Bcc: (Bcc: is removed)\n"
 	    "  -i, -oi        a line with a single '.' is data, not end of input\n"
@@ -36,6 +38,11 @@ cli_usage(FILE *out)
 	    "  -odi, -odb     deliver in the foreground / queue and deliver in the background\n"
 	    "  -bm            send (default); -bp list the queue; -bs SMTP on stdin/stdout\n"
 	    "  -q             run the queue once; --flush: attempt every queued entry now\n"
+	    "  -qI ID, -qR RCPT, -qS SENDER\n"
+	    "                 attempt now the entries whose id, a recipient or the sender\n"
+	    "                 contains this text (any case); with -bp, mailq: list them\n"
+	    "  --json         with -bp, mailq: one JSON object per queue entry and line\n"
+	    "  --delete ID... remove these queue entries (in system mode: your own)\n"
 	    "  -C FILE        configuration file\n"
 	    "  -a NAME        account (--account=NAME)\n"
 	    "  -L TAG         syslog tag\n"
@@ -45,7 +52,8 @@ cli_usage(FILE *out)
 	    "  --version, --help\n"
 	    "\n"
 	    "Exit status: 0 delivered or queued; 64 usage; 65 bad data; 67 unknown user;\n"
-	    "69 rejected; 75 temporary failure (not queued); 77 authentication; 78 config.\n",
+	    "69 rejected; 75 temporary failure (not queued); 77 authentication; 78 config.\n"
+	    "--delete: 66 no such entry; 75 being delivered; 77 another user's entry.\n",
 	    out);
 }
 
@@ -140,6 +148,10 @@ long_opt(struct opts *o, int argc, char **argv, int *i, struct buf *err)
 		o->mode = MODE_VERSION;
 	else if (strcmp(a, "help") == 0)
 		o->mode = MODE_HELP;
+	else if (strcmp(a, "json") == 0)
+		o->json = true;
+	else if (strcmp(a, "delete") == 0)
+		o->mode = MODE_DELETE;
 	else if (strncmp(a, "account=", 8) == 0 && a[8])
 		o->account = a + 8;
 	else if (strcmp(a, "account") == 0) {
@@ -211,6 +223,42 @@ validate(struct opts *o, struct buf *err)
 	return ERR_OK;
 }
 
+/* -q: run the queue once (-qTIME, -q TIME: the interval is ignored).
+ * -qI, -qR, -qS (sendmail): select the entries whose id, a recipient or
+ * the sender contains the substring, the rest of the word or the next
+ * word; with -bp (mailq) they select what is listed, else they make a run
+ * of just those entries. */
+static enum err
+set_q(struct opts *o, const char *v, int argc, char **argv, int *i, struct buf *err)
+{
+	const char **sel = *v == 'I' ? &o->q_id : *v == 'R' ? &o->q_rcpt :
+	    *v == 'S' ? &o->q_sender : NULL;
+	if (*v == '!')
+		return usage_err(err, "negated queue selections (-q!) are not supported", NULL);
+	if (!sel) {
+		o->mode = MODE_RUN_QUEUE;
+		if (!*v && *i + 1 < argc && argv[*i + 1][0] >= '0' && argv[*i + 1][0] <= '9')
+			++*i;
+		return ERR_OK;
+	}
+	if (o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE)
+		o->mode = MODE_RUN_QUEUE;
+	char k = *v++;
+	if (*sel) {
+		errf(err, "-q%c given twice", k);
+		return ERR_USAGE;
+	}
+	if (!*v && *i + 1 < argc)
+		v = argv[++*i];
+	if (!*v) {
+		errf(err, "-q%c needs a part of the %s", k, k == 'I' ? "queue id" :
+		    k == 'R' ? "recipient address" : "sender address");
+		return ERR_USAGE;
+	}
+	*sel = v;
+	return ERR_OK;
+}
+
 /* -b, -o, -d, -A, -q, -Q: the rest of the word is the value (for -o, or
  * the next word; for -q, an optional interval word that is ignored). */
 static enum err
@@ -227,14 +275,43 @@ word_opt(struct opts *o, char f, const char *v, int argc, char **argv, int *i,
 		return *v ? set_b(o, v, err) : usage_err(err, "-b needs a mode", NULL);
 	if (f == 'o')
 		return set_o(o, v, err);
-	if (f == 'q') {
-		/* -q, -qTIME, -q TIME: the interval is ignored. */
-		o->mode = MODE_RUN_QUEUE;
-		if (!*v && *i + 1 < argc && argv[*i + 1][0] >= '0' && argv[*i + 1][0] <= '9')
-			++*i;
-	} else if (o->verbose) {
+	if (f == 'q')
+		return set_q(o, v, argc, argv, i, err);
+	if (o->verbose) {
 		say("ignoring option -%c%s", f, v);
 	}
+	return ERR_OK;
+}
+
+/* Is s a queue id as mailq shows it (any case)? */
+static bool
+is_queue_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789ABCDEFabcdef");
+	return n == ENVELOPE_ID_LEN && s[n] == '\0';
+}
+
+/* The queue modes' options and arguments: --json lists (alone it means
+ * -bp); -bp, mailq and --delete take queue ids. */
+static enum err
+queue_args(struct opts *o, struct buf *err)
+{
+	if (o->json && o->mode == MODE_SEND)
+		o->mode = MODE_LIST_QUEUE;
+	if (o->json && o->mode != MODE_LIST_QUEUE)
+		return usage_err(err, "--json goes with -bp or mailq", NULL);
+	if (o->mode == MODE_DELETE && (o->q_id || o->q_rcpt || o->q_sender))
+		return usage_err(err, "--delete takes queue ids, not -qI, -qR or -qS", NULL);
+	if (o->mode == MODE_DELETE && o->nrcpts == 0)
+		return usage_err(err, "--delete needs the ids of the queue entries to delete", NULL);
+	if (o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE)
+		return ERR_OK;
+	for (int k = 0; k < o->nrcpts; k++)
+		if (!is_queue_id(o->rcpts[k])) {
+			errf(err, "not a queue id: %s (mailq shows the ids; -qR and -qS select by"
+			    " recipient and sender)", o->rcpts[k]);
+			return ERR_USAGE;
+		}
 	return ERR_OK;
 }
 
@@ -305,8 +382,8 @@ cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct bu
 	o->rcpts = argv + i;
 	o->nrcpts = argc - i;
 	if (o->mode == MODE_SEND || o->mode == MODE_SMTP_STDIO)
-		return validate(o, err);
-	return ERR_OK;
+		return o->json ? queue_args(o, err) : validate(o, err);
+	return queue_args(o, err);
 }
 
 void

@@ -13,6 +13,7 @@
 enum cli_mode {
 	MODE_SEND, MODE_LIST_QUEUE, MODE_NOOP, MODE_RUN_QUEUE, MODE_FLUSH,
 	MODE_SMTP_STDIO, MODE_PROBE, MODE_CHECK_CONFIG, MODE_VERSION, MODE_HELP,
+	MODE_DELETE,
 };
 
 struct opts {
@@ -35,6 +36,12 @@ struct opts {
 	const char *account;        /* -a, --account */
 	const char *log_tag;        /* -L */
 	const char *probe_domain;   /* --probe=DOMAIN */
+	bool json;                  /* --json (with -bp, mailq) */
+	/* -qI, -qR, -qS: the queue entries a run or a listing is about (a
+	 * substring of the id, of a recipient, of the sender). */
+	const char *q_id, *q_rcpt, *q_sender;
+	/* The non-option arguments: recipients; queue ids with -bp, mailq
+	 * and --delete (checked to be ids). */
 	char **rcpts;               /* points into argv */
 	int nrcpts;
 };
@@ -42,7 +49,9 @@ struct opts {
 /* cli_parse: parse argv (progname is basename(argv[0]): "mailq" and
  * "newaliases" preset the mode). An unknown single-letter flag is ignored
  * with a warning on stderr (doc/decisions.md D10); known ignored options are mentioned only
- * under -v. Errors: ERR_USAGE with the reason in err. */
+ * under -v. -qI/-qR/-qS make a queue run unless the mode lists the queue;
+ * --json alone means -bp. Errors: ERR_USAGE with the reason in err (also
+ * an argument of -bp, mailq or --delete that is not a queue id). */
 enum err cli_parse(int argc, char **argv, const char *progname, struct opts *o,
     struct buf *err) WUR;
 

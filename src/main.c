@@ -111,9 +111,10 @@ load_config(const struct opts *o, struct config *cfg, struct buf *err)
 		privs_drop();
 	path = config_path(o, cfgbuf, sizeof cfgbuf);
 	if (config_load(cfg, path, err) != ERR_OK) {
-		/* Listing the queue needs no account: without any configuration
-		 * file, mailq shows the default queue. */
-		if (o->mode != MODE_LIST_QUEUE || o->config_file || access(path, F_OK) == 0) {
+		/* Listing the queue (or deleting from it) needs no account:
+		 * without any configuration file, mailq shows the default queue. */
+		if ((o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE) || o->config_file ||
+		    access(path, F_OK) == 0) {
 			say("%s", buf_str(err));
 			return EX_CONFIG;
 		}
@@ -267,14 +268,25 @@ main(int argc, char **argv)
 		status = check_config(&cfg, &err);
 		goto out;
 	}
+	/* -qI, -qR, -qS and mailq's ids: the entries a run or listing is about. */
+	struct runq_filter filter = {
+		.id = o.q_id, .rcpt = o.q_rcpt, .sender = o.q_sender,
+		.ids = o.mode == MODE_LIST_QUEUE ? o.rcpts : NULL,
+		.nids = o.mode == MODE_LIST_QUEUE ? (size_t)o.nrcpts : 0,
+	};
 
 	switch (o.mode) {
 	case MODE_PROBE:
 		status = probe(&cfg, &o, &err);
 		break;
 	case MODE_LIST_QUEUE:
-		runq_list(&cfg, stdout, &qres);
+		runq_list(&cfg, stdout, &filter, o.json, &qres);
 		status = queue_status(&qres);
+		break;
+	case MODE_DELETE:
+		/* runq_delete() said each failure itself. */
+		runq_delete(&cfg, o.rcpts, (size_t)o.nrcpts, stdout, &qres);
+		status = result_exitcode(&qres, false);
 		break;
 	case MODE_RUN_QUEUE:
 	case MODE_FLUSH:
@@ -284,7 +296,7 @@ main(int argc, char **argv)
 			say("-v is ignored for a run of the shared queue (root only)");
 			log_set_verbose(0);
 		}
-		runq_run(&cfg, o.mode == MODE_FLUSH, &qres);
+		runq_run(&cfg, o.mode == MODE_FLUSH, &filter, &qres);
 		status = queue_status(&qres);
 		break;
 	case MODE_SMTP_STDIO:

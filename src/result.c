@@ -62,6 +62,10 @@ result_exitcode(const struct result *r, bool queued)
 		if (r->at == STAGE_QUEUE)
 			return EX_IOERR;
 		break;
+	case ERR_EOF:
+		if (r->at == STAGE_QUEUE)
+			return EX_NOINPUT;  /* --delete: no such queue entry */
+		break;
 	case ERR_DATA: return EX_DATAERR;
 	case ERR_DNS: return EX_NOHOST;     /* no such domain, or a null MX */
 	case ERR_CONFIG: return EX_CONFIG;

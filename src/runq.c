@@ -7,6 +7,7 @@
  * twice. */
 #include "runq.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,7 +22,9 @@
 
 #include "addr.h"
 #include "bounce.h"
+#include "bounds.h"
 #include "deliver.h"
+#include "json.h"
 #include "log.h"
 #include "msg.h"
 #include "privs.h"
@@ -30,6 +33,37 @@
 #include "util.h"
 
 #define ORPHAN_AGE_S 3600
+
+bool
+runq_filter_empty(const struct runq_filter *f)
+{
+	return !f || (!f->id && !f->rcpt && !f->sender && f->nids == 0);
+}
+
+/* The parts of f that need only the queue id. */
+static bool
+filter_id_match(const struct runq_filter *f, const char *id)
+{
+	bool listed = !f || f->nids == 0;
+	if (f && f->id && !strcasestr(id, f->id))
+		return false;
+	for (size_t i = 0; !listed && i < f->nids; i++)
+		listed = strcasecmp(id, f->ids[i]) == 0;
+	return listed;
+}
+
+bool
+runq_filter_match(const struct runq_filter *f, const struct envelope *env)
+{
+	bool rcpt = !f || !f->rcpt;
+	if (!filter_id_match(f, env->id))
+		return false;
+	if (f && f->sender && !strcasestr(env->sender, f->sender))
+		return false;
+	for (size_t i = 0; !rcpt && i < env->nrcpts; i++)
+		rcpt = strcasestr(env->rcpts[i].addr, f->rcpt) != NULL;
+	return rcpt;
+}
 
 static int64_t
 backoff_s(const struct config *cfg, unsigned attempts)
@@ -288,7 +322,8 @@ entry_free(struct entry *e)
  * corrupt, no account or secret). NULL when that settled it; else the
  * entry, its pending recipients marked for the attempt. */
 static struct entry *
-entry_prepare(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush)
+entry_prepare(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush,
+    const struct runq_filter *f)
 {
 	struct entry *e = xcalloc(1, sizeof *e);
 	struct envelope *env = &e->env;
@@ -310,7 +345,8 @@ entry_prepare(const struct config *cfg, struct spool *sp, const char *id, int ms
 		memset(env, 0, sizeof *env);
 		goto done;
 	}
-	if (envelope_pending(env) == 0 || (!flush && !is_due(cfg, env, e->a.now)))
+	if (envelope_pending(env) == 0 || !runq_filter_match(f, env) ||
+	    (!flush && !is_due(cfg, env, e->a.now)))
 		goto done;
 	count_time(cfg, env, e->a.now);
 	e->a.expired = env->queued_for >= (int64_t)(cfg->queue_lifetime_ms / 1000);
@@ -370,7 +406,7 @@ void
 runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msgfd, bool flush,
     struct deliver_cache *cache)
 {
-	struct entry *e = entry_prepare(cfg, sp, id, msgfd, flush);
+	struct entry *e = entry_prepare(cfg, sp, id, msgfd, flush, NULL);
 	if (!e)
 		return;
 	struct delivery d = entry_delivery(e, cache);
@@ -423,9 +459,9 @@ batch_flush(struct batch *b, struct deliver_cache *cache)
  * goes first, keeping the queue's order). */
 static void
 run_entry(const struct config *cfg, struct spool *sp, const char *id, int fd, bool flush,
-    struct batch *b, struct deliver_cache *cache)
+    const struct runq_filter *f, struct batch *b, struct deliver_cache *cache)
 {
-	struct entry *e = entry_prepare(cfg, sp, id, fd, flush);
+	struct entry *e = entry_prepare(cfg, sp, id, fd, flush, f);
 	if (!e) {
 		close(fd);
 		return;
@@ -462,7 +498,7 @@ queue_failed(struct result *res, enum err e, struct buf *err)
 }
 
 void
-runq_run(const struct config *cfg, bool flush, struct result *res)
+runq_run(const struct config *cfg, bool flush, const struct runq_filter *f, struct result *res)
 {
 	struct spool sp;
 	struct buf err;
@@ -476,6 +512,10 @@ runq_run(const struct config *cfg, bool flush, struct result *res)
 		return;
 	}
 	spool_cleanup_orphans(&sp, ORPHAN_AGE_S);
+	/* A selection is attempted now, as postqueue -i: whoever names
+	 * entries wants them tried, not their retry time waited out. */
+	if (!runq_filter_empty(f))
+		flush = true;
 	/* In the shared queue an ordinary user's run is for their own mail
 	 * only: stopping it (SIGSTOP while it holds a lock) can then delay
 	 * nobody else's. Root, the systemd timer, runs everything. */
@@ -497,14 +537,14 @@ runq_run(const struct config *cfg, bool flush, struct result *res)
 			int fd = -1;
 			enum err rc;
 			if ((pass == 1 && bsearch(&ids[i], seen, nseen, sizeof *seen, cmp_id)) ||
-			    (own_only && !owned_by_caller(&sp, ids[i]))) {
+			    !filter_id_match(f, ids[i]) || (own_only && !owned_by_caller(&sp, ids[i]))) {
 				if (pass == 1)
 					free(ids[i]);
 				continue;
 			}
 			rc = spool_lock(&sp, ids[i], &fd, &err);
 			if (rc == ERR_OK) {
-				run_entry(cfg, &sp, ids[i], fd, flush, &batch, &cache);
+				run_entry(cfg, &sp, ids[i], fd, flush, f, &batch, &cache);
 			} else if (rc == ERR_DATA) {
 				log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s",
 				    ids[i], buf_str(&err));
@@ -575,14 +615,84 @@ list_domains(FILE *out, const struct envelope *env)
 	}
 }
 
-void
-runq_list(const struct config *cfg, FILE *out, struct result *res)
+static const char *const rcpt_states[] = { "pending", "sent", "failed" };
+
+/* One entry as mailq shows it. */
+static void
+list_entry(FILE *out, const struct envelope *env, int64_t now)
 {
-	static const char *const states[] = { "pending", "sent", "failed" };
+	char age[32], next[32];
+	format_age(now - env->created, age, sizeof age);
+	format_age(env->next_try - now, next, sizeof next);
+	fprintf(out, "%-16s %10llu %5s  <%s>%s\n", env->id, (unsigned long long)env->size, age,
+	    env->sender, env->is_bounce ? "  (bounce)" : "");
+	for (size_t k = 0; k < env->nrcpts; k++)
+		fprintf(out, "%34s<%s> %s\n", "", env->rcpts[k].addr,
+		    rcpt_states[env->rcpts[k].state]);
+	list_domains(out, env);
+	if (envelope_pending(env))
+		fprintf(out, "%34sattempts %u, next try %s%s\n", "", env->attempts,
+		    env->next_try <= now ? "now" : "in ", env->next_try <= now ? "" : next);
+	else
+		fprintf(out, "%34sfailed permanently; nothing left to try\n", "");
+	if (env->last_error)
+		fprintf(out, "%34slast error: %s\n", "", env->last_error);
+}
+
+/* One entry as one line of JSON (mailq --json; sealpost(8) lists the
+ * members). Errors: ERR_TOOBIG (past j's bound). */
+static enum err
+json_entry(struct buf *j, const struct envelope *env)
+{
+	enum err rc = ERR_OK;
+	bool pending = envelope_pending(env) > 0;
+	rc |= buf_adds(j, "{\"queue_id\":");
+	rc |= json_str_or_null(j, env->id);
+	rc |= buf_adds(j, ",\"sender\":");
+	rc |= json_str_or_null(j, env->sender);
+	rc |= buf_adds(j, ",\"account\":");
+	rc |= json_str_or_null(j, env->account);
+	if (env->owner >= 0)
+		rc |= buf_addf(j, ",\"owner_uid\":%lld", (long long)env->owner);
+	rc |= buf_addf(j, ",\"arrival_time\":%lld,\"next_attempt\":%lld,\"last_attempt\":%lld",
+	    (long long)env->created, (long long)env->next_try, (long long)env->last_try);
+	rc |= buf_addf(j, ",\"attempts\":%u,\"message_size\":%llu,\"bounce\":%s,\"state\":\"%s\"",
+	    env->attempts, (unsigned long long)env->size, env->is_bounce ? "true" : "false",
+	    pending ? "deferred" : "failed");
+	rc |= buf_adds(j, ",\"last_error\":");
+	rc |= json_str_or_null(j, env->last_error);
+	rc |= buf_adds(j, ",\"recipients\":[");
+	for (size_t k = 0; k < env->nrcpts; k++) {
+		rc |= buf_addf(j, "%s{\"address\":", k ? "," : "");
+		rc |= json_str_or_null(j, env->rcpts[k].addr);
+		rc |= buf_addf(j, ",\"state\":\"%s\",\"reply\":", rcpt_states[env->rcpts[k].state]);
+		rc |= json_str_or_null(j, env->rcpts[k].reply);
+		rc |= buf_adds(j, "}");
+	}
+	rc |= buf_adds(j, "]}\n");
+	return rc == ERR_OK ? ERR_OK : ERR_TOOBIG;
+}
+
+/* An entry that could not be read, as JSON: its id and why. */
+static void
+json_unreadable(FILE *out, struct buf *j, const char *id, const char *why)
+{
+	buf_reset(j);
+	if (buf_adds(j, "{\"queue_id\":") == ERR_OK && json_str(j, id, strlen(id)) == ERR_OK &&
+	    buf_adds(j, ",\"error\":") == ERR_OK && json_str(j, why, strlen(why)) == ERR_OK &&
+	    buf_adds(j, "}\n") == ERR_OK)
+		fputs(buf_str(j), out);
+}
+
+void
+runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool json,
+    struct result *res)
+{
 	struct spool sp;
-	struct buf err;
+	struct buf err, j;
 	char **ids = NULL;
 	size_t n = 0, shown = 0;
+	uint64_t bytes = 0;
 	int64_t now = (int64_t)time(NULL);
 
 	result_set(res, RES_OK, STAGE_NONE, ERR_OK, "queue listed");
@@ -597,45 +707,147 @@ runq_list(const struct config *cfg, FILE *out, struct result *res)
 		queue_failed(res, ERR_IO, &err);
 		return;
 	}
+	buf_init(&j, JSON_ENTRY_MAX);
 	for (size_t i = 0; i < n; i++) {
 		struct envelope env;
-		char age[32], next[32];
 		buf_reset(&err);
 		/* In a shared (system) queue a user sees only their own entries. */
-		if (getuid() != 0 && !owned_by_caller(&sp, ids[i])) {
+		if ((getuid() != 0 && !owned_by_caller(&sp, ids[i])) || !filter_id_match(f, ids[i])) {
 			free(ids[i]);
 			continue;
 		}
 		if (spool_read_env(&sp, ids[i], &env, &err) != ERR_OK) {
-			fprintf(out, "%s  (unreadable: %s)\n", ids[i], buf_str(&err));
+			if (json)
+				json_unreadable(out, &j, ids[i], buf_str(&err));
+			else
+				fprintf(out, "%s  (unreadable: %s)\n", ids[i], buf_str(&err));
 			free(ids[i]);
 			continue;
 		}
-		if (shown++ == 0)
-			fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size", "Age", "Sender / Recipients");
-		format_age(now - env.created, age, sizeof age);
-		format_age(env.next_try - now, next, sizeof next);
-		fprintf(out, "%-16s %10llu %5s  <%s>%s\n", env.id, (unsigned long long)env.size, age,
-		    env.sender, env.is_bounce ? "  (bounce)" : "");
-		for (size_t k = 0; k < env.nrcpts; k++)
-			fprintf(out, "%34s<%s> %s\n", "", env.rcpts[k].addr,
-			    states[env.rcpts[k].state]);
-		list_domains(out, &env);
-		if (envelope_pending(&env))
-			fprintf(out, "%34sattempts %u, next try %s%s\n", "", env.attempts,
-			    env.next_try <= now ? "now" : "in ", env.next_try <= now ? "" : next);
-		else
-			fprintf(out, "%34sfailed permanently; nothing left to try\n", "");
-		if (env.last_error)
-			fprintf(out, "%34slast error: %s\n", "", env.last_error);
+		if (runq_filter_match(f, &env)) {
+			if (json) {
+				buf_reset(&j);
+				if (json_entry(&j, &env) == ERR_OK)
+					fputs(buf_str(&j), out);
+				else
+					json_unreadable(out, &j, env.id, "entry too large to show");
+			} else {
+				if (shown == 0)
+					fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size", "Age",
+					    "Sender / Recipients");
+				list_entry(out, &env, now);
+			}
+			shown++;
+			bytes += env.size;
+		}
 		envelope_free(&env);
 		free(ids[i]);
 	}
 	free(ids);
-	if (shown == 0)
+	/* The last line as Postfix's mailq ends: check_mailq -M postfix and
+	 * similar monitoring read the count from it. */
+	if (!json && shown == 0)
 		fprintf(out, "Mail queue is empty\n");
-	else
-		fprintf(out, "-- %zu message%s in the queue\n", shown, shown == 1 ? "" : "s");
+	else if (!json)
+		fprintf(out, "-- %llu Kbytes in %zu Request%s.\n",
+		    (unsigned long long)((bytes + 1023) / 1024), shown, shown == 1 ? "" : "s");
+	buf_free(&j);
+	spool_close(&sp);
+	buf_free(&err);
+}
+
+/* Delete entry id (upper case) for runq_delete(); a failure goes to res
+ * when res holds none yet. */
+static void
+delete_one(struct spool *sp, const char *id, FILE *out, struct result *res, struct buf *err)
+{
+	struct result r;
+	uid_t owner;
+	int fd = -1;
+	enum err rc;
+
+	result_set(&r, RES_OK, STAGE_NONE, ERR_OK, "deleted");
+	buf_reset(err);
+	rc = spool_owner(sp, id, &owner);
+	if (rc == ERR_EOF) {
+		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_EOF, "%s: no such queue entry", id);
+		goto out;
+	}
+	if (rc != ERR_OK) {
+		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_IO, "%s: cannot look at the entry in %s",
+		    id, sp->path);
+		goto out;
+	}
+	/* The privilege model: in the shared queue an ordinary user's
+	 * deletions are for their own mail only. */
+	if (sp->shared && getuid() != 0 && owner != getuid()) {
+		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_AUTH,
+		    "%s: the entry belongs to another user; only they or root can delete it", id);
+		goto out;
+	}
+	rc = spool_lock(sp, id, &fd, err);
+	if (rc == ERR_IO) {
+		result_set(&r, RES_TEMP, STAGE_QUEUE, ERR_IO,
+		    "%s: being delivered right now; try again when that attempt is over", id);
+		goto out;
+	}
+	if (rc == ERR_EOF) {
+		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_EOF, "%s: no such queue entry", id);
+		goto out;
+	}
+	if (rc == ERR_SPOOL) {
+		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_IO, "%s", buf_str(err));
+		goto out;
+	}
+	/* ERR_DATA (a damaged entry) is removed all the same: its owner
+	 * asked for it, and spool_remove() unlinks names, following nothing. */
+	buf_reset(err);
+	if (spool_remove(sp, id, err) != ERR_OK) {
+		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_IO, "%s: %s", id, buf_str(err));
+		goto out;
+	}
+	log_msg(LOG_INFO, "%s: deleted from the queue by uid %lu (--delete)", id,
+	    (unsigned long)getuid());
+	fprintf(out, "%s: deleted\n", id);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r.cls != RES_OK) {
+		say("%s", r.text);
+		if (res->cls == RES_OK)
+			*res = r;
+	}
+}
+
+void
+runq_delete(const struct config *cfg, char *const *ids, size_t n, FILE *out, struct result *res)
+{
+	struct spool sp;
+	struct buf err;
+
+	result_set(res, RES_OK, STAGE_NONE, ERR_OK, "deleted");
+	buf_init(&err, 4096);
+	if (spool_open_queue(&sp, cfg->queue_dir, &err) != ERR_OK) {
+		say("%s", buf_str(&err));
+		queue_failed(res, ERR_SPOOL, &err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char id[SPOOL_ID_LEN + 1];
+		size_t len = strlen(ids[i]);
+		for (size_t k = 0; k < len && k < SPOOL_ID_LEN; k++)
+			id[k] = (char)toupper((unsigned char)ids[i][k]);
+		id[len < SPOOL_ID_LEN ? len : SPOOL_ID_LEN] = '\0';
+		if (len != SPOOL_ID_LEN || !envelope_valid_id(id)) {
+			say("%s: not a queue id (%d hexadecimal digits, as mailq shows)", ids[i],
+			    SPOOL_ID_LEN);
+			if (res->cls == RES_OK)
+				result_set(res, RES_PERM, STAGE_QUEUE, ERR_USAGE, "not a queue id: %s",
+				    ids[i]);
+			continue;
+		}
+		delete_one(&sp, id, out, res, &err);
+	}
 	spool_close(&sp);
 	buf_free(&err);
 }
@@ -681,6 +893,6 @@ runq_spawn(const struct config *cfg, const char *id, int lockfd)
 		buf_free(&err);
 	}
 	struct result res = { 0 };
-	runq_run(cfg, false, &res);
+	runq_run(cfg, false, NULL, &res);
 	_exit(result_exitcode(&res, false));
 }

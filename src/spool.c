@@ -320,8 +320,17 @@ spool_lock(struct spool *sp, const char *id, int *fd, struct buf *err)
 		return ERR_DATA;
 	}
 	snprintf(name, sizeof name, "%s.msg", id);
-	if ((rc = open_checked(sp, name, O_RDONLY, fd, &st, err)) != ERR_OK)
-		return rc == ERR_EOF ? ERR_DATA : rc;
+	if ((rc = open_checked(sp, name, O_RDONLY, fd, &st, err)) != ERR_OK) {
+		if (rc != ERR_EOF)
+			return rc;
+		/* Delivered or deleted since it was listed: gone, not corrupt.
+		 * An envelope without its message is corrupt. */
+		snprintf(name, sizeof name, "%s.env", id);
+		if (fstatat(sp->qfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+			return ERR_EOF;
+		errf(err, "%s.msg is missing", id);
+		return ERR_DATA;
+	}
 	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
 		close(*fd);
 		*fd = -1;

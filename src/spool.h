@@ -77,7 +77,8 @@ enum err spool_write_env(struct spool *sp, const struct envelope *env,
 /* spool_lock: open q/ID.msg without following links, check it is a regular
  * file with one link owned by us, and take its flock without waiting.
  * *fd is the locked message. Errors: ERR_IO (locked by another process:
- * skip it), ERR_DATA (the entry is bad: quarantine it), ERR_SPOOL. */
+ * skip it), ERR_EOF (gone: neither file is there any more), ERR_DATA (the
+ * entry is bad: quarantine it), ERR_SPOOL. */
 enum err spool_lock(struct spool *sp, const char *id, int *fd, struct buf *err) WUR;
 
 /* spool_read_env: read and parse q/ID.env (no links, one link, owner, size

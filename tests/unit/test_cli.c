@@ -293,6 +293,98 @@ list_queue(void **state)
 	release(&p);
 }
 
+/* -qI, -qR, -qS (sendmail's selections): the value attached or the next
+ * word; a run of just those entries, or with -bp / mailq a listing. */
+static void
+queue_selections(void **state)
+{
+	struct parsed p;
+	(void)state;
+	PARSE(&p, "-qIABC", "-qR", "example.org", "-qS", "alice");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_RUN_QUEUE);
+	assert_string_equal(p.o.q_id, "ABC");
+	assert_string_equal(p.o.q_rcpt, "example.org");
+	assert_string_equal(p.o.q_sender, "alice");
+	assert_int_equal(p.o.nrcpts, 0);
+	release(&p);
+	PARSE(&p, "-bp", "-qRexample.org");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_LIST_QUEUE);
+	assert_string_equal(p.o.q_rcpt, "example.org");
+	release(&p);
+	PARSE(&p, "-qSbob", "-bp");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_LIST_QUEUE);
+	release(&p);
+	parse_as(&p, "mailq", (const char *const[]){ "mailq", "-qI", "0A1B", NULL });
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_LIST_QUEUE);
+	assert_string_equal(p.o.q_id, "0A1B");
+	release(&p);
+	/* Never a whole-queue run in place of a selection. */
+	PARSE(&p, "-qI");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-qR", "");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-qRa", "-qRb");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "-q!Rexample.org");
+	usage_error(&p);
+	release(&p);
+}
+
+/* -bp, mailq and --delete take queue ids (any case); anything else is a
+ * usage error, not a recipient or a silent no-op. */
+static void
+queue_ids_and_json(void **state)
+{
+	struct parsed p;
+	(void)state;
+	PARSE(&p, "-bp", "0123456789ABCDEF", "fedcba9876543210");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_LIST_QUEUE);
+	RCPTS(&p, "0123456789ABCDEF", "fedcba9876543210");
+	release(&p);
+	parse_as(&p, "mailq", (const char *const[]){ "mailq", "bob@example.org", NULL });
+	usage_error(&p);
+	assert_non_null(strstr(buf_str(&p.err), "not a queue id"));
+	release(&p);
+	PARSE(&p, "-bp", "0123456789ABCDE");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "--json");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_LIST_QUEUE);
+	assert_true(p.o.json);
+	release(&p);
+	parse_as(&p, "mailq", (const char *const[]){ "mailq", "--json", "0123456789ABCDEF", NULL });
+	ok(&p);
+	assert_true(p.o.json);
+	assert_int_equal(p.o.nrcpts, 1);
+	release(&p);
+	PARSE(&p, "--json", "-q");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "--delete", "0123456789abcdef");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_DELETE);
+	RCPTS(&p, "0123456789abcdef");
+	release(&p);
+	PARSE(&p, "--delete", "x@example.org");
+	usage_error(&p);
+	release(&p);
+	PARSE(&p, "--delete", "-qRexample.org", "0123456789ABCDEF");
+	usage_error(&p);
+	release(&p);
+	parse_as(&p, "sendmail", (const char *const[]){ "sendmail", "--delete", NULL });
+	usage_error(&p);
+	release(&p);
+}
+
 static void
 progname_presets_mode(void **state)
 {
@@ -586,6 +678,9 @@ usage_text_mentions_main_options(void **state)
 	assert_non_null(strstr(text, "-t"));
 	assert_non_null(strstr(text, "-bs"));
 	assert_non_null(strstr(text, "--probe"));
+	assert_non_null(strstr(text, "--delete"));
+	assert_non_null(strstr(text, "--json"));
+	assert_non_null(strstr(text, "-qR"));
 	free(text);
 }
 
@@ -605,6 +700,8 @@ main(void)
 		cmocka_unit_test(sender_without_value_is_usage),
 		cmocka_unit_test(queue_run),
 		cmocka_unit_test(list_queue),
+		cmocka_unit_test(queue_selections),
+		cmocka_unit_test(queue_ids_and_json),
 		cmocka_unit_test(progname_presets_mode),
 		cmocka_unit_test(long_options),
 		cmocka_unit_test(account_option_forms),

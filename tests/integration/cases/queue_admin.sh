@@ -1,0 +1,134 @@
+# queue_admin.sh: queue management (issue 12 item 3). Four entries are
+# queued while the server is down (to bob, carol, dave with another
+# sender, erin), then: the listing filtered by ID, recipient and sender;
+# the JSON listing parsed by python3; the summary line check_mailq (-M
+# postfix) reads; -qR, -qI and -qS each deliver only their match and leave
+# the others queued; --delete removes an entry, and says so (66) for one
+# that is not there. Sourced by run.sh.
+
+qa_q="$work/q-admin"
+qa_down=$(QDIR=$qa_q RETRY_MIN=1s config qa-down 1 implicit "from_override = yes")
+qa_up=$(QDIR=$qa_q RETRY_MIN=1s config qa-up "$MTA_SMTPS_PORT" implicit "from_override = yes")
+ln -sf "$(readlink -f "$bin")" "$work/mailq"
+qa_entries() { find "$qa_q/q" -name '*.env' 2>/dev/null | wc -l; }
+# qa_id PATTERN: the queue id of the entry whose envelope matches.
+qa_id() { grep -l -- "$1" "$qa_q"/q/*.env 2>/dev/null | head -n 1 | xargs -r basename -s .env; }
+qa_count() { grep -l -- "$2" "$MTA_MAILDIR_BASE/$1/new"/* 2>/dev/null | wc -l; }
+
+newtag; qa_bob=$tg; newtag; qa_carol=$tg; newtag; qa_dave=$tg; newtag; qa_erin=$tg
+sample "$qa_bob" | "$bin" -C "$qa_down" -i "bob@$MTA_DOMAIN" 2> "$work/err"
+sample "$qa_carol" | "$bin" -C "$qa_down" -i "carol@$MTA_DOMAIN" 2>> "$work/err"
+sample "$qa_dave" | "$bin" -C "$qa_down" -i -f "other-sender@$MTA_DOMAIN" "dave@$MTA_DOMAIN" 2>> "$work/err"
+sample "$qa_erin" | "$bin" -C "$qa_down" -i "erin@$MTA_DOMAIN" 2>> "$work/err"
+id_bob=$(qa_id "bob@") id_carol=$(qa_id "carol@") id_dave=$(qa_id "dave@") id_erin=$(qa_id "erin@")
+# Every entry is due (retry_min 1s): a plain run would send them all.
+sleep 1.1
+
+t=queue_admin_setup
+if [ "$(qa_entries)" != 4 ] || [ -z "$id_bob$id_carol" ]; then bad $t "$(qa_entries) entries, expected 4"
+else ok $t; fi
+
+t=mailq_lists_only_the_given_ids
+id_lc=$(printf '%s' "$id_carol" | tr 'A-F' 'a-f')
+"$work/mailq" -C "$qa_down" "$id_bob" "$id_lc" > "$work/out" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! grep -q "^$id_bob " "$work/out" || ! grep -q "^$id_carol " "$work/out"; then
+	cp "$work/out" "$work/err"; bad $t "an entry asked for is missing"
+elif grep -q "^$id_dave\|^$id_erin" "$work/out"; then cp "$work/out" "$work/err"; bad $t "other entries listed"
+elif [ "$(tail -n 1 "$work/out" | sed -n 's/.*Kbytes in \([0-9]*\) Request.*/\1/p')" != 2 ]; then
+	cp "$work/out" "$work/err"; bad $t "summary line: $(tail -n 1 "$work/out")"
+else ok $t; fi
+
+t=mailq_bad_id_is_a_usage_error
+"$work/mailq" -C "$qa_down" "carol@$MTA_DOMAIN" > "$work/out" 2> "$work/err"; rc=$?
+if [ $rc -ne 64 ] || ! grep -q "queue id" "$work/err"; then bad $t "exit $rc, expected 64 naming the queue id"
+else ok $t; fi
+
+t=bp_filtered_by_recipient_and_sender
+"$bin" -C "$qa_down" -bp -qRcarol@ > "$work/out-r" 2> "$work/err"; rc=$?
+"$bin" -C "$qa_down" -bp -qS OTHER-SENDER > "$work/out-s" 2>> "$work/err"; rc2=$?
+if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then bad $t "exit $rc, $rc2"
+elif [ "$(grep -c '^[0-9A-F]\{16\} ' "$work/out-r")" != 1 ] || ! grep -q "^$id_carol " "$work/out-r"; then
+	cp "$work/out-r" "$work/err"; bad $t "-qRcarol@ listed something else"
+elif [ "$(grep -c '^[0-9A-F]\{16\} ' "$work/out-s")" != 1 ] || ! grep -q "^$id_dave " "$work/out-s"; then
+	cp "$work/out-s" "$work/err"; bad $t "-qS OTHER-SENDER listed something else"
+else ok $t; fi
+
+t=mailq_summary_line_as_check_mailq_reads_it
+# check_mailq -M postfix reads the last line: "Kbytes in N" or "Mail queue
+# is empty" (monitoring-plugins, plugins-scripts/check_mailq.pl).
+"$work/mailq" -C "$qa_down" > "$work/out" 2> "$work/err"; rc=$?
+last=$(tail -n 1 "$work/out")
+"$bin" -C "$qa_down" -bp -qRnobody-at-all > "$work/out-e" 2>> "$work/err"
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! printf '%s\n' "$last" | grep -Eq '^-- [0-9]+ Kbytes in 4 Requests\.$'; then bad $t "last line: $last"
+elif [ "$(tail -n 1 "$work/out-e")" != "Mail queue is empty" ]; then bad $t "empty listing: $(tail -n 1 "$work/out-e")"
+else ok $t; fi
+
+t=mailq_json_parses_one_object_per_entry
+"$work/mailq" -C "$qa_down" --json > "$work/out" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif ! python3 - "$work/out" "$id_dave" "$MTA_DOMAIN" > "$work/err" 2>&1 <<'PY'
+import json, sys
+path, dave, dom = sys.argv[1], sys.argv[2], sys.argv[3]
+lines = open(path, "rb").read().decode("utf-8").splitlines()
+objs = [json.loads(l) for l in lines]
+assert len(objs) == 4, objs
+ids = [o["queue_id"] for o in objs]
+assert ids == sorted(ids), ids
+d = [o for o in objs if o["queue_id"] == dave][0]
+assert d["sender"] == "other-sender@" + dom, d
+assert d["recipients"][0]["address"] == "dave@" + dom, d
+assert d["recipients"][0]["state"] == "pending", d
+assert d["recipients"][0]["reply"] is None or isinstance(d["recipients"][0]["reply"], str), d
+assert d["state"] == "deferred" and d["attempts"] == 1 and d["bounce"] is False, d
+assert isinstance(d["arrival_time"], int) and isinstance(d["next_attempt"], int), d
+assert d["message_size"] > 0 and isinstance(d["last_error"], str) and d["last_error"], d
+PY
+then bad $t "$(tail -n 1 "$work/err")"
+else ok $t; fi
+
+t=qR_runs_only_matching_entries
+"$bin" -C "$qa_up" -qR "carol@" 2> "$work/err"; rc=$?
+wait_mail carol "$qa_carol" > /dev/null; sleep 0.5
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ "$(qa_count carol "$qa_carol")" != 1 ]; then bad $t "carol's message was not delivered"
+elif [ "$(qa_count bob "$qa_bob")$(qa_count dave "$qa_dave")$(qa_count erin "$qa_erin")" != 000 ]; then
+	bad $t "entries that do not match -qR were delivered"
+elif [ "$(qa_entries)" != 3 ]; then bad $t "$(qa_entries) entries left, expected 3"
+else ok $t; fi
+
+t=qI_runs_only_that_entry
+# A part of the id, in lower case: sendmail's substring rule.
+part=$(printf '%s' "$id_bob" | cut -c3-12 | tr 'A-F' 'a-f')
+"$bin" -C "$qa_up" "-qI$part" 2> "$work/err"; rc=$?
+wait_mail bob "$qa_bob" > /dev/null; sleep 0.5
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ "$(qa_count bob "$qa_bob")" != 1 ]; then bad $t "bob's message was not delivered"
+elif [ "$(qa_count dave "$qa_dave")$(qa_count erin "$qa_erin")" != 00 ]; then bad $t "other entries were delivered"
+elif [ "$(qa_entries)" != 2 ]; then bad $t "$(qa_entries) entries left, expected 2"
+else ok $t; fi
+
+t=qS_runs_only_that_sender
+"$bin" -C "$qa_up" -qS other-sender 2> "$work/err"; rc=$?
+wait_mail dave "$qa_dave" > /dev/null; sleep 0.5
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ "$(qa_count dave "$qa_dave")" != 1 ]; then bad $t "dave's message was not delivered"
+elif [ "$(qa_count erin "$qa_erin")" != 0 ]; then bad $t "erin's message was delivered"
+elif [ "$(qa_entries)" != 1 ]; then bad $t "$(qa_entries) entries left, expected 1"
+else ok $t; fi
+
+t=delete_removes_the_entry
+"$bin" -C "$qa_down" --delete "$id_erin" > "$work/out" 2> "$work/err"; rc=$?
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ "$(qa_entries)" != 0 ] || [ -e "$qa_q/q/$id_erin.msg" ]; then bad $t "the entry is still there"
+elif ! grep -q "$id_erin.*deleted" "$work/out"; then cp "$work/out" "$work/err"; bad $t "no confirmation"
+else ok $t; fi
+
+t=delete_unknown_id_exit_66
+"$bin" -C "$qa_down" --delete "$id_erin" > "$work/out" 2> "$work/err"; rc=$?
+"$bin" -C "$qa_down" --delete not-an-id > /dev/null 2>> "$work/err"; rc2=$?
+if [ $rc -ne 66 ] || ! grep -q "$id_erin" "$work/err"; then bad $t "exit $rc, expected 66 naming the id"
+elif [ $rc2 -ne 64 ]; then bad $t "a malformed id: exit $rc2, expected 64"
+else ok $t; fi
+rm -f "$work/mailq"
