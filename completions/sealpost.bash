@@ -131,7 +131,7 @@ _sealpost()
             COMPREPLY=($(compgen -W "7BIT 8BITMIME" -- "$cur"))
             return 0
             ;;
-        -f | -r | -F | -V | -L | -h | -p | -O | -X)
+        -f | -r | -F | -V | -L | -h | -p | -O | -X | -qI | -qR | -qS)
             # Free-form values: nothing sensible to offer.
             return 0
             ;;
@@ -170,8 +170,8 @@ _sealpost()
             ;;
         -*)
             local opts="-t -i -oi -f -r -F -N -R -V -B -odi -odb -bm -bp -bs -bi
-                -I -q -C -a -L -v -vv -- --account= --flush --probe --probe=
-                --check-config --version --help"
+                -I -q -qI -qR -qS -C -a -L -v -vv -- --account= --flush --json
+                --delete --probe --probe= --check-config --version --help"
             COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             # Do not add a space after options that take an attached value.
             if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]]; then

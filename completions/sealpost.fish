@@ -88,6 +88,11 @@ complete -c sealpost -o bi -d 'Do nothing (newaliases)'
 complete -c sealpost -s I -d 'Do nothing (newaliases)'
 complete -c sealpost -s q -d 'Run the queue once'
 complete -c sealpost -l flush -d 'Attempt every queued entry now'
+complete -c sealpost -o qI -x -d 'Attempt now (with -bp, list) entries whose queue id contains this'
+complete -c sealpost -o qR -x -d 'Attempt now (with -bp, list) entries with a recipient containing this'
+complete -c sealpost -o qS -x -d 'Attempt now (with -bp, list) entries whose sender contains this'
+complete -c sealpost -l json -d 'With -bp, one JSON object per queue entry'
+complete -c sealpost -l delete -d 'Remove the queue entries whose ids follow'
 
 # Configuration and diagnostics
 complete -c sealpost -s C -r -F -d 'Configuration file'

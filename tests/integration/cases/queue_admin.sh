@@ -3,8 +3,8 @@
 # sender, erin), then: the listing filtered by ID, recipient and sender;
 # the JSON listing parsed by python3; the summary line check_mailq (-M
 # postfix) reads; -qR, -qI and -qS each deliver only their match and leave
-# the others queued; --delete removes an entry, and says so (66) for one
-# that is not there. Sourced by run.sh.
+# the others queued; --delete leaves an entry being delivered (75), removes
+# an entry, and says so (66) for one that is not there. Sourced by run.sh.
 
 qa_q="$work/q-admin"
 qa_down=$(QDIR=$qa_q RETRY_MIN=1s config qa-down 1 implicit "from_override = yes")
@@ -116,6 +116,14 @@ if [ $rc -ne 0 ]; then bad $t "exit $rc"
 elif [ "$(qa_count dave "$qa_dave")" != 1 ]; then bad $t "dave's message was not delivered"
 elif [ "$(qa_count erin "$qa_erin")" != 0 ]; then bad $t "erin's message was delivered"
 elif [ "$(qa_entries)" != 1 ]; then bad $t "$(qa_entries) entries left, expected 1"
+else ok $t; fi
+
+t=delete_leaves_an_entry_being_delivered
+# A queue run holds the entry's lock (flock on its message) while it
+# delivers it: --delete must not pull the message from under it.
+flock "$qa_q/q/$id_erin.msg" "$bin" -C "$qa_down" --delete "$id_erin" > /dev/null 2> "$work/err"; rc=$?
+if [ $rc -ne 75 ] || ! grep -q "being delivered" "$work/err"; then bad $t "exit $rc, expected 75"
+elif [ ! -f "$qa_q/q/$id_erin.env" ] || [ ! -f "$qa_q/q/$id_erin.msg" ]; then bad $t "the entry was removed"
 else ok $t; fi
 
 t=delete_removes_the_entry
