@@ -61,8 +61,10 @@ libgnutls-dane0 libidn12 libidn2-0 libpcre2-8-0 libssl3 libevent-2.1-7 libpam0g
 zlib1g"
 
 # swaks needs Net::SSLeay for STARTTLS/SMTPS; it is only a Recommends.
+# monitoring-plugins-standard: its check_mailq reads mailq's summary line
+# (tests/integration/cases/queue_admin.sh); it starts no daemon.
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
-libnet-ssleay-perl groff-base time"
+libnet-ssleay-perl groff-base time monitoring-plugins-standard"
 
 # make deb and tests/package/run.sh: dpkg-buildpackage (dpkg-dev), dh
 # (debhelper), lintian.

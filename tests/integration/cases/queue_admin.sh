@@ -65,6 +65,27 @@ elif ! printf '%s\n' "$last" | grep -Eq '^-- [0-9]+ Kbytes in 4 Requests\.$'; th
 elif [ "$(tail -n 1 "$work/out-e")" != "Mail queue is empty" ]; then bad $t "empty listing: $(tail -n 1 "$work/out-e")"
 else ok $t; fi
 
+t=check_mailq_plugin_counts_the_queue
+# The real plugin (monitoring-plugins-standard), pointed at this mailq: a
+# copy whose utils.pm names it instead of /usr/bin/mailq.
+np=/usr/lib/nagios/plugins
+if [ ! -f "$np/check_mailq" ] || [ ! -f "$np/utils.pm" ]; then
+	bad $t "check_mailq is not installed (tests/deps.sh test installs monitoring-plugins-standard)"
+else
+	mkdir -p "$work/np"
+	cp "$np/check_mailq" "$work/np/check_mailq"
+	printf '#!/bin/sh\nexec "%s" -C "%s" "$@"\n' "$work/mailq" "$qa_down" > "$work/np/mailq"
+	chmod 755 "$work/np/mailq"
+	sed "s|^\$PATH_TO_MAILQ *=.*|\$PATH_TO_MAILQ = \"$work/np/mailq\";|" "$np/utils.pm" > "$work/np/utils.pm"
+	perl "$work/np/check_mailq" -M postfix -w 3 -c 10 > "$work/out" 2>&1; rc=$?
+	perl "$work/np/check_mailq" -M postfix -w 5 -c 10 > "$work/out2" 2>&1; rc2=$?
+	if [ $rc -ne 1 ] || ! grep -q "mailq is 4 " "$work/out"; then
+		cp "$work/out" "$work/err"; bad $t "with -w 3: exit $rc, expected 1 (WARNING, 4 messages)"
+	elif [ $rc2 -ne 0 ] || ! grep -q "^OK: postfix mailq (4) is below threshold" "$work/out2"; then
+		cp "$work/out2" "$work/err"; bad $t "with -w 5: exit $rc2, expected 0 (OK, 4)"
+	else ok $t; fi
+fi
+
 t=mailq_json_parses_one_object_per_entry
 "$work/mailq" -C "$qa_down" --json > "$work/out" 2> "$work/err"; rc=$?
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
