@@ -171,7 +171,8 @@ _sealpost()
         -*)
             local opts="-t -i -oi -f -r -F -N -R -V -B -odi -odb -bm -bp -bs -bi
                 -I -q -qI -qR -qS -C -a -L -v -vv -- --account= --flush --json
-                --delete --probe --probe= --check-config --version --help"
+                --delete --hold --release --probe --probe= --check-config --version
+                --help"
             COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             # Do not add a space after options that take an attached value.
             if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]]; then

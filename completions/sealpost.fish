@@ -93,6 +93,8 @@ complete -c sealpost -o qR -x -d 'Attempt now (with -bp, list) entries with a re
 complete -c sealpost -o qS -x -d 'Attempt now (with -bp, list) entries whose sender contains this'
 complete -c sealpost -l json -d 'With -bp, one JSON object per queue entry'
 complete -c sealpost -l delete -d 'Remove the queue entries whose ids follow'
+complete -c sealpost -l hold -d 'Keep the queue entries whose ids follow from being attempted'
+complete -c sealpost -l release -d 'Take the queue entries whose ids follow off hold'
 
 # Configuration and diagnostics
 complete -c sealpost -s C -r -F -d 'Configuration file'

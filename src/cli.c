@@ -25,7 +25,8 @@ cli_usage(FILE *out)
 	fputs("usage: sealpost [options] [--] recipient...\n"
 	    "       mailq [--json] [-qI ID] [-qR RCPT] [-qS SENDER] [ID...]   (= sealpost -bp)\n"
 	    "       sealpost -q | --flush | -qI ID | -qR RCPT | -qS SENDER\n"
-	    "       sealpost --delete ID... | --probe[=DOMAIN] | --check-config\n"
+	    "       sealpost --delete | --hold | --release ID...\n"
+	    "       sealpost --probe[=DOMAIN] | --check-config\n"
 	    "\n"
 	    "  -t             also take recipients from To:, Cc:, Bcc: (Bcc: is removed)\n"
 	    "  -i, -oi        a line with a single '.' is data, not end of input\n"
@@ -43,6 +44,8 @@ cli_usage(FILE *out)
 	    "                 contains this text (any case); with -bp, mailq: list them\n"
 	    "  --json         with -bp, mailq: one JSON object per queue entry and line\n"
 	    "  --delete ID... remove these queue entries (in system mode: your own)\n"
+	    "  --hold ID..., --release ID...\n"
+	    "                 keep these entries from being attempted / let them go again\n"
 	    "  -C FILE        configuration file\n"
 	    "  -a NAME        account (--account=NAME)\n"
 	    "  -L TAG         syslog tag\n"
@@ -53,7 +56,8 @@ cli_usage(FILE *out)
 	    "\n"
 	    "Exit status: 0 delivered or queued; 64 usage; 65 bad data; 67 unknown user;\n"
 	    "69 rejected; 75 temporary failure (not queued); 77 authentication; 78 config.\n"
-	    "--delete: 66 no such entry; 75 being delivered; 77 another user's entry.\n",
+	    "--delete, --hold, --release: 66 no such entry; 75 being delivered;\n"
+	    "77 another user's entry.\n",
 	    out);
 }
 
@@ -152,6 +156,10 @@ long_opt(struct opts *o, int argc, char **argv, int *i, struct buf *err)
 		o->json = true;
 	else if (strcmp(a, "delete") == 0)
 		o->mode = MODE_DELETE;
+	else if (strcmp(a, "hold") == 0)
+		o->mode = MODE_HOLD;
+	else if (strcmp(a, "release") == 0)
+		o->mode = MODE_RELEASE;
 	else if (strncmp(a, "account=", 8) == 0 && a[8])
 		o->account = a + 8;
 	else if (strcmp(a, "account") == 0) {
@@ -223,6 +231,13 @@ validate(struct opts *o, struct buf *err)
 	return ERR_OK;
 }
 
+/* --delete, --hold, --release: modes that change the entries named. */
+static bool
+changes_entries(enum cli_mode m)
+{
+	return m == MODE_DELETE || m == MODE_HOLD || m == MODE_RELEASE;
+}
+
 /* -q: run the queue once (-qTIME, -q TIME: the interval is ignored).
  * -qI, -qR, -qS (sendmail): select the entries whose id, a recipient or
  * the sender contains the substring, the rest of the word or the next
@@ -241,7 +256,7 @@ set_q(struct opts *o, const char *v, int argc, char **argv, int *i, struct buf *
 			++*i;
 		return ERR_OK;
 	}
-	if (o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE)
+	if (o->mode != MODE_LIST_QUEUE && !changes_entries(o->mode))
 		o->mode = MODE_RUN_QUEUE;
 	char k = *v++;
 	if (*sel) {
@@ -292,7 +307,7 @@ is_queue_id(const char *s)
 }
 
 /* The queue modes' options and arguments: --json lists (alone it means
- * -bp); -bp, mailq and --delete take queue ids. */
+ * -bp); -bp, mailq, --delete, --hold and --release take queue ids. */
 static enum err
 queue_args(struct opts *o, struct buf *err)
 {
@@ -300,11 +315,13 @@ queue_args(struct opts *o, struct buf *err)
 		o->mode = MODE_LIST_QUEUE;
 	if (o->json && o->mode != MODE_LIST_QUEUE)
 		return usage_err(err, "--json goes with -bp or mailq", NULL);
-	if (o->mode == MODE_DELETE && (o->q_id || o->q_rcpt || o->q_sender))
-		return usage_err(err, "--delete takes queue ids, not -qI, -qR or -qS", NULL);
-	if (o->mode == MODE_DELETE && o->nrcpts == 0)
-		return usage_err(err, "--delete needs the ids of the queue entries to delete", NULL);
-	if (o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE)
+	if (changes_entries(o->mode) && (o->q_id || o->q_rcpt || o->q_sender))
+		return usage_err(err, "--delete, --hold and --release take queue ids, not -qI, -qR"
+		    " or -qS", NULL);
+	if (changes_entries(o->mode) && o->nrcpts == 0)
+		return usage_err(err, "--delete, --hold and --release need the ids of the queue"
+		    " entries", NULL);
+	if (o->mode != MODE_LIST_QUEUE && !changes_entries(o->mode))
 		return ERR_OK;
 	for (int k = 0; k < o->nrcpts; k++)
 		if (!is_queue_id(o->rcpts[k])) {

@@ -13,7 +13,7 @@
 enum cli_mode {
 	MODE_SEND, MODE_LIST_QUEUE, MODE_NOOP, MODE_RUN_QUEUE, MODE_FLUSH,
 	MODE_SMTP_STDIO, MODE_PROBE, MODE_CHECK_CONFIG, MODE_VERSION, MODE_HELP,
-	MODE_DELETE,
+	MODE_DELETE, MODE_HOLD, MODE_RELEASE,
 };
 
 struct opts {
@@ -40,8 +40,8 @@ struct opts {
 	/* -qI, -qR, -qS: the queue entries a run or a listing is about (a
 	 * substring of the id, of a recipient, of the sender). */
 	const char *q_id, *q_rcpt, *q_sender;
-	/* The non-option arguments: recipients; queue ids with -bp, mailq
-	 * and --delete (checked to be ids). */
+	/* The non-option arguments: recipients; queue ids with -bp, mailq,
+	 * --delete, --hold and --release (checked to be ids). */
 	char **rcpts;               /* points into argv */
 	int nrcpts;
 };
@@ -51,7 +51,8 @@ struct opts {
  * with a warning on stderr (doc/decisions.md D10); known ignored options are mentioned only
  * under -v. -qI/-qR/-qS make a queue run unless the mode lists the queue;
  * --json alone means -bp. Errors: ERR_USAGE with the reason in err (also
- * an argument of -bp, mailq or --delete that is not a queue id). */
+ * an argument of -bp, mailq, --delete, --hold or --release that is not a
+ * queue id). */
 enum err cli_parse(int argc, char **argv, const char *progname, struct opts *o,
     struct buf *err) WUR;
 

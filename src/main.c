@@ -111,9 +111,10 @@ load_config(const struct opts *o, struct config *cfg, struct buf *err)
 		privs_drop();
 	path = config_path(o, cfgbuf, sizeof cfgbuf);
 	if (config_load(cfg, path, err) != ERR_OK) {
-		/* Listing the queue (or deleting from it) needs no account:
+		/* Listing the queue (or changing entries) needs no account:
 		 * without any configuration file, mailq shows the default queue. */
-		if ((o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE) || o->config_file ||
+		if ((o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE && o->mode != MODE_HOLD &&
+		    o->mode != MODE_RELEASE) || o->config_file ||
 		    access(path, F_OK) == 0) {
 			say("%s", buf_str(err));
 			return EX_CONFIG;
@@ -284,8 +285,11 @@ main(int argc, char **argv)
 		status = queue_status(&qres);
 		break;
 	case MODE_DELETE:
-		/* runq_delete() said each failure itself. */
-		runq_delete(&cfg, o.rcpts, (size_t)o.nrcpts, stdout, &qres);
+	case MODE_HOLD:
+	case MODE_RELEASE:
+		/* runq_manage() said each failure itself. */
+		runq_manage(&cfg, o.mode == MODE_DELETE ? RUNQ_DELETE : o.mode == MODE_HOLD ?
+		    RUNQ_HOLD : RUNQ_RELEASE, o.rcpts, (size_t)o.nrcpts, stdout, &qres);
 		status = result_exitcode(&qres, false);
 		break;
 	case MODE_RUN_QUEUE:

@@ -543,7 +543,11 @@ runq_run(const struct config *cfg, bool flush, const struct runq_filter *f, stru
 				continue;
 			}
 			rc = spool_lock(&sp, ids[i], &fd, &err);
-			if (rc == ERR_OK) {
+			/* On hold (--hold): never attempted, whatever was asked.
+			 * Asked under the lock, which --hold takes too. */
+			if (rc == ERR_OK && spool_held(&sp, ids[i])) {
+				close(fd);
+			} else if (rc == ERR_OK) {
 				run_entry(cfg, &sp, ids[i], fd, flush, f, &batch, &cache);
 			} else if (rc == ERR_DATA) {
 				log_msg(LOG_ERR, "%s: corrupt queue entry moved to corrupt/: %s",
@@ -619,18 +623,21 @@ static const char *const rcpt_states[] = { "pending", "sent", "failed" };
 
 /* One entry as mailq shows it. */
 static void
-list_entry(FILE *out, const struct envelope *env, int64_t now)
+list_entry(FILE *out, const struct envelope *env, bool held, int64_t now)
 {
 	char age[32], next[32];
 	format_age(now - env->created, age, sizeof age);
 	format_age(env->next_try - now, next, sizeof next);
-	fprintf(out, "%-16s %10llu %5s  <%s>%s\n", env->id, (unsigned long long)env->size, age,
-	    env->sender, env->is_bounce ? "  (bounce)" : "");
+	fprintf(out, "%-16s %10llu %5s  <%s>%s%s\n", env->id, (unsigned long long)env->size, age,
+	    env->sender, env->is_bounce ? "  (bounce)" : "", held ? "  (held)" : "");
 	for (size_t k = 0; k < env->nrcpts; k++)
 		fprintf(out, "%34s<%s> %s\n", "", env->rcpts[k].addr,
 		    rcpt_states[env->rcpts[k].state]);
 	list_domains(out, env);
-	if (envelope_pending(env))
+	if (held)
+		fprintf(out, "%34son hold (attempts %u): not attempted until released\n", "",
+		    env->attempts);
+	else if (envelope_pending(env))
 		fprintf(out, "%34sattempts %u, next try %s%s\n", "", env->attempts,
 		    env->next_try <= now ? "now" : "in ", env->next_try <= now ? "" : next);
 	else
@@ -642,7 +649,7 @@ list_entry(FILE *out, const struct envelope *env, int64_t now)
 /* One entry as one line of JSON (mailq --json; sealpost(8) lists the
  * members). Errors: ERR_TOOBIG (past j's bound). */
 static enum err
-json_entry(struct buf *j, const struct envelope *env)
+json_entry(struct buf *j, const struct envelope *env, bool held)
 {
 	enum err rc = ERR_OK;
 	bool pending = envelope_pending(env) > 0;
@@ -656,8 +663,9 @@ json_entry(struct buf *j, const struct envelope *env)
 		rc |= buf_addf(j, ",\"owner_uid\":%lld", (long long)env->owner);
 	rc |= buf_addf(j, ",\"arrival_time\":%lld,\"next_attempt\":%lld,\"last_attempt\":%lld",
 	    (long long)env->created, (long long)env->next_try, (long long)env->last_try);
-	rc |= buf_addf(j, ",\"attempts\":%u,\"message_size\":%llu,\"bounce\":%s,\"state\":\"%s\"",
-	    env->attempts, (unsigned long long)env->size, env->is_bounce ? "true" : "false",
+	rc |= buf_addf(j, ",\"attempts\":%u,\"message_size\":%llu,\"bounce\":%s,\"held\":%s"
+	    ",\"state\":\"%s\"", env->attempts, (unsigned long long)env->size,
+	    env->is_bounce ? "true" : "false", held ? "true" : "false",
 	    pending ? "deferred" : "failed");
 	rc |= buf_adds(j, ",\"last_error\":");
 	rc |= json_str_or_null(j, env->last_error);
@@ -725,9 +733,10 @@ runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool
 			continue;
 		}
 		if (runq_filter_match(f, &env)) {
+			bool held = spool_held(&sp, env.id);
 			if (json) {
 				buf_reset(&j);
-				if (json_entry(&j, &env) == ERR_OK)
+				if (json_entry(&j, &env, held) == ERR_OK)
 					fputs(buf_str(&j), out);
 				else
 					json_unreadable(out, &j, env.id, "entry too large to show");
@@ -735,7 +744,7 @@ runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool
 				if (shown == 0)
 					fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size", "Age",
 					    "Sender / Recipients");
-				list_entry(out, &env, now);
+				list_entry(out, &env, held, now);
 			}
 			shown++;
 			bytes += env.size;
@@ -756,17 +765,20 @@ runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool
 	buf_free(&err);
 }
 
-/* Delete entry id (upper case) for runq_delete(); a failure goes to res
- * when res holds none yet. */
+static const char *const op_done[] = { "deleted", "held", "released" };
+
+/* Carry out op on entry id (upper case) for runq_manage(); a failure goes
+ * to res when res holds none yet. */
 static void
-delete_one(struct spool *sp, const char *id, FILE *out, struct result *res, struct buf *err)
+manage_one(struct spool *sp, enum runq_op op, const char *id, FILE *out, struct result *res,
+    struct buf *err)
 {
 	struct result r;
 	uid_t owner;
 	int fd = -1;
 	enum err rc;
 
-	result_set(&r, RES_OK, STAGE_NONE, ERR_OK, "deleted");
+	result_set(&r, RES_OK, STAGE_NONE, ERR_OK, "%s", op_done[op]);
 	buf_reset(err);
 	rc = spool_owner(sp, id, &owner);
 	if (rc == ERR_EOF) {
@@ -779,12 +791,13 @@ delete_one(struct spool *sp, const char *id, FILE *out, struct result *res, stru
 		goto out;
 	}
 	/* The privilege model: in the shared queue an ordinary user's
-	 * deletions are for their own mail only. */
+	 * changes are to their own mail only. */
 	if (sp->shared && getuid() != 0 && owner != getuid()) {
 		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_AUTH,
-		    "%s: the entry belongs to another user; only they or root can delete it", id);
+		    "%s: the entry belongs to another user; only they or root can change it", id);
 		goto out;
 	}
+	/* The entry's lock: a queue run that is delivering it now keeps it. */
 	rc = spool_lock(sp, id, &fd, err);
 	if (rc == ERR_IO) {
 		result_set(&r, RES_TEMP, STAGE_QUEUE, ERR_IO,
@@ -795,20 +808,22 @@ delete_one(struct spool *sp, const char *id, FILE *out, struct result *res, stru
 		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_EOF, "%s: no such queue entry", id);
 		goto out;
 	}
-	if (rc == ERR_SPOOL) {
+	if (rc == ERR_SPOOL || (rc == ERR_DATA && op != RUNQ_DELETE)) {
 		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_IO, "%s", buf_str(err));
 		goto out;
 	}
-	/* ERR_DATA (a damaged entry) is removed all the same: its owner
+	/* ERR_DATA (a damaged entry) is deleted all the same: its owner
 	 * asked for it, and spool_remove() unlinks names, following nothing. */
 	buf_reset(err);
-	if (spool_remove(sp, id, err) != ERR_OK) {
+	rc = op == RUNQ_DELETE ? spool_remove(sp, id, err) :
+	    spool_set_held(sp, id, op == RUNQ_HOLD, err);
+	if (rc != ERR_OK) {
 		result_set(&r, RES_PERM, STAGE_QUEUE, ERR_IO, "%s: %s", id, buf_str(err));
 		goto out;
 	}
-	log_msg(LOG_INFO, "%s: deleted from the queue by uid %lu (--delete)", id,
-	    (unsigned long)getuid());
-	fprintf(out, "%s: deleted\n", id);
+	log_msg(LOG_INFO, "%s: %s by uid %lu", id, op == RUNQ_DELETE ? "deleted from the queue" :
+	    op_done[op], (unsigned long)getuid());
+	fprintf(out, "%s: %s\n", id, op_done[op]);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -820,12 +835,13 @@ out:
 }
 
 void
-runq_delete(const struct config *cfg, char *const *ids, size_t n, FILE *out, struct result *res)
+runq_manage(const struct config *cfg, enum runq_op op, char *const *ids, size_t n, FILE *out,
+    struct result *res)
 {
 	struct spool sp;
 	struct buf err;
 
-	result_set(res, RES_OK, STAGE_NONE, ERR_OK, "deleted");
+	result_set(res, RES_OK, STAGE_NONE, ERR_OK, "%s", op_done[op]);
 	buf_init(&err, 4096);
 	if (spool_open_queue(&sp, cfg->queue_dir, &err) != ERR_OK) {
 		say("%s", buf_str(&err));
@@ -846,7 +862,7 @@ runq_delete(const struct config *cfg, char *const *ids, size_t n, FILE *out, str
 				    ids[i]);
 			continue;
 		}
-		delete_one(&sp, id, out, res, &err);
+		manage_one(&sp, op, id, out, res, &err);
 	}
 	spool_close(&sp);
 	buf_free(&err);

@@ -51,17 +51,22 @@ void runq_run(const struct config *cfg, bool flush, const struct runq_filter *f,
 void runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool json,
     struct result *res);
 
-/* runq_delete: remove the n entries ids (each a queue id, any case)
- * without delivering them and without a bounce, saying "ID: deleted" on
- * out for each; in a shared queue an ordinary user only their own. Goes
- * on past an id it cannot delete, saying why on stderr; res holds the
- * first failure: RES_PERM at STAGE_QUEUE with ERR_EOF (no such entry),
- * ERR_AUTH (another user's), ERR_USAGE (not a queue id), ERR_IO (cannot
- * remove); RES_TEMP with ERR_IO (being delivered right now); RES_PERM
- * with ERR_SPOOL when the queue cannot be opened. Unlike runq_run() and
- * runq_list(), it has said every failure itself. */
-void runq_delete(const struct config *cfg, char *const *ids, size_t n, FILE *out,
-    struct result *res);
+/* What runq_manage() does to each entry: remove it without delivering it
+ * and without a bounce (--delete); put it on hold, so that no queue run
+ * attempts it (--hold); take it off hold (--release). */
+enum runq_op { RUNQ_DELETE, RUNQ_HOLD, RUNQ_RELEASE };
+
+/* runq_manage: do op to the n entries ids (each a queue id, any case),
+ * saying "ID: deleted" (held, released) on out for each; in a shared
+ * queue an ordinary user only to their own. Each entry's lock is taken
+ * first. Goes on past an id it cannot change, saying why on stderr; res
+ * holds the first failure: RES_PERM at STAGE_QUEUE with ERR_EOF (no such
+ * entry), ERR_AUTH (another user's), ERR_USAGE (not a queue id), ERR_IO
+ * (cannot change it); RES_TEMP with ERR_IO (being delivered right now);
+ * RES_PERM with ERR_SPOOL when the queue cannot be opened. Unlike
+ * runq_run() and runq_list(), it has said every failure itself. */
+void runq_manage(const struct config *cfg, enum runq_op op, char *const *ids, size_t n,
+    FILE *out, struct result *res);
 
 /* runq_spawn: fork a detached process (new session, stdio on /dev/null)
  * that delivers entry id through lockfd (its flock held across the fork)

@@ -405,19 +405,52 @@ spool_remove(struct spool *sp, const char *id, struct buf *err)
 		errf(err, "cannot remove %s: %s", name, strerror(errno));
 		return ERR_SPOOL;
 	}
+	/* A hold mark left behind is harmless (orphan clean-up takes it). */
+	snprintf(name, sizeof name, "%s.hold", id);
+	(void)unlinkat(sp->qfd, name, 0);
 	(void)fsync(sp->qfd);
 	return ERR_OK;
+}
+
+enum err
+spool_set_held(struct spool *sp, const char *id, bool held, struct buf *err)
+{
+	char name[SPOOL_ID_LEN + 8];
+	snprintf(name, sizeof name, "%.16s.hold", id);
+	if (held) {
+		int fd = openat(sp->qfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    sp->shared ? 0640 : 0600);
+		if (fd < 0 && errno != EEXIST) {
+			errf(err, "cannot create %s/q/%s: %s", sp->path, name, strerror(errno));
+			return ERR_SPOOL;
+		}
+		if (fd >= 0)
+			close(fd);
+	} else if (unlinkat(sp->qfd, name, 0) != 0 && errno != ENOENT) {
+		errf(err, "cannot remove %s/q/%s: %s", sp->path, name, strerror(errno));
+		return ERR_SPOOL;
+	}
+	return fsync_err(sp->qfd, "queue directory", err);
+}
+
+bool
+spool_held(struct spool *sp, const char *id)
+{
+	char name[SPOOL_ID_LEN + 8];
+	struct stat st;
+	snprintf(name, sizeof name, "%.16s.hold", id);
+	return fstatat(sp->qfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 void
 spool_quarantine(struct spool *sp, const char *id, const char *why)
 {
 	int cfd = mkdir_at(sp->dirfd, "corrupt", sp->shared ? 02770 : 0700);
-	const char *ext[] = { ".env", ".msg" };
+	const char *ext[] = { ".env", ".msg", ".hold" };
 	(void)why;
 	if (cfd < 0)
 		return;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		char name[300], dest[340];
 		snprintf(name, sizeof name, "%.256s%s", id, ext[i]);
 		snprintf(dest, sizeof dest, "%s.%lld", name, (long long)time(NULL));
@@ -489,12 +522,14 @@ spool_cleanup_orphans(struct spool *sp, int64_t max_age)
 			if (i == 0) {
 				/* A message whose envelope never made it: the
 				 * commit did not finish, so nobody was told
-				 * "queued". */
+				 * "queued". Or a hold mark whose entry is gone. */
 				char env[300];
 				struct stat est;
-				if (len < 5 || strcmp(de->d_name + len - 4, ".msg") != 0)
+				size_t ext = len >= 5 && strcmp(de->d_name + len - 4, ".msg") == 0 ? 4 :
+				    len >= 6 && strcmp(de->d_name + len - 5, ".hold") == 0 ? 5 : 0;
+				if (ext == 0)
 					continue;
-				snprintf(env, sizeof env, "%.*s.env", (int)(len - 4), de->d_name);
+				snprintf(env, sizeof env, "%.*s.env", (int)(len - ext), de->d_name);
 				/* Only "no such file" means missing: any other
 				 * error (a permission, a resource) leaves the
 				 * entry alone. */

@@ -7,6 +7,8 @@
  *   q/ID.msg    the message, immutable once committed; its flock is the
  *               entry's lock
  *   q/ID.env    the envelope; its presence commits the entry
+ *   q/ID.hold   present (empty) while the entry is on hold (--hold); a
+ *               sealpost that predates it ignores it and sends the entry
  *   corrupt/    entries moved aside (never sent, never crashed on)
  */
 #ifndef SEALPOST_SPOOL_H
@@ -91,8 +93,17 @@ enum err spool_read_env(struct spool *sp, const char *id, struct envelope *env,
  * Errors: ERR_EOF (gone), ERR_SPOOL. */
 enum err spool_owner(struct spool *sp, const char *id, uid_t *owner) WUR;
 
-/* spool_remove: delete the entry (envelope first, then message), fsync q/. */
+/* spool_remove: delete the entry (envelope first, then message, then its
+ * hold mark), fsync q/. */
 enum err spool_remove(struct spool *sp, const char *id, struct buf *err) WUR;
+
+/* spool_set_held: put entry id on hold (create q/ID.hold) or release it
+ * (remove it), then fsync q/; the caller holds the entry's lock. Already
+ * so is not an error. Errors: ERR_SPOOL, with the reason in err. */
+enum err spool_set_held(struct spool *sp, const char *id, bool held, struct buf *err) WUR;
+
+/* spool_held: is entry id on hold? */
+bool spool_held(struct spool *sp, const char *id);
 
 /* spool_quarantine: move whatever exists of the entry to corrupt/. */
 void spool_quarantine(struct spool *sp, const char *id, const char *why);

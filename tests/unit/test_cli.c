@@ -383,6 +383,21 @@ queue_ids_and_json(void **state)
 	parse_as(&p, "sendmail", (const char *const[]){ "sendmail", "--delete", NULL });
 	usage_error(&p);
 	release(&p);
+	PARSE(&p, "--hold", "0123456789ABCDEF");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_HOLD);
+	release(&p);
+	PARSE(&p, "--release", "0123456789ABCDEF", "FEDCBA9876543210");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_RELEASE);
+	assert_int_equal(p.o.nrcpts, 2);
+	release(&p);
+	PARSE(&p, "--hold", "-qSalice", "0123456789ABCDEF");
+	usage_error(&p);
+	release(&p);
+	parse_as(&p, "sendmail", (const char *const[]){ "sendmail", "--release", NULL });
+	usage_error(&p);
+	release(&p);
 }
 
 static void
@@ -679,6 +694,8 @@ usage_text_mentions_main_options(void **state)
 	assert_non_null(strstr(text, "-bs"));
 	assert_non_null(strstr(text, "--probe"));
 	assert_non_null(strstr(text, "--delete"));
+	assert_non_null(strstr(text, "--hold"));
+	assert_non_null(strstr(text, "--release"));
 	assert_non_null(strstr(text, "--json"));
 	assert_non_null(strstr(text, "-qR"));
 	free(text);

@@ -4,7 +4,8 @@
 # the JSON listing parsed by python3; the summary line check_mailq (-M
 # postfix) reads; -qR, -qI and -qS each deliver only their match and leave
 # the others queued; --delete leaves an entry being delivered (75), removes
-# an entry, and says so (66) for one that is not there. Sourced by run.sh.
+# an entry, and says so (66) for one that is not there; --hold keeps an
+# entry from every run (--flush, -qI) until --release. Sourced by run.sh.
 
 qa_q="$work/q-admin"
 qa_down=$(QDIR=$qa_q RETRY_MIN=1s config qa-down 1 implicit "from_override = yes")
@@ -159,5 +160,27 @@ t=delete_unknown_id_exit_66
 "$bin" -C "$qa_down" --delete not-an-id > /dev/null 2>> "$work/err"; rc2=$?
 if [ $rc -ne 66 ] || ! grep -q "$id_erin" "$work/err"; then bad $t "exit $rc, expected 66 naming the id"
 elif [ $rc2 -ne 64 ]; then bad $t "a malformed id: exit $rc2, expected 64"
+else ok $t; fi
+t=hold_keeps_an_entry_from_every_run_until_released
+newtag; qa_frank=$tg
+sample "$qa_frank" | "$bin" -C "$qa_down" -i "frank@$MTA_DOMAIN" 2> "$work/err"
+id_frank=$(qa_id "frank@")
+"$bin" -C "$qa_down" --hold "$id_frank" > "$work/out" 2>> "$work/err"; rc=$?
+"$work/mailq" -C "$qa_down" > "$work/out-l" 2>> "$work/err"
+"$work/mailq" -C "$qa_down" --json > "$work/out-j" 2>> "$work/err"
+"$bin" -C "$qa_up" --flush 2>> "$work/err"
+"$bin" -C "$qa_up" -qI "$id_frank" 2>> "$work/err"
+sleep 1
+held_sent=$(qa_count frank "$qa_frank")
+"$bin" -C "$qa_down" --release "$id_frank" > "$work/out-r" 2>> "$work/err"; rc2=$?
+"$bin" -C "$qa_up" -qI "$id_frank" 2>> "$work/err"
+if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then bad $t "--hold exit $rc, --release exit $rc2"
+elif ! grep -q "^$id_frank: held" "$work/out" || ! grep -q "^$id_frank: released" "$work/out-r"; then
+	bad $t "no confirmation"
+elif ! grep -q "^$id_frank .*(held)" "$work/out-l"; then cp "$work/out-l" "$work/err"; bad $t "mailq does not show it held"
+elif ! python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).read()); assert o["held"] is True, o' "$work/out-j" 2>> "$work/err"; then
+	bad $t "--json does not say held"
+elif [ "$held_sent" != 0 ]; then bad $t "a run delivered the held entry"
+elif ! wait_mail frank "$qa_frank" > /dev/null || [ "$(qa_entries)" != 0 ]; then bad $t "not delivered once released"
 else ok $t; fi
 rm -f "$work/mailq"

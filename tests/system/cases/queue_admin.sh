@@ -2,8 +2,9 @@
 # queue_admin.sh: queue management in the shared queue (issue 12 item 3),
 # sourced by run.sh (as, ok, bad, bin, work, system_config, MTA_*): an
 # ordinary user's mailq ID, --json, -qI and --delete reach only their own
-# entries; another user's --delete is refused with 77 and changes nothing;
-# the owner's --delete removes the entry; root may delete anyone's.
+# entries; another user's --delete, --hold or --release is refused with 77
+# and changes nothing; the owner's --hold/--release and --delete work; root
+# may delete anyone's.
 
 qa_entries() { find "$work/spool/q" -name '*.env' 2>/dev/null | wc -l; }
 rm -f "$work/spool/q/"* 2>/dev/null
@@ -23,6 +24,12 @@ elif [ ! -f "$work/spool/q/$qa_alice.env" ] || [ ! -f "$work/spool/q/$qa_alice.m
 	bad $t "bob's --delete removed alice's entry"
 else ok $t; fi
 
+t=queue_admin_other_user_cannot_hold
+as sp-bob "$bin" --hold "$qa_alice" > /dev/null 2> "$work/err"; rc=$?
+if [ $rc -ne 77 ]; then bad $t "exit $rc, expected 77"
+elif [ -e "$work/spool/q/$qa_alice.hold" ]; then bad $t "bob put alice's entry on hold"
+else ok $t; fi
+
 t=queue_admin_user_lists_and_runs_only_own
 as sp-bob "$bin" -bp "$qa_alice" > "$work/out" 2> "$work/err"; rc=$?
 as sp-bob "$bin" --json > "$work/json" 2>> "$work/err"
@@ -39,6 +46,16 @@ assert [o["queue_id"] for o in objs] == [sys.argv[2]], objs
 elif [ ! -f "$work/spool/q/$qa_alice.env" ]; then bad $t "bob's -qI ran alice's entry"
 else ok $t; fi
 system_config 1
+
+t=queue_admin_owner_holds_and_releases_own
+as sp-alice "$bin" --hold "$qa_alice" > /dev/null 2> "$work/err"; rc=$?
+hold_mode=$(stat -c '%G %a' "$work/spool/q/$qa_alice.hold" 2>/dev/null)
+as sp-bob "$bin" --release "$qa_alice" > /dev/null 2>> "$work/err"; rc2=$?
+as sp-alice "$bin" --release "$qa_alice" > /dev/null 2>> "$work/err"; rc3=$?
+if [ $rc -ne 0 ] || [ "$hold_mode" != "sealpost 640" ]; then bad $t "--hold exit $rc, mark '$hold_mode'"
+elif [ $rc2 -ne 77 ]; then bad $t "bob's --release of alice's entry: exit $rc2, expected 77"
+elif [ $rc3 -ne 0 ] || [ -e "$work/spool/q/$qa_alice.hold" ]; then bad $t "--release exit $rc3"
+else ok $t; fi
 
 t=queue_admin_owner_deletes_own
 as sp-alice "$bin" --delete "$qa_alice" > "$work/out" 2> "$work/err"; rc=$?
