@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "msg.h"
+#include "net.h"
 #include "privs.h"
 #include "result.h"
 #include "route.h"
@@ -75,27 +75,20 @@ config_path(const struct opts *o, char *buf, size_t cap)
 	return SYSCONFDIR "/sealpost.conf";
 }
 
+/* The host's name, qualified through the resolver when gethostname() is
+ * not (bounded: a resolver that never answers costs at most timeout_ms). */
 static char *
-default_hostname(void)
+default_hostname(uint64_t timeout_ms)
 {
-	char name[256];
-	struct addrinfo hints, *res = NULL;
-	char *out;
+	char name[256], canon[256];
 	if (gethostname(name, sizeof name) != 0 || !*name)
 		snprintf(name, sizeof name, "localhost");
 	name[sizeof name - 1] = '\0';
 	if (strchr(name, '.'))
 		return xstrdup(name);
-	memset(&hints, 0, sizeof hints);
-	hints.ai_flags = AI_CANONNAME;
-	if (getaddrinfo(name, NULL, &hints, &res) == 0 && res && res->ai_canonname &&
-	    strchr(res->ai_canonname, '.'))
-		out = xstrdup(res->ai_canonname);
-	else
-		out = xstrdup(name);
-	if (res)
-		freeaddrinfo(res);
-	return out;
+	if (net_canonical_name(name, timeout_ms, canon, sizeof canon) && strchr(canon, '.'))
+		return xstrdup(canon);
+	return xstrdup(name);
 }
 
 /* The configuration, the log and the host name: EX_OK or EX_CONFIG. */
@@ -127,7 +120,7 @@ load_config(const struct opts *o, struct config *cfg, struct buf *err)
 	cfg->system = privs_held();
 	log_setup(cfg->log, cfg->log_path, o->log_tag);
 	if (!cfg->hostname)
-		cfg->hostname = default_hostname();
+		cfg->hostname = default_hostname(cfg->connect_timeout_ms);
 	return EX_OK;
 }
 
