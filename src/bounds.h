@@ -82,6 +82,7 @@
 #define MX_HOSTS_MAX            16      /* MX hosts tried per domain */
 #define MX_ADDRS_MAX            4       /* addresses tried per MX host */
 #define DELIVER_CACHE_MAX       8       /* idle sessions a queue run keeps open */
+#define DELIVER_DEAD_MAX        64      /* unreachable hops a queue run remembers */
 #define NET_ADDRS_MAX           16      /* addresses of one host name tried */
 
 #endif

@@ -124,8 +124,55 @@ hop_key(const struct route_hop *h, char *out, size_t cap)
 		n += snprintf(out + n, cap - (size_t)n, "|%s", t->dane_names[i]);
 }
 
+/* Hops are unreachable by name (relay) or address (MX) and port, however
+ * they are secured: nothing got that far. */
+static void
+dead_key(const struct route_hop *h, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s|%u", h->host, h->port);
+}
+
+/* Hop h was found unreachable earlier in this queue run: *res is that
+ * failure again, marked as remembered. */
+static bool
+dead_find(const struct deliver_cache *c, const struct route_hop *h, struct result *res)
+{
+	char key[sizeof c->dead[0].key];
+	dead_key(h, key, sizeof key);
+	for (size_t i = 0; i < c->ndead; i++) {
+		if (strcmp(c->dead[i].key, key) != 0)
+			continue;
+		*res = c->dead[i].res;
+		snprintf(res->text, sizeof res->text, "%.440s (not tried again in this queue run)",
+		    c->dead[i].res.text);
+		trace_note("%s port %u could not be reached earlier in this queue run; not trying"
+		    " it again", h->host, h->port);
+		return true;
+	}
+	return false;
+}
+
+/* Remember hop h as unreachable for the rest of the run (doc/decisions.md
+ * D19): every further delivery there would only wait for the same
+ * failure. Past DELIVER_DEAD_MAX hops, further ones are tried as usual. */
+static void
+dead_add(struct deliver_cache *c, const struct route_hop *h, const struct result *res)
+{
+	struct deliver_dead *x;
+	if (c->ndead >= DELIVER_DEAD_MAX)
+		return;
+	c->dead = xrealloc(c->dead, (c->ndead + 1) * sizeof *c->dead);
+	x = &c->dead[c->ndead++];
+	dead_key(h, x->key, sizeof x->key);
+	x->res = *res;
+	log_msg(LOG_WARNING, "queue run: %s%s%s%s port %u cannot be reached (%s); not tried"
+	    " again in this run", h->host, h->shown ? " (" : "", h->shown ? h->shown : "",
+	    h->shown ? ")" : "", h->port, stage_str(res->at));
+}
+
 /* The session for hop h: a cached one that goes to the same place
- * (*reused; taken out of the cache while in use), else a new one. */
+ * (*reused; taken out of the cache while in use), else a new one, unless
+ * the hop could not be reached earlier in this queue run. */
 static enum err
 session_for(const struct delivery *d, const struct route_hop *h, const struct smtp_params *p,
     struct smtp_session **s, bool *reused, struct result *res)
@@ -144,7 +191,13 @@ session_for(const struct delivery *d, const struct route_hop *h, const struct sm
 			return ERR_OK;
 		}
 	}
-	return smtp_open(s, p, res);
+	*s = NULL;
+	if (d->cache && dead_find(d->cache, h, res))
+		return res->err != ERR_OK ? res->err : ERR_CONNECT;
+	enum err rc = smtp_open(s, p, res);
+	if (rc != ERR_OK && d->cache && result_unreachable(res))
+		dead_add(d->cache, h, res);
+	return rc;
 }
 
 /* Keep session s (to hop h) for the next message: in a free slot, else
@@ -523,6 +576,9 @@ deliver_cache_close(struct deliver_cache *c)
 		c->e[i].s = NULL;
 		c->e[i].acct = NULL;
 	}
+	free(c->dead);
+	c->dead = NULL;
+	c->ndead = 0;
 }
 
 enum err

@@ -15,6 +15,12 @@
 #include "result.h"
 #include "smtp.h"
 
+/* A hop a queue run could not reach (result_unreachable()). */
+struct deliver_dead {
+	char key[DNS_NAME_MAX + 16];    /* host (name or address) and port */
+	struct result res;              /* how it failed */
+};
+
 /* Open sessions a queue run keeps between messages: one per destination
  * (host, port, names, policy, account), the least recently used closed
  * when a new one needs the room. Zeroed: empty. */
@@ -28,9 +34,15 @@ struct deliver_cache {
 	} e[DELIVER_CACHE_MAX];
 	uint64_t tick;
 	unsigned reused;
+	/* Hops found unreachable in this run (up to DELIVER_DEAD_MAX): not
+	 * tried again; each later delivery there is deferred at once with
+	 * the same failure, and in MX mode goes on to the next hop. */
+	struct deliver_dead *dead;
+	size_t ndead;
 };
 
-/* deliver_cache_close: QUIT and close every cached session. */
+/* deliver_cache_close: QUIT and close every cached session; forget the
+ * unreachable hops. */
 void deliver_cache_close(struct deliver_cache *c);
 
 struct delivery {

@@ -38,6 +38,27 @@ result_set(struct result *r, enum res cls, enum stage at, enum err e, const char
 	va_end(ap);
 }
 
+bool
+result_unreachable(const struct result *r)
+{
+	if (r->cls != RES_TEMP)
+		return false;
+	switch (r->at) {
+	case STAGE_CONNECT:
+	case STAGE_GREETING:
+		return true;
+	case STAGE_TLS:
+	case STAGE_EHLO:
+	case STAGE_STARTTLS:
+		/* RFC 5321 3.8: 421 closes the channel, whatever the command. */
+		return r->err == ERR_TIMEOUT || r->code == 421;
+	case STAGE_AUTH:
+		return r->err == ERR_TIMEOUT;
+	default:
+		return false;
+	}
+}
+
 int
 result_exitcode(const struct result *r, bool queued)
 {

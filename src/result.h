@@ -34,6 +34,15 @@ const char *stage_str(enum stage s);
 void result_set(struct result *r, enum res cls, enum stage at, enum err e,
     const char *fmt, ...) PRINTF(5, 6);
 
+/* result_unreachable: r (a failure to open a session) says the host
+ * itself cannot be reached now, so that every other delivery there in the
+ * same queue run would wait for the same failure: a temporary failure to
+ * resolve or connect, or at the greeting (none, cut off, 421), or a
+ * timeout, or a 421, before the session was up (TLS handshake, EHLO,
+ * STARTTLS; a timeout during AUTH too). Not a refused certificate, AUTH,
+ * or a local set-up error: those are fast, or belong to one account. */
+bool result_unreachable(const struct result *r);
+
 /* result_exitcode: the exit status for r. queued tells whether a temporary
  * failure was durably queued (then 0). Without a queue, a temporary failure
  * is 75, or 77 when authentication was rejected, or 78 when a local

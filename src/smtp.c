@@ -152,7 +152,8 @@ starttls(struct smtp_session *s, struct result *res)
 	rc = conn_start_tls(&s->io.conn, &s->tls, &dl, &err);
 	if (rc != ERR_OK) {
 		smtp_io_fail(res, RES_TEMP, STAGE_STARTTLS, rc == ERR_CERT ? ERR_CERT :
-		    rc == ERR_PROTO ? ERR_PROTO : ERR_TLS, "%s: %s", s->io.peer, buf_str(&err));
+		    rc == ERR_PROTO ? ERR_PROTO : rc == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_TLS,
+		    "%s: %s", s->io.peer, buf_str(&err));
 		buf_free(&err);
 		return rc;
 	}
@@ -208,8 +209,8 @@ session_start(struct smtp_session *s, const struct smtp_params *p, struct result
 	if (p->tls == TLS_MODE_IMPLICIT) {
 		struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_GREETING_MS);
 		if ((rc = conn_start_tls(&s->io.conn, &s->tls, &dl, &err)) != ERR_OK) {
-			smtp_io_fail(res, RES_TEMP, STAGE_TLS,
-			    rc == ERR_CERT ? ERR_CERT : ERR_TLS, "%s: %s", s->io.peer,
+			smtp_io_fail(res, RES_TEMP, STAGE_TLS, rc == ERR_CERT ? ERR_CERT :
+			    rc == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_TLS, "%s: %s", s->io.peer,
 			    buf_str(&err));
 			goto out;
 		}

@@ -98,12 +98,61 @@ result_set_keeps_fields_and_bounds_text(void **state)
 	assert_string_equal(stage_str((enum stage)999), "?");
 }
 
+/* doc/decisions.md D19: which failures to open a session make a queue run
+ * stop trying that host. */
+static void
+unreachable_is_connect_greeting_timeout_or_421(void **state)
+{
+	static const struct {
+		enum res cls;
+		enum stage at;
+		enum err err;
+		int code;
+		bool want;
+	} rows[] = {
+		{ RES_TEMP, STAGE_CONNECT, ERR_CONNECT, 0, true },      /* refused */
+		{ RES_TEMP, STAGE_CONNECT, ERR_DNS, 0, true },          /* no answer to the name */
+		{ RES_TEMP, STAGE_GREETING, ERR_TIMEOUT, 0, true },     /* never greets */
+		{ RES_TEMP, STAGE_GREETING, ERR_EOF, 0, true },         /* hangs up first */
+		{ RES_TEMP, STAGE_GREETING, ERR_REPLY, 421, true },
+		{ RES_TEMP, STAGE_GREETING, ERR_REPLY, 554, true },
+		{ RES_TEMP, STAGE_TLS, ERR_TIMEOUT, 0, true },          /* handshake unanswered */
+		{ RES_TEMP, STAGE_EHLO, ERR_REPLY, 421, true },
+		{ RES_TEMP, STAGE_STARTTLS, ERR_TIMEOUT, 0, true },
+		{ RES_TEMP, STAGE_AUTH, ERR_TIMEOUT, 0, true },
+		{ RES_TEMP, STAGE_TLS, ERR_CERT, 0, false },            /* an answer, just not ours */
+		{ RES_TEMP, STAGE_TLS, ERR_CONFIG, 0, false },          /* local set-up */
+		{ RES_TEMP, STAGE_TLS, ERR_TLS, 0, false },
+		{ RES_TEMP, STAGE_EHLO, ERR_REPLY, 451, false },
+		{ RES_TEMP, STAGE_STARTTLS, ERR_TLS, 454, false },
+		{ RES_TEMP, STAGE_AUTH, ERR_AUTH, 535, false },         /* one account's */
+		{ RES_TEMP, STAGE_AUTH, ERR_REPLY, 421, false },
+		{ RES_TEMP, STAGE_MAIL, ERR_TIMEOUT, 0, false },        /* the session was up */
+		{ RES_TEMP, STAGE_DNS, ERR_TIMEOUT, 0, false },         /* a domain, not a host */
+		{ RES_PERM, STAGE_GREETING, ERR_REPLY, 554, false },    /* never copied as a bounce */
+		{ RES_OK, STAGE_DOT, ERR_OK, 250, false },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct result r;
+		memset(&r, 0, sizeof r);
+		r.cls = rows[i].cls;
+		r.at = rows[i].at;
+		r.err = rows[i].err;
+		r.code = rows[i].code;
+		if (result_unreachable(&r) != rows[i].want)
+			fail_msg("row %zu: stage %s err %s code %d: got %d", i, stage_str(r.at),
+			    err_str(r.err), r.code, (int)result_unreachable(&r));
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(exit_status_table),
 		cmocka_unit_test(result_set_keeps_fields_and_bounds_text),
+		cmocka_unit_test(unreachable_is_connect_greeting_timeout_or_421),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
