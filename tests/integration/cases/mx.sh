@@ -196,6 +196,56 @@ elif ! wait_mail bob "$tg" >/dev/null; then mx_log > "$work/err"; bad $t "not de
 elif [ "$(mx_entries "$q")" != 0 ]; then bad $t "entry left after delivery"
 else ok $t; fi
 
+t=mx_queue_run_skips_a_silent_exchanger
+# Three entries for a domain whose preferred exchanger accepts connections
+# and never greets: the queue run waits for its greeting once
+# (command_timeout, 3 s here), then goes straight to the next exchanger for
+# the other two (doc/decisions.md D19). Before, each entry waited (9 s).
+newtag; mx_mark; q="$work/q-$t"
+printf '@fault %s * servfail\n' "$MTA_DOMAIN" > "$work/$t-fail.zone"
+{
+	echo "localhost A 127.0.0.1"
+	echo "$MTA_DOMAIN MX 5 silent.mx.test"
+	echo "$MTA_DOMAIN MX 20 localhost"
+	echo "silent.mx.test A 127.0.0.2"
+} > "$work/$t.zone"
+python3 "$here/../fault/dnssrv.py" --zone "$work/$t-fail.zone" --addr 127.0.0.1 \
+	--port-file "$work/$t-fail.port" --lifetime 120 >/dev/null 2>&1 &
+sk_fail_pid=$!
+python3 "$here/../fault/dnssrv.py" --zone "$work/$t.zone" --addr 127.0.0.1 \
+	--port-file "$work/$t.port" --lifetime 120 >/dev/null 2>&1 &
+sk_dns_pid=$!
+# Accepts (the kernel completes the handshake), never reads, never greets.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.2", int(sys.argv[1]))); s.listen(16)
+open(sys.argv[2], "w").write("up\n"); time.sleep(60)' "$MTA_SMTP_PORT" "$work/$t.silent" &
+sk_silent_pid=$!
+for _ in $(seq 100); do [ -s "$work/$t-fail.port" ] && [ -s "$work/$t.port" ] && [ -s "$work/$t.silent" ] && break; sleep 0.05; done
+cf=$(QDIR=$q mxconf $t encrypt)
+sed -e "s/^dns_server = .*/dns_server = 127.0.0.1:$(cat "$work/$t-fail.port")/" "$cf" > "$cf.fail"
+sed -i -e "s/^dns_server = .*/dns_server = 127.0.0.1:$(cat "$work/$t.port")/" \
+	-e "s/^command_timeout = .*/command_timeout = 3s/" "$cf"
+chmod 600 "$cf.fail"
+rc=0
+for k in 1 2 3; do
+	sample "$tg-$k" | "$bin" -C "$cf.fail" -i "bob@$MTA_DOMAIN" 2>> "$work/err" || rc=$?
+done
+n1=$(mx_entries "$q")
+t0=$(date +%s%N)
+"$bin" -C "$cf" --flush 2>> "$work/err"; rc2=$?
+took_ms=$((($(date +%s%N) - t0) / 1000000))
+kill "$sk_fail_pid" "$sk_dns_pid" "$sk_silent_pid" 2>/dev/null
+wait "$sk_fail_pid" "$sk_dns_pid" "$sk_silent_pid" 2>/dev/null
+if [ ! -s "$work/$t.silent" ]; then bad $t "the silent exchanger did not start"
+elif [ $rc -ne 0 ] || [ "$n1" != 3 ]; then bad $t "queueing: exit $rc, $n1 entries (expected 0, 3)"
+elif [ $rc2 -ne 0 ]; then bad $t "--flush exit $rc2"
+elif ! wait_mail bob "$tg-1" >/dev/null || ! wait_mail bob "$tg-2" >/dev/null ||
+	! wait_mail bob "$tg-3" >/dev/null; then mx_log > "$work/err"; bad $t "not all three delivered"
+elif [ "$took_ms" -gt 6500 ]; then mx_log > "$work/err"; bad $t "the run took $took_ms ms: the silent exchanger was waited for more than once"
+elif [ "$(mx_log | grep -c "queue run: 127.0.0.2 (silent.mx.test) port $MTA_SMTP_PORT cannot be reached (greeting)")" != 1 ]; then
+	mx_log > "$work/err"; bad $t "no single line saying the silent exchanger is not tried again"
+else ok $t; fi
+
 t=mx_may_only_per_domain
 newtag
 cf2=$(mxconf $t-may may)
