@@ -124,8 +124,9 @@ hop_key(const struct route_hop *h, char *out, size_t cap)
 		n += snprintf(out + n, cap - (size_t)n, "|%s", t->dane_names[i]);
 }
 
-/* Hops are unreachable by name (relay) or address (MX) and port, however
- * they are secured: nothing got that far. */
+/* Hops are unreachable by name (relay; compared ignoring case, as DNS
+ * does) or address (MX) and port, however they are secured: nothing got
+ * that far. */
 static void
 dead_key(const struct route_hop *h, char *out, size_t cap)
 {
@@ -140,7 +141,7 @@ dead_find(const struct deliver_cache *c, const struct route_hop *h, struct resul
 	char key[sizeof c->dead[0].key];
 	dead_key(h, key, sizeof key);
 	for (size_t i = 0; i < c->ndead; i++) {
-		if (strcmp(c->dead[i].key, key) != 0)
+		if (strcasecmp(c->dead[i].key, key) != 0)
 			continue;
 		*res = c->dead[i].res;
 		snprintf(res->text, sizeof res->text, "%.440s (not tried again in this queue run)",

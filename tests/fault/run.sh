@@ -10,7 +10,9 @@
 #   #! exit N                      expected exit status
 #   #! received: GLOB              next expected client line (bash pattern); all
 #                                  received lines must match, in order, none extra
-#   #! config: KEY = VALUE         extra [account default] line
+#   #! config: KEY = VALUE         extra [account default] line (or a section
+#                                  header and lines of another account; @PORT@
+#                                  is the server's port)
 #   #! global: KEY = VALUE         extra [global] line
 #   #! args: ...                   extra command-line arguments (before the recipient)
 #   #! limit N                     sealpost must finish within N seconds (default 20)
@@ -29,6 +31,8 @@
 #                                  the message are first queued through a
 #                                  server that is down (needs "#! global:
 #                                  queue = yes"), then "--flush" runs
+#   #! flush-accounts: A B ...    queue the copies through these accounts in
+#                                  turn (-a A, -a B, ...) instead of the default
 #   #! any-received yes            do not compare what the server received
 #   #! data: REGEX / data-lacks: REGEX   the message data received must (not) match
 #   #! stdin: TEXT                 the message (printf format) instead of the default
@@ -120,6 +124,7 @@ for scn in "${scenarios[@]}"; do
 		hdr config
 	} | while IFS= read -r l; do
 		l=${l//@PKI@/$work/pki}
+		l=${l//@PORT@/$(cat "$d/port")}
 		# @PIN:name@ -> the SHA-256 fingerprint of that test certificate.
 		while [[ $l =~ @PIN:([a-z-]+)@ ]]; do
 			fp=$(certtool --fingerprint --hash sha256 --infile "$work/pki/${BASH_REMATCH[1]}.pem" 2>/dev/null)
@@ -141,8 +146,11 @@ for scn in "${scenarios[@]}"; do
 	if [ -n "$flush" ]; then
 		sed -e 's/^port = .*/port = 1/' -e "s|^log = .*|log = $d/log-down|" "$d/config" > "$d/config-down"
 		chmod 600 "$d/config-down"
-		for _ in $(seq "$flush"); do
-			"$bin" -C "$d/config-down" bob@example.test < "$d/input" 2>> "$d/queueing" ||
+		read -ra accts <<< "$(hdr flush-accounts)"
+		for k in $(seq "$flush"); do
+			aargs=()
+			[ ${#accts[@]} -gt 0 ] && aargs=(-a "${accts[k % ${#accts[@]}]}")
+			"$bin" -C "$d/config-down" "${aargs[@]}" bob@example.test < "$d/input" 2>> "$d/queueing" ||
 				echo "queueing failed" >> "$d/queueing"
 		done
 	fi
