@@ -147,9 +147,10 @@ take_word(struct scan *sc, struct buf *out)
 	return ERR_OK;
 }
 
-/* The addr-spec inside <...>, after an optional obsolete route. */
+/* The addr-spec inside <...>, after an optional obsolete route; *end is
+ * where its last word ends. */
 static enum err
-angle_addr(struct scan *sc, struct buf *out)
+angle_addr(struct scan *sc, struct buf *out, size_t *end)
 {
 	enum err rc;
 	sc->i++;    /* '<' */
@@ -181,6 +182,7 @@ angle_addr(struct scan *sc, struct buf *out)
 		}
 		if ((rc = take_word(sc, out)) != ERR_OK)
 			return rc;
+		*end = sc->i;
 	}
 }
 
@@ -192,7 +194,33 @@ struct mailbox {
 	bool adjacent;          /* two words in a row: a display name */
 	bool last_word;
 	size_t words;
+	size_t plain_end, angle_end;    /* where the last word of each ends */
 };
+
+/* Where addresses without a domain end (addr_qualify_list()). */
+struct marks {
+	size_t *at;
+	size_t n, cap;
+};
+
+/* Does addr have an '@' outside quoted strings and domain literals? */
+static bool
+has_domain(const char *a)
+{
+	for (const char *p = a; *p; p++) {
+		if (*p == '"' || *p == '[') {
+			char close = *p == '"' ? '"' : ']';
+			for (p++; *p && *p != close; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				return false;
+		} else if (*p == '@') {
+			return true;
+		}
+	}
+	return false;
+}
 
 /* A control character other than folding white space? */
 static bool
@@ -210,7 +238,7 @@ has_controls(const char *s, size_t len)
  * next one starts empty. */
 static enum err
 end_mailbox(struct scan *sc, struct mailbox *mb, char c, bool *in_group,
-    struct addr_list *out)
+    struct addr_list *out, struct marks *mk)
 {
 	const struct buf *a = mb->have_angle ? &mb->angle : &mb->plain;
 	enum err rc;
@@ -223,9 +251,16 @@ end_mailbox(struct scan *sc, struct mailbox *mb, char c, bool *in_group,
 			sc->why = "display name without an address";
 			return ERR_DATA;
 		}
-		if ((rc = addr_list_add(out, a->data)) != ERR_OK) {
+		if (out && (rc = addr_list_add(out, a->data)) != ERR_OK) {
 			sc->why = "too many recipients";
 			return rc;
+		}
+		if (mk && !has_domain(a->data)) {
+			if (mk->n == mk->cap) {
+				mk->cap = mk->cap ? mk->cap * 2 : 8;
+				mk->at = xrealloc(mk->at, mk->cap * sizeof *mk->at);
+			}
+			mk->at[mk->n++] = mb->have_angle ? mb->angle_end : mb->plain_end;
 		}
 	}
 	buf_reset(&mb->plain);
@@ -268,6 +303,7 @@ plain_word(struct scan *sc, struct mailbox *mb, char c)
 
 	if ((rc = take_word(sc, &mb->plain)) != ERR_OK)
 		return rc;
+	mb->plain_end = sc->i;
 	if (is_word && mb->last_word)
 		mb->adjacent = true;
 	mb->last_word = is_word;
@@ -275,8 +311,11 @@ plain_word(struct scan *sc, struct mailbox *mb, char c)
 	return ERR_OK;
 }
 
-enum err
-addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **why)
+/* The address list in len bytes of s: each addr-spec to out (when not
+ * NULL), and to mk (when not NULL) where each one without a domain ends. */
+static enum err
+parse_list(const char *s, size_t len, struct addr_list *out, struct marks *mk,
+    const char **why)
 {
 	struct scan sc = { s, len, 0, NULL };
 	struct mailbox mb = { .have_angle = false };
@@ -296,14 +335,15 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **w
 		char c = sc.i < len ? s[sc.i] : '\0';
 		if (c == '\0' || c == ',' || c == ';') {
 			/* End of one mailbox. */
-			if ((rc = end_mailbox(&sc, &mb, c, &in_group, out)) != ERR_OK || c == '\0')
+			if ((rc = end_mailbox(&sc, &mb, c, &in_group, out, mk)) != ERR_OK ||
+			    c == '\0')
 				break;
 			sc.i++;
 		} else if (mb.have_angle) {
 			sc.why = "text after <address>";
 			rc = ERR_DATA;
 		} else if (c == '<') {
-			if ((rc = angle_addr(&sc, &mb.angle)) == ERR_OK)
+			if ((rc = angle_addr(&sc, &mb.angle, &mb.angle_end)) == ERR_OK)
 				mb.have_angle = true;
 		} else if (c == ':') {
 			rc = open_group(&sc, &mb, &in_group);
@@ -323,6 +363,42 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **w
 	*why = sc.why;
 	buf_free(&mb.plain);
 	buf_free(&mb.angle);
+	return rc;
+}
+
+enum err
+addr_parse_list(const char *s, size_t len, struct addr_list *out, const char **why)
+{
+	return parse_list(s, len, out, NULL, why);
+}
+
+enum err
+addr_qualify_list(const char *s, size_t len, const char *domain, struct buf *out, size_t *n,
+    const char **why)
+{
+	struct marks mk = { NULL, 0, 0 };
+	size_t from = 0;
+	enum err rc;
+
+	*n = 0;
+	if ((rc = parse_list(s, len, NULL, &mk, why)) != ERR_OK) {
+		free(mk.at);
+		return rc;
+	}
+	/* The marks are in increasing order: one per mailbox, left to right. */
+	for (size_t i = 0; rc == ERR_OK && i < mk.n; i++) {
+		rc = buf_add(out, s + from, mk.at[i] - from);
+		if (rc == ERR_OK)
+			rc = buf_addf(out, "@%s", domain);
+		from = mk.at[i];
+	}
+	if (rc == ERR_OK)
+		rc = buf_add(out, s + from, len - from);
+	if (rc == ERR_OK)
+		*n = mk.n;
+	else
+		*why = "address list too long once qualified";
+	free(mk.at);
 	return rc;
 }
 

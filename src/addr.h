@@ -35,6 +35,19 @@ enum err addr_list_add(struct addr_list *l, const char *addr) WUR;
 enum err addr_parse_list(const char *s, size_t len, struct addr_list *out,
     const char **why) WUR;
 
+/* addr_qualify_list: append to out the len bytes of s, an RFC 5322
+ * address-list as written in a header field (folding, comments and all),
+ * with "@domain" after each addr-spec that has no domain (no '@' outside
+ * a quoted string), as Postfix's append_at_myorigin does: "root (Cron
+ * Daemon)" becomes "root@domain (Cron Daemon)", "Ops <ops>" becomes
+ * "Ops <ops@domain>". Display names, comments, quoted strings, groups,
+ * "<>" and white space are copied byte for byte. *n counts the addresses
+ * qualified. Errors: ERR_DATA with *why as addr_parse_list() (s is not an
+ * address list: the caller keeps it as it is), ERR_TOOBIG (out's bound;
+ * out may hold part of the result). */
+enum err addr_qualify_list(const char *s, size_t len, const char *domain, struct buf *out,
+    size_t *n, const char **why) WUR;
+
 /* addr_check_envelope: is addr usable in MAIL FROM or RCPT TO (RFC 5321 4.1.2, 4.5.3.1)?
  * "" (null sender) is accepted when null_ok. No control characters, no
  * spaces outside quotes, local part <= 64 octets, domain <= 255, whole

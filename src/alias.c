@@ -12,20 +12,41 @@
 #include "bounds.h"
 #include "util.h"
 
-/* Qualify an unqualified address with maildomain (or the host name). */
-char *
-alias_qualify(const struct config *cfg, const char *addr)
+/* addr with "@" domain unless it has a domain already. */
+static char *
+qualify(const char *addr, const char *domain)
 {
 	struct buf b;
 	if (strchr(addr, '@'))
 		return xstrdup(addr);
 	buf_init(&b, MSG_ADDR_MAX + 300);
-	if (buf_addf(&b, "%s@%s", addr, cfg->maildomain ? cfg->maildomain : cfg->hostname) !=
-	    ERR_OK) {
+	if (buf_addf(&b, "%s@%s", addr, domain) != ERR_OK) {
 		buf_free(&b);
 		return xstrdup(addr);
 	}
 	return buf_take(&b);
+}
+
+/* Qualify an unqualified address with maildomain (or the host name). */
+char *
+alias_qualify(const struct config *cfg, const char *addr)
+{
+	return qualify(addr, cfg->maildomain ? cfg->maildomain : cfg->hostname);
+}
+
+const char *
+alias_domain(const struct config *cfg, const struct account *acct)
+{
+	const char *d = acct && acct->from ? addr_domain(acct->from) : NULL;
+	if (cfg->maildomain)
+		return cfg->maildomain;
+	return d && *d ? d : cfg->hostname;
+}
+
+char *
+alias_qualify_for(const struct config *cfg, const struct account *acct, const char *addr)
+{
+	return qualify(addr, alias_domain(cfg, acct));
 }
 
 static bool

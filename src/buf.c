@@ -165,18 +165,28 @@ buf_wipe(struct buf *b)
 }
 
 enum err
+buf_read_once(struct buf *b, int fd, size_t *got)
+{
+	char chunk[8192];
+	ssize_t n;
+	*got = 0;
+	do
+		n = read(fd, chunk, sizeof chunk);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ERR_IO;
+	if (n > 0 && buf_add(b, chunk, (size_t)n) != ERR_OK)
+		return ERR_TOOBIG;
+	*got = (size_t)n;
+	return ERR_OK;
+}
+
+enum err
 buf_read_fd(struct buf *b, int fd)
 {
-	for (;;) {
-		char chunk[8192];
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ERR_IO;
-		if (n == 0)
-			return ERR_OK;
-		if (buf_add(b, chunk, (size_t)n) != ERR_OK)
-			return ERR_TOOBIG;
-	}
+	size_t got;
+	enum err rc;
+	while ((rc = buf_read_once(b, fd, &got)) == ERR_OK && got > 0)
+		;
+	return rc;
 }

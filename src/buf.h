@@ -50,4 +50,9 @@ void buf_wipe(struct buf *b);
  * ERR_TOOBIG (past max; b keeps what earlier reads added). */
 enum err buf_read_fd(struct buf *b, int fd) WUR;
 
+/* buf_read_once: append what one read(2) of fd gives (retried after
+ * signals); *got is its size, 0 at EOF. Errors as buf_read_fd() (*got
+ * is then 0). */
+enum err buf_read_once(struct buf *b, int fd, size_t *got) WUR;
+
 #endif

@@ -32,6 +32,7 @@ cli_usage(FILE *out)
 	    "  -i, -oi        a line with a single '.' is data, not end of input\n"
 	    "  -f ADDR        envelope sender (-r is the same; <> is the null sender)\n"
 	    "  -F NAME        full name for an added From: header\n"
+	    "  --read-envelope-from  without -f, the envelope sender is the message's From:\n"
 	    "  -N DSN         never | failure,delay,success\n"
 	    "  -R RET         full | hdrs\n"
 	    "  -V ENVID       DSN envelope id\n"
@@ -160,6 +161,8 @@ long_opt(struct opts *o, int argc, char **argv, int *i, struct buf *err)
 		o->mode = MODE_HOLD;
 	else if (strcmp(a, "release") == 0)
 		o->mode = MODE_RELEASE;
+	else if (strcmp(a, "read-envelope-from") == 0)
+		o->read_envelope_from = true;
 	else if (strncmp(a, "account=", 8) == 0 && a[8])
 		o->account = a + 8;
 	else if (strcmp(a, "account") == 0) {
@@ -420,4 +423,5 @@ cli_submission(const struct opts *o, struct submission *sub)
 	sub->background = o->background;
 	sub->verbose = o->verbose;
 	sub->via = "-f";
+	sub->read_envelope_from = o->read_envelope_from;
 }

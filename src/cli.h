@@ -20,6 +20,7 @@ struct opts {
 	enum cli_mode mode;
 	bool extract;               /* -t */
 	bool dot_is_data;           /* -i, -oi */
+	bool read_envelope_from;    /* --read-envelope-from */
 	bool background;            /* -odb */
 	int verbose;                /* -v count */
 	const char *sender;         /* -f, -r */

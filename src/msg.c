@@ -26,6 +26,8 @@
 /* A line reader over the caller's input that normalises line ends. */
 struct lines {
 	int fd;
+	const char *pre;            /* read before fd */
+	size_t pre_len;
 	char in[BODY_CHUNK_SIZE];
 	size_t pos, len;
 	bool eof, pending_cr, ended;
@@ -52,7 +54,14 @@ next_line(struct lines *l, bool *got)
 				l->pending_cr = false;
 				return ERR_OK;
 			}
-			n = read(l->fd, l->in, sizeof l->in);
+			if (l->pre_len > 0) {
+				n = (ssize_t)(l->pre_len < sizeof l->in ? l->pre_len : sizeof l->in);
+				memcpy(l->in, l->pre, (size_t)n);
+				l->pre += n;
+				l->pre_len -= (size_t)n;
+			} else {
+				n = read(l->fd, l->in, sizeof l->in);
+			}
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
@@ -527,19 +536,53 @@ write_lines(struct out *out, const char *p, size_t n, const struct header_block 
 	return ERR_OK;
 }
 
+/* The fields whose addresses are qualified: those of RFC 5322 3.6.2,
+ * 3.6.3 and 3.6.6, and the ones for replies and reports that hold
+ * addresses, as Postfix rewrites them. */
+static const char *const address_fields[] = {
+	"From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From", "Resent-Sender",
+	"Resent-To", "Resent-Cc", "Resent-Bcc", "Errors-To", "Return-Receipt-To",
+	"Disposition-Notification-To", "Mail-Followup-To", "Mail-Reply-To",
+};
+
+/* Field f with "@" o->qualify_domain after each address that has none,
+ * in q: true if anything was added. A field that is no address list, or
+ * would grow too large, stays as written. */
+static bool
+qualify_field(const struct header_block *h, const struct field *f, const struct msg_opts *o,
+    struct buf *q)
+{
+	const char *why = NULL;
+	size_t n = 0;
+	bool is_addr = false;
+
+	if (!o->qualify_domain)
+		return false;
+	for (size_t i = 0; !is_addr && i < sizeof address_fields / sizeof *address_fields; i++)
+		is_addr = field_is(h->text.data, f, address_fields[i]);
+	if (!is_addr || buf_add(q, h->text.data + f->off, f->namelen + 1) != ERR_OK)
+		return false;
+	if (addr_qualify_list(h->text.data + f->off + f->namelen + 1, f->len - f->namelen - 1,
+	    o->qualify_domain, q, &n, &why) != ERR_OK || n == 0) {
+		buf_reset(q);
+		return false;
+	}
+	return true;
+}
+
 /* A field with 8-bit octets for a message without SMTPUTF8: RFC 2047
  * encoded words (hdr2047.c), or a refusal that names the field. */
 static enum err
-write_encoded(struct out *out, const struct header_block *h, const struct field *f,
-    const struct msg_opts *o, struct buf *err)
+write_encoded(struct out *out, const char *p, size_t n, const struct header_block *h,
+    const struct field *f, const struct msg_opts *o, struct buf *err)
 {
 	const char *why = NULL;
 	char name[64];
 	struct buf enc;
 	enum err rc;
 
-	buf_init(&enc, 4 * f->len + 1024);
-	rc = hdr2047_field(h->text.data + f->off, f->len, f->namelen, &enc, &why);
+	buf_init(&enc, 4 * n + 1024);
+	rc = hdr2047_field(p, n, f->namelen, &enc, &why);
 	if (rc == ERR_OK)
 		rc = write_lines(out, buf_str(&enc), enc.len, h, f, o, err);
 	else if (rc == ERR_DATA)
@@ -561,17 +604,30 @@ write_field(struct out *out, const struct header_block *h, const struct field *f
     const struct msg_opts *o, struct buf *err)
 {
 	const char *p = h->text.data + f->off;
+	size_t n = f->len;
 	char name[64];
+	struct buf q;
+	enum err rc;
 
-	if (hdr2047_has_8bit(p, f->len)) {
-		if (!hdr2047_utf8_valid(p, f->len))
-			return fail(err, ERR_DATA, "%s: header field has 8-bit octets that are not"
+	buf_init(&q, MSG_HEADER_MAX);
+	if (qualify_field(h, f, o, &q)) {
+		p = q.data;
+		n = q.len;
+	}
+	if (hdr2047_has_8bit(p, n)) {
+		if (!hdr2047_utf8_valid(p, n))
+			rc = fail(err, ERR_DATA, "%s: header field has 8-bit octets that are not"
 			    " UTF-8 (no charset is guessed: write it in UTF-8, or 7-bit with RFC 2047"
 			    " encoded words)", field_name(h, f, name, sizeof name));
-		if (!h->keep_utf8)
-			return write_encoded(out, h, f, o, err);
+		else if (!h->keep_utf8)
+			rc = write_encoded(out, p, n, h, f, o, err);
+		else
+			rc = write_lines(out, p, n, h, f, o, err);
+	} else {
+		rc = write_lines(out, p, n, h, f, o, err);
 	}
-	return write_lines(out, p, f->len, h, f, o, err);
+	buf_free(&q);
+	return rc;
 }
 
 /* The From:, Date: and Message-ID: fields that are missing (or a From:
@@ -706,6 +762,8 @@ msg_read(int in, const struct msg_opts *o, struct msg *m, struct addr_list *rcpt
 	memset(m, 0, sizeof *m);
 	m->fd = -1;
 	l->fd = in;
+	l->pre = o->prefix;
+	l->pre_len = o->prefix ? o->prefix_len : 0;
 	buf_init(&l->line, MIME_LINE_MAX);
 	buf_init(&h.text, MSG_HEADER_MAX);
 	buf_init(&out.b, BODY_CHUNK_SIZE);
@@ -760,4 +818,161 @@ msg_close(struct msg *m)
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;
+}
+
+/* The line of p (n octets) that starts at *off: its text without the line
+ * end in *line, *len; *ended says whether a line end was seen. *off moves
+ * past it. False when there is nothing left. Line ends are CRLF, LF or a
+ * bare CR, as next_line() reads them. */
+static bool
+peek_line(const char *p, size_t n, size_t *off, const char **line, size_t *len, bool *ended)
+{
+	size_t i = *off;
+	if (i >= n)
+		return false;
+	*line = p + i;
+	while (i < n && p[i] != '\r' && p[i] != '\n')
+		i++;
+	*len = (size_t)(p + i - *line);
+	*ended = i < n;
+	if (i < n && p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
+		i++;
+	*off = i < n ? i + 1 : i;
+	return true;
+}
+
+/* What a line of the header block is, as read_header_block() sees it. */
+enum peek_kind { PK_FIELD, PK_CONT, PK_SKIP, PK_END };
+
+static enum peek_kind
+peek_kind(const char *s, size_t len, bool first, bool dot_ends)
+{
+	if (first && len >= 5 && memcmp(s, "From ", 5) == 0)
+		return PK_SKIP;
+	if (len == 0 || (dot_ends && len == 1 && s[0] == '.'))
+		return PK_END;
+	if ((s[0] == ' ' || s[0] == '\t') && !first)
+		return PK_CONT;
+	const char *colon = memchr(s, ':', len);
+	size_t nl = colon ? (size_t)(colon - s) : 0;
+	while (nl > 0 && (s[nl - 1] == ' ' || s[nl - 1] == '\t'))
+		nl--;
+	return colon && header_name_ok(s, nl) ? PK_FIELD : PK_END;
+}
+
+/* Does p hold the whole header block (a line that ends it was seen)?
+ * *seen is where the lines not yet looked at start (0 at first), so
+ * each line is looked at once however the input arrives. */
+static bool
+header_complete(const char *p, size_t n, bool dot_ends, size_t *seen)
+{
+	size_t off = *seen, len;
+	const char *s;
+	bool ended;
+	while (peek_line(p, n, &off, &s, &len, &ended) && ended) {
+		/* A bare CR at the end may yet turn out to be CR LF. */
+		if (off == n && p[n - 1] == '\r')
+			break;
+		if (peek_kind(s, len, *seen == 0, dot_ends) == PK_END)
+			return true;
+		*seen = off;
+	}
+	return false;
+}
+
+enum err
+msg_peek_header(int fd, bool dot_ends, struct buf *raw)
+{
+	size_t seen = 0, got = 1;
+	enum err rc = ERR_OK;
+	while (got > 0 && raw->len < MSG_HEADER_MAX &&
+	    !header_complete(buf_str(raw), raw->len, dot_ends, &seen))
+		rc = buf_read_once(raw, fd, &got);
+	if (rc == ERR_TOOBIG)
+		errno = EFBIG;
+	return rc == ERR_OK ? ERR_OK : ERR_IO;
+}
+
+/* The addresses of an unfolded From: or Sender: value, into l. */
+static enum err
+peek_addresses(const char *name, const struct buf *v, struct addr_list *l, struct buf *why)
+{
+	const char *w = NULL;
+	enum err rc = addr_parse_list(buf_str(v), v->len, l, &w);
+	if (rc != ERR_OK)
+		errf(why, "%s: header: %s", name, w ? w : "cannot parse the address list");
+	return rc == ERR_OK ? ERR_OK : ERR_DATA;
+}
+
+enum err
+msg_header_sender(const char *p, size_t n, char **addr, struct buf *why)
+{
+	struct buf from, sender, *cur = NULL;
+	struct addr_list fl, sl;
+	size_t off = 0, len;
+	const char *s;
+	bool ended, first = true, have_from = false, have_sender = false;
+	enum err rc = ERR_OK;
+
+	*addr = NULL;
+	buf_init(&from, MSG_ADDRLIST_MAX);
+	buf_init(&sender, MSG_ADDRLIST_MAX);
+	addr_list_init(&fl);
+	addr_list_init(&sl);
+	while (rc == ERR_OK && peek_line(p, n, &off, &s, &len, &ended)) {
+		enum peek_kind k = peek_kind(s, len, first, false);
+		first = false;
+		if (k == PK_END)
+			break;
+		if (k == PK_SKIP)
+			continue;
+		if (k == PK_CONT) {
+			/* Unfolding (RFC 5322 2.2.3): the line break goes, the blank stays. */
+			if (cur && buf_add(cur, s, len) != ERR_OK) {
+				errf(why, "%s: header too long", cur == &from ? "From" : "Sender");
+				rc = ERR_DATA;
+			}
+			continue;
+		}
+		size_t nl = (size_t)((const char *)memchr(s, ':', len) - s);
+		size_t name = nl;
+		while (name > 0 && (s[name - 1] == ' ' || s[name - 1] == '\t'))
+			name--;
+		cur = NULL;
+		if (name == 4 && strncasecmp(s, "From", 4) == 0) {
+			cur = &from;
+			rc = have_from ? ERR_DATA : ERR_OK;
+			have_from = true;
+		} else if (name == 6 && strncasecmp(s, "Sender", 6) == 0) {
+			cur = &sender;
+			rc = have_sender ? ERR_DATA : ERR_OK;
+			have_sender = true;
+		}
+		if (rc != ERR_OK)
+			errf(why, "more than one %s: field", cur == &from ? "From" : "Sender");
+		else if (cur && buf_add(cur, s + nl + 1, len - nl - 1) != ERR_OK) {
+			errf(why, "%s: header too long", cur == &from ? "From" : "Sender");
+			rc = ERR_DATA;
+		}
+	}
+	if (rc == ERR_OK && have_from)
+		rc = peek_addresses("From", &from, &fl, why);
+	if (rc == ERR_OK && fl.n > 1) {
+		if (have_sender)
+			rc = peek_addresses("Sender", &sender, &sl, why);
+		if (rc == ERR_OK && sl.n != 1) {
+			errf(why, "From: names %zu mailboxes and there is %s", fl.n, have_sender ?
+			    "no single address in Sender:" : "no Sender: field to pick one");
+			rc = ERR_DATA;
+		}
+		if (rc == ERR_OK)
+			*addr = xstrdup(sl.v[0]);
+	} else if (rc == ERR_OK && fl.n == 1) {
+		*addr = xstrdup(fl.v[0]);
+	}
+	buf_free(&from);
+	buf_free(&sender);
+	addr_list_free(&fl);
+	addr_list_free(&sl);
+	return rc;
 }

@@ -24,6 +24,11 @@ struct msg_opts {
 	const char *from_addr;      /* the account's from, for header_from */
 	const char *trace;          /* header lines written first (CRLF between
 	                             * them, none at the end), or NULL */
+	const char *qualify_domain; /* appended to header addresses without a
+	                             * domain (msg_read()), or NULL */
+	const char *prefix;         /* bytes already read from the input (by
+	                             * msg_peek_header()), read before it */
+	size_t prefix_len;
 	const char *tmpdir;         /* where anonymous files live, when anon_dirfd < 0 */
 	int anon_dirfd;             /* directory for anonymous (linkable) files, or -1 */
 	mode_t anon_mode;           /* their mode there (0: 0600) */
@@ -47,7 +52,11 @@ struct msg {
 };
 
 /* msg_read: read the message from in until EOF (or a lone "." line when
- * o->dot_ends). With o->extract, recipients of To/Cc/Bcc (or Resent-To/
+ * o->dot_ends), after the o->prefix_len bytes of o->prefix. Addresses
+ * without a domain in the address fields (From, Sender, Reply-To, To, Cc,
+ * Resent-*, Errors-To, Return-Receipt-To, Disposition-Notification-To,
+ * Mail-Followup-To, Mail-Reply-To) get "@" o->qualify_domain when it is
+ * set; a field that is no address list is left as it is. With o->extract, recipients of To/Cc/Bcc (or Resent-To/
  * Cc/Bcc when Resent- fields exist) are appended to rcpts. Bcc and
  * Resent-Bcc never reach the file. Date, Message-ID and From are added when
  * missing. A header line over 998 octets is folded at white space; body
@@ -66,6 +75,25 @@ enum err msg_read(int in, const struct msg_opts *o, struct msg *m,
     struct addr_list *rcpts, struct buf *err) WUR;
 
 void msg_close(struct msg *m);
+
+/* msg_peek_header: read from fd into raw (appending) until raw holds the
+ * whole header block (up to the blank line, the first line that is not a
+ * header field, or with dot_ends a lone "."), the end of the input, or
+ * MSG_HEADER_MAX octets, and no further than the read that got there, so
+ * a caller that waits for our answer is not waited for. What was read is
+ * the message's start: pass it to msg_read() as o->prefix. Errors: ERR_IO
+ * (errno set). */
+enum err msg_peek_header(int fd, bool dot_ends, struct buf *raw) WUR;
+
+/* msg_header_sender: the envelope sender the header block at the start of
+ * the n octets of p names (--read-envelope-from): the address of From:
+ * when it holds one mailbox; when it holds several, that of Sender:
+ * (RFC 5322 3.6.2 requires it then). *addr is NULL (and ERR_OK) when
+ * there is no From: field or it holds no address; else malloc'd, as
+ * written (maybe without a domain). Errors: ERR_DATA with the reason in
+ * why (the field is no address list, more than one From: or Sender:
+ * field, several From: mailboxes and no Sender:). */
+enum err msg_header_sender(const char *p, size_t n, char **addr, struct buf *why) WUR;
 
 /* msg_anon: an anonymous file where msg_read() would create one (for a
  * caller that must create files before giving up a privilege). -1 and

@@ -30,6 +30,8 @@ struct submission {
 	bool background;            /* -odb */
 	int verbose;                /* -v count */
 	const char *via;            /* "-f" or "-bs": how a sender was asked for */
+	bool read_envelope_from;    /* --read-envelope-from: without a sender,
+	                             * the one the message's From: names */
 };
 
 struct outcome {

@@ -6,6 +6,7 @@
  * never queued: the caller gets the status and the server's words. */
 #include "submit.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -51,6 +52,9 @@ struct job {
 	struct msg msg;
 	struct envelope env;
 	struct buf err;
+	struct buf prefix;              /* the header block read for --read-envelope-from */
+	struct submission from_hdr;     /* the request with that sender, then in sub */
+	char *hdr_sender;
 };
 
 static enum err
@@ -62,21 +66,28 @@ bad_addr(struct job *j, const char *what, const char *addr, const char *why, boo
 	    sent_note ? "; nothing was sent" : "");
 }
 
+/* The envelope sender asked for, without the <> around it ("" for <>). */
+static void
+requested_sender(const char *given, char *s, size_t cap)
+{
+	size_t n = strlen(given);
+	if (n >= 2 && given[0] == '<' && given[n - 1] == '>')
+		snprintf(s, cap, "%.*s", (int)(n - 2), given + 1);
+	else
+		snprintf(s, cap, "%s", given);
+}
+
 /* The envelope sender, and with it the account and who may use it. */
 static enum err
 pick_sender(struct job *j)
 {
 	const struct submission *sub = j->sub;
 	const char *why = NULL;
+	char s[MSG_ADDR_MAX + 1] = "";
 	enum err rc;
 
 	if (sub->sender) {
-		char s[MSG_ADDR_MAX + 1];
-		size_t n = strlen(sub->sender);
-		if (n >= 2 && sub->sender[0] == '<' && sub->sender[n - 1] == '>')
-			snprintf(s, sizeof s, "%.*s", (int)(n - 2), sub->sender + 1);
-		else
-			snprintf(s, sizeof s, "%s", sub->sender);
+		requested_sender(sub->sender, s, sizeof s);
 		j->sender = *s ? alias_qualify(j->cfg, s) : xstrdup("");
 	}
 	if (!(j->acct = config_pick_account(j->cfg, sub->account, j->sender, &j->err)))
@@ -89,11 +100,16 @@ pick_sender(struct job *j)
 		    "account %s: %s", j->acct->name, why);
 	if (!j->sender) {
 		struct passwd *pw = j->acct->from ? NULL : getpwuid(getuid());
-		j->sender = alias_qualify(j->cfg, j->acct->from ? j->acct->from :
+		j->sender = alias_qualify_for(j->cfg, j->acct, j->acct->from ? j->acct->from :
 		    pw && pw->pw_name ? pw->pw_name : "nobody");
+	} else if (*s && !strchr(s, '@')) {
+		/* "-f root": now that the account is known, qualified as the
+		 * header addresses are (maildomain, else the domain of its from). */
+		free(j->sender);
+		j->sender = alias_qualify_for(j->cfg, j->acct, s);
 	}
 	/* Who may use this account, with which sender (sender.c). */
-	char *from_q = j->acct->from ? alias_qualify(j->cfg, j->acct->from) : NULL;
+	char *from_q = j->acct->from ? alias_qualify_for(j->cfg, j->acct, j->acct->from) : NULL;
 	rc = sender_enforce(j->cfg, j->acct, sub, from_q, &j->sender, &j->trace,
 	    &j->out->notes, &j->err);
 	free(from_q);
@@ -161,9 +177,42 @@ open_queue(struct job *j)
 	buf_free(&qerr);
 }
 
+/* --read-envelope-from without -f/-r: the header block is read first (and
+ * kept, to be read again by intake), and the sender it names is then
+ * taken as if given with -f, from_override and all. Only From: and
+ * Sender: are parsed here, by the address parser that also reads the
+ * command line; the rest of the message is parsed by intake as always. */
+static enum err
+header_sender(struct job *j, int in_fd)
+{
+	if (!j->sub->read_envelope_from || j->sub->sender ||
+	    (in_fd == STDIN_FILENO && privs_stdin_closed()))
+		return ERR_OK;
+	buf_init(&j->prefix, MSG_HEADER_MAX + 8192);
+	if (msg_peek_header(in_fd, j->sub->dot_ends, &j->prefix) != ERR_OK)
+		return outcome_fail(j->out, RES_PERM, STAGE_INPUT, ERR_IO,
+		    "cannot read the message from standard input: %s; nothing was sent",
+		    strerror(errno));
+	buf_reset(&j->err);
+	if (msg_header_sender(buf_str(&j->prefix), j->prefix.len, &j->hdr_sender, &j->err) !=
+	    ERR_OK)
+		return outcome_fail(j->out, RES_PERM, STAGE_INPUT, ERR_DATA,
+		    "--read-envelope-from: %s; nothing was sent", buf_str(&j->err));
+	if (!j->hdr_sender) {
+		debug("--read-envelope-from: no address in From:, so the default sender");
+		return ERR_OK;
+	}
+	j->from_hdr = *j->sub;
+	j->from_hdr.sender = j->hdr_sender;
+	j->from_hdr.via = "--read-envelope-from";
+	j->sub = &j->from_hdr;
+	return ERR_OK;
+}
+
 static enum err
 read_message(struct job *j, int in_fd)
 {
+	char *from_q = j->acct->from ? alias_qualify_for(j->cfg, j->acct, j->acct->from) : NULL;
 	struct msg_opts mo = {
 		.dot_ends = j->sub->dot_ends,
 		.extract = j->sub->extract,
@@ -171,8 +220,11 @@ read_message(struct job *j, int in_fd)
 		.sender = j->sender,
 		.hostname = j->cfg->hostname,
 		.hfrom = j->acct->header_from,
-		.from_addr = j->acct->from,
+		.from_addr = from_q,
 		.trace = j->trace,
+		.qualify_domain = alias_domain(j->cfg, j->acct),
+		.prefix = j->prefix.data,
+		.prefix_len = j->prefix.len,
 		.anon_dirfd = j->have_spool ? j->sp.tmpfd : -1,
 		.anon_mode = j->have_spool && j->sp.shared ? 0640 : 0600,
 		.utf8_envelope = hdr2047_local_part_8bit(j->sender),
@@ -181,11 +233,15 @@ read_message(struct job *j, int in_fd)
 	for (size_t i = 0; i < j->given.n; i++)
 		mo.utf8_envelope = mo.utf8_envelope || hdr2047_local_part_8bit(j->given.v[i]);
 	buf_reset(&j->err);
-	if (in_fd == STDIN_FILENO && privs_stdin_closed())
+	if (in_fd == STDIN_FILENO && privs_stdin_closed()) {
+		free(from_q);
 		return outcome_fail(j->out, RES_PERM, STAGE_INPUT, ERR_IO,
 		    "standard input is closed: there is no message to read");
+	}
 	rc = intake_read(in_fd, &mo, &j->msg, &j->given, &j->err, j->cfg, &j->secret,
 	    j->have_spool ? &j->sp : NULL);
+	free(from_q);
+	buf_wipe(&j->prefix);
 	if (rc != ERR_OK)
 		return outcome_fail(j->out, RES_PERM, STAGE_INPUT, rc == ERR_IO ? ERR_IO :
 		    rc == ERR_SPOOL ? ERR_SPOOL : rc == ERR_TOOBIG ? ERR_USAGE : ERR_DATA,
@@ -383,11 +439,13 @@ submit(const struct config *cfg, const struct submission *sub, int in_fd,
 	};
 
 	buf_init(&j.err, 8192);
+	buf_init(&j.prefix, 0);
 	buf_init(&j.secret, SECRET_MAX);
 	addr_list_init(&j.given);
 	addr_list_init(&j.rcpts);
 	envelope_init(&j.env);
-	if (pick_sender(&j) != ERR_OK || given_rcpts(&j) != ERR_OK || load_secret(&j) != ERR_OK)
+	if (header_sender(&j, in_fd) != ERR_OK || pick_sender(&j) != ERR_OK ||
+	    given_rcpts(&j) != ERR_OK || load_secret(&j) != ERR_OK)
 		goto out;
 	open_queue(&j);
 	if (read_message(&j, in_fd) != ERR_OK || final_rcpts(&j) != ERR_OK)
@@ -414,4 +472,6 @@ out:
 	addr_list_free(&j.rcpts);
 	free(j.sender);
 	free(j.trace);
+	free(j.hdr_sender);
+	buf_free(&j.prefix);
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* fuzz_addr.c: RFC 5322 address-list parsing and RFC 5321 envelope checks
  * (addr.h). The whole input is one header value or argument; every address
- * found is then checked as an envelope address. */
+ * found is then checked as an envelope address, and the list is qualified
+ * (addr_qualify_list()): the result must parse, and qualifying it again
+ * must change nothing. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -89,6 +91,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	addr_list_free(&l);
+	if (rc == ERR_OK) {
+		struct buf q, q2;
+		size_t nq = 0, nq2 = 1;
+		const char *qwhy = NULL;
+		/* "@q.example" after each address; the shortest is one octet and a comma. */
+		buf_init(&q, 6 * size + 64);
+		buf_init(&q2, 6 * size + 64);
+		/* Every address list can be qualified... */
+		if (addr_qualify_list(s, size, "q.example", &q, &nq, &qwhy) != ERR_OK)
+			abort();
+		/* ... into one that parses, and that is then left as it is. */
+		if (addr_qualify_list(buf_str(&q), q.len, "q.example", &q2, &nq2, &qwhy) != ERR_OK ||
+		    nq2 != 0 || q2.len != q.len || memcmp(buf_str(&q), buf_str(&q2), q.len) != 0)
+			abort();
+		if (nq == 0 && (q.len != size || memcmp(buf_str(&q), s, size) != 0))
+			abort();
+		buf_free(&q);
+		buf_free(&q2);
+	}
 	/* The raw input as an envelope address too (a -f argument). */
 	{
 		char *z = malloc(size + 1);

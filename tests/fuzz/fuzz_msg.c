@@ -5,7 +5,10 @@
  * byte chooses dot_ends, header_from and the sender. The result must be
  * CRLF-canonical, free of NUL and Bcc fields, with lines of at most 998
  * octets and exactly the size reported; its header 7-bit unless it was
- * kept UTF-8 for SMTPUTF8 (issue #11). */
+ * kept UTF-8 for SMTPUTF8 (issue #11). The first byte also chooses header
+ * address qualification and whether half of the input comes as a prefix
+ * (msg_peek_header()'s bytes); msg_header_sender() reads the input too
+ * (--read-envelope-from, issue #12). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,10 +107,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.tmpdir = "/tmp";
 	o.anon_dirfd = -1;
 	o.fds[0] = o.fds[1] = -1;
+	o.qualify_domain = flags & 32 ? "q.example" : NULL;
+
+	/* The sender a --read-envelope-from would take: none, one
+	 * address without line breaks, or a refusal with a reason. */
+	{
+		struct buf why;
+		char *a = NULL;
+		buf_init(&why, 1024);
+		enum err src = msg_header_sender((const char *)data, size, &a, &why);
+		if (src != ERR_OK && (src != ERR_DATA || a || why.len == 0))
+			abort();
+		if (a && (!*a || strchr(a, '\r') || strchr(a, '\n') || strlen(a) > MSG_ADDR_MAX))
+			abort();
+		free(a);
+		buf_free(&why);
+	}
 
 	fd = memfd_create("fuzz-msg", MFD_CLOEXEC);
 	if (fd < 0)
 		abort();
+	if (flags & 64) {
+		o.prefix = (const char *)data;
+		o.prefix_len = size / 2;
+		data += size / 2;
+		size -= size / 2;
+	}
 	for (size_t off = 0; off < size; ) {
 		ssize_t n = write(fd, data + off, size - off);
 		if (n <= 0)

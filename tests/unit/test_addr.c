@@ -761,6 +761,99 @@ alabel_list_folds_and_names_the_bad_one(void **state)
 	buf_free(&why);
 }
 
+/* Qualify s with example.com; it must succeed and give want, with n
+ * addresses qualified. */
+static void
+expect_qualified(const char *s, const char *want, size_t n)
+{
+	struct buf out;
+	const char *why = NULL;
+	size_t got = 99;
+	buf_init(&out, 4096);
+	enum err rc = addr_qualify_list(s, strlen(s), "example.com", &out, &got, &why);
+	if (rc != ERR_OK || strcmp(buf_str(&out), want) != 0 || got != n)
+		print_error("\"%s\": %s (%s): got \"%s\" (%zu), want \"%s\" (%zu)\n", s,
+		    err_str(rc), why ? why : "-", buf_str(&out), got, want, n);
+	assert_int_equal(rc, ERR_OK);
+	assert_string_equal(buf_str(&out), want);
+	assert_int_equal(got, n);
+	buf_free(&out);
+}
+
+/* What cron, at(1) and scripts write: a bare login name, with a comment
+ * or a display name; the name and the comment are kept as written. */
+static void
+qualify_bare_names(void **state)
+{
+	(void)state;
+	expect_qualified("root (Cron Daemon)", "root@example.com (Cron Daemon)", 1);
+	expect_qualified(" root", " root@example.com", 1);
+	expect_qualified("root", "root@example.com", 1);
+	expect_qualified("Cron Daemon <root>", "Cron Daemon <root@example.com>", 1);
+	expect_qualified("\"Cron, Daemon\" < root >", "\"Cron, Daemon\" < root@example.com >", 1);
+	expect_qualified("john.doe", "john.doe@example.com", 1);
+	expect_qualified("(x) root (y)", "(x) root@example.com (y)", 1);
+}
+
+/* An address that has a domain is left alone, whatever its local part
+ * holds; only the ones without are changed. */
+static void
+qualify_leaves_qualified_addresses(void **state)
+{
+	(void)state;
+	expect_qualified("a@b.example", "a@b.example", 0);
+	expect_qualified("A <a@b.example>, root", "A <a@b.example>, root@example.com", 1);
+	expect_qualified("\"a@b\"", "\"a@b\"@example.com", 1);
+	expect_qualified("\"a@b\"@c.example", "\"a@b\"@c.example", 0);
+	expect_qualified("<>", "<>", 0);
+	expect_qualified("", "", 0);
+	expect_qualified("a@[192.0.2.1]", "a@[192.0.2.1]", 0);
+}
+
+/* Groups (RFC 5322 3.4): the group name is no address; its members are.
+ * Folding and comments survive byte for byte. */
+static void
+qualify_groups_and_folding(void **state)
+{
+	(void)state;
+	expect_qualified("undisclosed-recipients:;", "undisclosed-recipients:;", 0);
+	expect_qualified("Admins: root, ops <ops>;, x@y.example",
+	    "Admins: root@example.com, ops <ops@example.com>;, x@y.example", 2);
+	expect_qualified("root,\r\n\tbin (Bin (nested)),\r\n daemon",
+	    "root@example.com,\r\n\tbin@example.com (Bin (nested)),\r\n daemon@example.com", 3);
+	expect_qualified("<@relay.example:root>", "<@relay.example:root@example.com>", 1);
+}
+
+/* What is not an address list is refused with a reason, so the caller
+ * keeps the field as it is. */
+static void
+qualify_refuses_what_is_no_list(void **state)
+{
+	(void)state;
+	const char *bad[] = { "John Smith", "root (unclosed", "\"open", "<root", "a: b",
+		"root\x01" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct buf out;
+		const char *why = NULL;
+		size_t n = 0;
+		buf_init(&out, 4096);
+		assert_int_equal(addr_qualify_list(bad[i], strlen(bad[i]), "example.com", &out, &n,
+		    &why), ERR_DATA);
+		assert_non_null(why);
+		assert_int_equal(n, 0);
+		buf_free(&out);
+	}
+	/* Past out's bound: ERR_TOOBIG, with a reason. */
+	struct buf small;
+	const char *why = NULL;
+	size_t n = 0;
+	buf_init(&small, 10);
+	assert_int_equal(addr_qualify_list("root, bin", 9, "example.com", &small, &n, &why),
+	    ERR_TOOBIG);
+	assert_non_null(why);
+	buf_free(&small);
+}
+
 int
 main(void)
 {
@@ -810,6 +903,10 @@ main(void)
 		cmocka_unit_test(alabel_refuses_a_mapping_that_changes_or_drops),
 		cmocka_unit_test(alabel_refuses_what_is_no_idn),
 		cmocka_unit_test(alabel_list_folds_and_names_the_bad_one),
+		cmocka_unit_test(qualify_bare_names),
+		cmocka_unit_test(qualify_leaves_qualified_addresses),
+		cmocka_unit_test(qualify_groups_and_folding),
+		cmocka_unit_test(qualify_refuses_what_is_no_list),
 	};
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
 }

@@ -97,6 +97,39 @@ bare_senders_get_maildomain(void **state)
 	config_free(&cfg);
 }
 
+/* Once the account is known, an address without a domain gets
+ * maildomain, else the domain of the account's from, else the host name
+ * (the envelope sender and the header addresses alike). */
+static void
+bare_addresses_get_the_account_domain(void **state)
+{
+	struct config cfg;
+	char *q;
+	(void)state;
+	load(&cfg, "[global]\nhostname = h.example\n"
+	    "[account default]\nhost = smtp.example.org\nfrom = ops@corp.example\n"
+	    "[account bare]\nhost = smtp.example.org\nfrom = ops\n"
+	    "[account none]\nhost = smtp.example.org\n");
+	assert_string_equal(alias_domain(&cfg, config_find_account(&cfg, "default")),
+	    "corp.example");
+	assert_string_equal(alias_domain(&cfg, config_find_account(&cfg, "bare")), "h.example");
+	assert_string_equal(alias_domain(&cfg, config_find_account(&cfg, "none")), "h.example");
+	assert_string_equal(alias_domain(&cfg, NULL), "h.example");
+	q = alias_qualify_for(&cfg, config_find_account(&cfg, "default"), "root");
+	assert_string_equal(q, "root@corp.example");
+	free(q);
+	q = alias_qualify_for(&cfg, config_find_account(&cfg, "default"), "a@b.example");
+	assert_string_equal(q, "a@b.example");
+	free(q);
+	config_free(&cfg);
+	/* maildomain wins. */
+	load(&cfg, "[global]\nhostname = h.example\nmaildomain = example.org\n"
+	    "[account default]\nhost = smtp.example.org\nfrom = ops@corp.example\n");
+	assert_string_equal(alias_domain(&cfg, config_find_account(&cfg, "default")),
+	    "example.org");
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -104,6 +137,7 @@ main(void)
 		cmocka_unit_test(local_names_follow_aliases_then_star_then_admin),
 		cmocka_unit_test(nobody_for_a_local_name_or_a_loop_is_refused),
 		cmocka_unit_test(bare_senders_get_maildomain),
+		cmocka_unit_test(bare_addresses_get_the_account_domain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

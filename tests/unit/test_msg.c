@@ -1627,6 +1627,140 @@ unwritable_tmpdir_is_spool_error(void **state)
 	done(&r);
 }
 
+/* ---- qualification of header addresses (issue #12) ---- */
+
+/* What cron writes: every address field's bare names get the domain;
+ * comments, display names, other fields and -t's recipients (still local
+ * names, for the aliases) are left as written. */
+static void
+bare_header_addresses_are_qualified(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	(void)state;
+	o.extract = true;
+	o.qualify_domain = "example.org";
+	run_ok(&r, &o, "From: root (Cron Daemon)\nTo: root\nCc: Ops <ops>,\n bin@example.net\n"
+	    "Reply-To: undisclosed:;\nSubject: Cron <root@h> x\nX-Note: root\n"
+	    "Date: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <1@x>\n\nroot\n");
+	expect_out(&r, "From: root@example.org (Cron Daemon)\r\nTo: root@example.org\r\n"
+	    "Cc: Ops <ops@example.org>,\r\n bin@example.net\r\nReply-To: undisclosed:;\r\n"
+	    "Subject: Cron <root@h> x\r\nX-Note: root\r\n"
+	    "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-ID: <1@x>\r\n\r\nroot\r\n");
+	RCPTS(&r, "root", "ops", "bin@example.net");
+	assert_int_equal(r.m.size, r.len);
+	done(&r);
+}
+
+/* Without a domain to add, and for a field that is no address list,
+ * nothing changes; a UTF-8 display name is still encoded after. */
+static void
+qualification_keeps_what_it_cannot_read(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	(void)state;
+	run_ok(&r, &o, HDRS "To: root\n\nx\n");
+	assert_string_equal(field_line(&r, "To"), "To: root");
+	done(&r);
+	o.qualify_domain = "example.org";
+	run_ok(&r, &o, HDRS "To: John Smith\nSender: \"unclosed\n\nx\n");
+	assert_string_equal(field_line(&r, "To"), "To: John Smith");
+	assert_string_equal(field_line(&r, "Sender"), "Sender: \"unclosed");
+	done(&r);
+	run_ok(&r, &o, HDRS "To: Jos\xc3\xa9 <jose>\n\nx\n");
+	assert_matches(field_line(&r, "To"), "^To: =\\?UTF-8\\?.*<jose@example\\.org>$");
+	done(&r);
+}
+
+/* msg_read() takes the bytes msg_peek_header() read first. */
+static void
+prefix_is_read_before_the_input(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	(void)state;
+	o.prefix = HDRS "Subject: one\n\nfirst ";
+	o.prefix_len = strlen(o.prefix);
+	run_ok(&r, &o, "line\nsecond line\n");
+	expect_out(&r, HDRS_CRLF "Subject: one\r\n\r\nfirst line\r\nsecond line\r\n");
+	done(&r);
+}
+
+static char *
+header_sender(const char *hdr, enum err want)
+{
+	struct buf why;
+	char *a = NULL;
+	buf_init(&why, 1024);
+	enum err rc = msg_header_sender(hdr, strlen(hdr), &a, &why);
+	if (rc != want)
+		fail_msg("\"%s\": %s (%s)", hdr, err_str(rc), buf_str(&why));
+	if (rc != ERR_OK)
+		assert_true(why.len > 0);
+	buf_free(&why);
+	if (a) {
+		char *t = tmalloc(strlen(a) + 1);
+		strcpy(t, a);
+		free(a);
+		return t;
+	}
+	return NULL;
+}
+
+/* --read-envelope-from: From:'s one mailbox, or Sender: when From: has
+ * several; only the header block counts; no From: gives no sender. */
+static void
+header_sender_from_or_sender(void **state)
+{
+	(void)state;
+	assert_string_equal(header_sender("From: Carol <carol@example.org>\n\n", ERR_OK),
+	    "carol@example.org");
+	assert_string_equal(header_sender("From Carol  Mon Jan 1\r\nSubject: x\r\n"
+	    "from :\r\n Carol\r\n\t<carol@example.org> (c)\r\n\r\n", ERR_OK), "carol@example.org");
+	assert_string_equal(header_sender("From: root (Cron Daemon)\n", ERR_OK), "root");
+	assert_string_equal(header_sender("From: a@x.example, b@x.example\nSender: s@x.example\n",
+	    ERR_OK), "s@x.example");
+	assert_string_equal(header_sender("Sender: s@x.example\nFrom: f@x.example\n", ERR_OK),
+	    "f@x.example");
+	assert_null(header_sender("Subject: x\n\nFrom: body@x.example\n", ERR_OK));
+	assert_null(header_sender("Subject: x\nnot a field\nFrom: body@x.example\n", ERR_OK));
+	assert_null(header_sender("From: <>\n", ERR_OK));
+	assert_null(header_sender("", ERR_OK));
+	header_sender("From: John Smith\n", ERR_DATA);
+	header_sender("From: a@x.example\nFrom: b@x.example\n", ERR_DATA);
+	header_sender("From: a@x.example, b@x.example\n\n", ERR_DATA);
+	header_sender("From: a@x.example, b@x.example\nSender: c@x.example, d@x.example\n",
+	    ERR_DATA);
+}
+
+/* msg_peek_header() stops at the read that completes the header block (a
+ * caller that waits for us after "." is not waited for) and at the end. */
+static void
+peek_reads_the_header_block(void **state)
+{
+	int p[2];
+	struct buf raw;
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "From: a@x.example\n.\n", 20), 20);
+	buf_init(&raw, MSG_HEADER_MAX + 8192);
+	/* The pipe stays open: a read past the "." would block. */
+	assert_int_equal(msg_peek_header(p[0], true, &raw), ERR_OK);
+	assert_string_equal(buf_str(&raw), "From: a@x.example\n.\n");
+	buf_reset(&raw);
+	assert_int_equal(write(p[1], "Subject: x\r\nFrom: b\r\n\r\nbody", 27), 27);
+	assert_int_equal(msg_peek_header(p[0], false, &raw), ERR_OK);
+	assert_string_equal(buf_str(&raw), "Subject: x\r\nFrom: b\r\n\r\nbody");
+	buf_reset(&raw);
+	assert_int_equal(write(p[1], "Subject: y\n", 11), 11);
+	close(p[1]);
+	assert_int_equal(msg_peek_header(p[0], false, &raw), ERR_OK);
+	assert_string_equal(buf_str(&raw), "Subject: y\n");
+	close(p[0]);
+	buf_free(&raw);
+}
+
 int
 main(void)
 {
@@ -1696,6 +1830,11 @@ main(void)
 		cmocka_unit_test_teardown(utf8_header_fields_stay_with_smtputf8, cleanup),
 		cmocka_unit_test_teardown(anonymous_file_in_given_directory, cleanup),
 		cmocka_unit_test_teardown(unwritable_tmpdir_is_spool_error, cleanup),
+		cmocka_unit_test_teardown(bare_header_addresses_are_qualified, cleanup),
+		cmocka_unit_test_teardown(qualification_keeps_what_it_cannot_read, cleanup),
+		cmocka_unit_test_teardown(prefix_is_read_before_the_input, cleanup),
+		cmocka_unit_test_teardown(header_sender_from_or_sender, cleanup),
+		cmocka_unit_test_teardown(peek_reads_the_header_block, cleanup),
 	};
 	return cmocka_run_group_tests_name("msg", tests, NULL, NULL);
 }
