@@ -169,7 +169,7 @@ _sealpost()
             return 0
             ;;
         -*)
-            local opts="-t -i -oi -f -r -F -N -R -V -B -odi -odb -bm -bp -bs -bi
+            local opts="-t -i -oi -f -r --read-envelope-from -F -N -R -V -B -odi -odb -bm -bp -bs -bi
                 -I -q -qI -qR -qS -C -a -L -v -vv -- --account= --flush --json
                 --delete --hold --release --probe --probe= --check-config --version
                 --help"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* bounce.c: the text of a bounce. Lines are CRLF and at most 998 octets
  * (the quoted original headers were bounded at intake); server replies
- * quoted in it are sanitised. Never called for a null-sender message. */
+ * quoted in it are sanitised. Never called for a null-sender message. Who
+ * sends it (bounce_sender()) is doc/decisions.md D20. */
 #include "bounce.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "bounds.h"
 #include "msg.h"
 #include "util.h"
@@ -58,9 +60,18 @@ struct report {
 	const struct envelope *env;
 	const bool *which;
 	const char *hostname;
+	const char *sender;     /* the From: address; NULL: MAILER-DAEMON@hostname */
 	bool expired;
 	char boundary[40];
 };
+
+char *
+bounce_sender(const struct config *cfg, const struct account *acct, const char *orig)
+{
+	if (!acct || acct->mode != ACCT_RELAY)
+		return xstrdup("");
+	return acct->from ? alias_qualify_for(cfg, acct, acct->from) : xstrdup(orig);
+}
 
 /* Recipient i's last reply, sanitised ("" if none). */
 static void
@@ -75,8 +86,11 @@ static enum err
 add_human_part(struct report *rp, const char *to, const char *date, const char *rnd)
 {
 	const struct envelope *env = rp->env;
-	enum err rc = buf_addf(&rp->b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
-	    "To: <%s>\r\n"
+	enum err rc = rp->sender ? buf_addf(&rp->b, "From: Mail Delivery System <%s>\r\n",
+	    rp->sender) : buf_addf(&rp->b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n",
+	    rp->hostname);
+	if (rc == ERR_OK)
+		rc = buf_addf(&rp->b, "To: <%s>\r\n"
 	    "Subject: Undelivered Mail Returned to Sender\r\n"
 	    "Date: %s\r\n"
 	    "Message-ID: <%.16s.bounce@%s>\r\n"
@@ -94,7 +108,7 @@ add_human_part(struct report *rp, const char *to, const char *date, const char *
 	    "\r\n"
 	    "Your message could not be delivered to the recipients below%s.\r\n"
 	    "\r\n",
-	    rp->hostname, to, date, rnd + 16, rp->hostname, rp->boundary, rp->boundary,
+	    to, date, rnd + 16, rp->hostname, rp->boundary, rp->boundary,
 	    rp->hostname,
 	    rp->expired ? ": it stayed in the queue too long without being accepted" : "");
 	for (size_t i = 0; rc == ERR_OK && i < env->nrcpts; i++) {
@@ -208,10 +222,11 @@ copy_header_block(struct report *rp, int msgfd)
 
 enum err
 bounce_write(int outfd, const struct envelope *env, const bool *which, int msgfd,
-    const char *hostname, bool expired, const char *to, uint64_t *size)
+    const char *hostname, const char *sender, bool expired, const char *to, uint64_t *size)
 {
 	struct report rp = { .outfd = outfd, .size = size, .env = env, .which = which,
-	    .hostname = hostname, .expired = expired };
+	    .hostname = hostname, .sender = sender && *sender ? sender : NULL,
+	    .expired = expired };
 	char date[64], arrival[64], rnd[33];
 	time_t created = (time_t)env->created;
 	struct tm tm;

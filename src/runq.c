@@ -134,9 +134,14 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct envelope *e
 		buf_free(&err);
 		return ERR_SPOOL;
 	}
-	if (bounce_write(fd, env, which, msgfd, cfg->hostname, expired, to, &size) != ERR_OK) {
+	/* doc/decisions.md D20: through a relay, sent as the account's from. */
+	b.sender = bounce_sender(cfg, env->account ? config_find_account(cfg, env->account) : NULL,
+	    env->sender ? env->sender : "");
+	if (bounce_write(fd, env, which, msgfd, cfg->hostname, b.sender, expired, to, &size) !=
+	    ERR_OK) {
 		log_msg(LOG_ERR, "%s: cannot write a bounce: %s", env->id, strerror(errno));
 		close(fd);
+		envelope_free(&b);
 		buf_free(&err);
 		return ERR_SPOOL;
 	}
@@ -148,11 +153,11 @@ make_bounce(const struct config *cfg, struct spool *sp, const struct envelope *e
 		log_msg(LOG_ERR, "%s: cannot give the bounce to uid %lld: %s", env->id,
 		    (long long)env->owner, strerror(errno));
 		close(fd);
+		envelope_free(&b);
 		buf_free(&err);
 		return ERR_SPOOL;
 	}
 	spool_new_id(b.id);
-	b.sender = xstrdup("");
 	b.account = env->account ? xstrdup(env->account) : NULL;
 	b.is_bounce = true;
 	b.created = b.next_try = b.last_try = (int64_t)time(NULL);

@@ -14,7 +14,8 @@
 #                                  header and lines of another account; @PORT@
 #                                  is the server's port)
 #   #! global: KEY = VALUE         extra [global] line
-#   #! args: ...                   extra command-line arguments (before the recipient)
+#   #! args: ...                   extra command-line arguments (before the recipient;
+#                                  with "flush", those of the sends that queue)
 #   #! limit N                     sealpost must finish within N seconds (default 20)
 #   #! host NAME                   the account's host (default localhost)
 #   #! resolver silent             sealpost runs in a private mount namespace
@@ -150,7 +151,8 @@ for scn in "${scenarios[@]}"; do
 		for k in $(seq "$flush"); do
 			aargs=()
 			[ ${#accts[@]} -gt 0 ] && aargs=(-a "${accts[k % ${#accts[@]}]}")
-			"$bin" -C "$d/config-down" "${aargs[@]}" bob@example.test < "$d/input" 2>> "$d/queueing" ||
+			# shellcheck disable=SC2046
+			"$bin" -C "$d/config-down" "${aargs[@]}" $(hdr args) bob@example.test < "$d/input" 2>> "$d/queueing" ||
 				echo "queueing failed" >> "$d/queueing"
 		done
 	fi

@@ -462,6 +462,33 @@ long_options(void **state)
 	release(&p);
 }
 
+/* --read-envelope-from: a send-mode flag that reaches the submission,
+ * beside -f (which wins, in submit.c) and with recipients after it. */
+static void
+read_envelope_from_flag(void **state)
+{
+	struct parsed p;
+	struct submission sub;
+	(void)state;
+	PARSE(&p, "--read-envelope-from", "-t", "-i", "bob@example.org");
+	ok(&p);
+	assert_int_equal(p.o.mode, MODE_SEND);
+	assert_true(p.o.read_envelope_from);
+	RCPTS(&p, "bob@example.org");
+	cli_submission(&p.o, &sub);
+	assert_true(sub.read_envelope_from);
+	assert_null(sub.sender);
+	release(&p);
+	PARSE(&p, "-t");
+	ok(&p);
+	cli_submission(&p.o, &sub);
+	assert_false(sub.read_envelope_from);
+	release(&p);
+	PARSE(&p, "--read-envelope-from=yes");
+	usage_error(&p);
+	release(&p);
+}
+
 static void
 account_option_forms(void **state)
 {
@@ -721,6 +748,7 @@ main(void)
 		cmocka_unit_test(queue_ids_and_json),
 		cmocka_unit_test(progname_presets_mode),
 		cmocka_unit_test(long_options),
+		cmocka_unit_test(read_envelope_from_flag),
 		cmocka_unit_test(account_option_forms),
 		cmocka_unit_test(value_options),
 		cmocka_unit_test(refused_modes),

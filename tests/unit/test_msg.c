@@ -1701,7 +1701,7 @@ header_sender(const char *hdr, enum err want)
 	buf_free(&why);
 	if (a) {
 		char *t = tmalloc(strlen(a) + 1);
-		strcpy(t, a);
+		memcpy(t, a, strlen(a) + 1);
 		free(a);
 		return t;
 	}

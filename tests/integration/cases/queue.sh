@@ -101,8 +101,10 @@ sample "$tg" | "$bin" -C "$down" -i "bob@$MTA_DOMAIN" 2> "$work/err"
 sleep 1.2
 "$bin" -C "$up" -q 2>> "$work/err"
 if ! f=$(wait_mail alice "$tg"); then bad $t "no bounce in the sender's mailbox"
-elif ! grep -Eq ': from=<> to=<alice@[^ ]+> .* status=sent' "$work/sealpost.log"; then
-	bad $t "bounce not sent with the null sender"
+elif ! grep -Eq ": from=<$MTA_USER> to=<alice@[^ ]+> .* status=sent" "$work/sealpost.log"; then
+	bad $t "bounce not sent as the account's from (doc/decisions.md D20)"
+elif ! grep -q "^From: Mail Delivery System <$MTA_USER>" "$f" || ! grep -q '^Auto-Submitted: auto-replied' "$f"; then
+	cp "$f" "$work/err"; bad $t "the bounce's From: is not the account's from, or it is not Auto-Submitted"
 elif ! grep -q 'report-type=delivery-status' "$f" ||
      ! grep -q "^Final-Recipient: rfc822; bob@$MTA_DOMAIN" "$f" || ! grep -q '^Action: failed' "$f"; then
 	cp "$f" "$work/err"; bad $t "not an RFC 3464 report"
