@@ -2,13 +2,28 @@
 # message in constant memory, and the exit status of bad input.
 # Sourced by run.sh.
 
+# The submission port takes only the login as sender (issue #12): cronie's
+# "-f root" gets through with from_override = no, and the header cron
+# writes leaves with its addresses qualified.
 t=cronie_command_line
-newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
-printf 'To: bob@%s\nSubject: Cron <root@host> run-parts %s\n\noutput of the job\n' "$MTA_DOMAIN" "$tg" |
+newtag; cf=$(G="admin = bob@$MTA_DOMAIN" config $t "$MTA_SUBMISSION_PORT" starttls "from_override = no")
+printf 'From: root (Cron Daemon)\nTo: root\nSubject: Cron <root@host> run-parts %s\n\noutput of the job\n' "$tg" |
 	"$bin" -C "$cf" -FCronDaemon -i -odi -oem -oi -t -f root 2> "$work/err"; rc=$?
 if [ $rc -ne 0 ]; then bad $t "exit $rc"
 elif ! f=$(wait_mail bob "$tg"); then bad $t "not delivered"
-elif ! grep -q '^From: CronDaemon <root@' "$f"; then bad $t "From: not made from -F and -f"
+elif ! grep -q "^From: root@$MTA_DOMAIN (Cron Daemon)" "$f" || ! grep -q "^To: root@$MTA_DOMAIN" "$f"; then
+	cp "$f" "$work/err"; bad $t "From:/To: not qualified"
+elif ! grep -Eq ": from=<$MTA_USER> to=<bob@[^ ]+> .* status=sent" "$work/sealpost.log"; then
+	bad $t "not sent as the account's from"
+else ok $t; fi
+
+t=cronie_f_root_refused_by_a_sender_checking_server
+newtag; cf=$(config $t "$MTA_SUBMISSION_PORT" starttls)
+printf 'To: bob@%s\nSubject: Cron <root@host> run-parts %s\n\noutput of the job\n' "$MTA_DOMAIN" "$tg" |
+	"$bin" -C "$cf" -FCronDaemon -i -odi -oem -oi -t -f root 2> "$work/err"; rc=$?
+if [ $rc -ne 67 ]; then bad $t "exit $rc, expected 67 (Postfix refuses the sender at RCPT, smtpd_delay_reject)"
+elif ! grep -q 'not owned by user' "$work/err"; then bad $t "not refused for the sender"
+elif ! no_mail bob "$tg"; then bad $t "delivered"
 else ok $t; fi
 
 t=debian_cron_command_line

@@ -112,6 +112,20 @@ elif [ "$(count_mail bob "$tg")" != 0 ]; then bad $t "the expired message was de
 elif [ "$(entries "$q")" != 0 ]; then bad $t "$(entries "$q") entries left"
 else ok $t; fi
 
+# doc/decisions.md D19: a submission server that refuses MAIL FROM:<> and
+# any sender but the login still takes the bounce.
+t=bounce_through_a_sender_checking_submission_server
+newtag; q="$work/q-$t"
+down=$(QDIR=$q LIFETIME=1s config $t-down 1 implicit)
+up=$(QDIR=$q LIFETIME=1s config $t-up "$MTA_SUBMISSION_PORT" starttls)
+sample "$tg" | "$bin" -C "$down" -i "bob@$MTA_DOMAIN" 2> "$work/err"
+sleep 1.2
+"$bin" -C "$up" -q 2>> "$work/err"
+if ! f=$(wait_mail alice "$tg"); then bad $t "no bounce in the sender's mailbox"
+elif ! grep -q "^From: Mail Delivery System <$MTA_USER>" "$f"; then cp "$f" "$work/err"; bad $t "From: is not the account's from"
+elif [ "$(entries "$q")" != 0 ]; then bad $t "$(entries "$q") entries left"
+else ok $t; fi
+
 t=null_sender_never_bounces
 newtag; q="$work/q-$t"
 down=$(QDIR=$q LIFETIME=1s config $t-down 1 implicit)
