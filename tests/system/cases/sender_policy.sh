@@ -2,7 +2,8 @@
 # sender_policy.sh: who may send as whom (sealpost(8), "Who may send as
 # whom"), sourced by run.sh: allow_users by name and by @group (77, nothing
 # queued, nothing sent), from_override = no replacing alice's -f, and the
-# trace fields naming the submitting user in the delivered message.
+# trace fields naming the submitting user in the delivered message;
+# --read-envelope-from in system mode (issue #12).
 
 # policy_config EXTRA...: the system configuration against the private
 # Postfix (implicit TLS), with EXTRA lines added to [account default].
@@ -95,6 +96,41 @@ elif ! grep -qix "Return-Path: <other@$MTA_DOMAIN>" "$f"; then
 elif ! tr -d '\r' < "$f" | sed -e ':a' -e '$!N;s/\n[ \t]/ /;ta' -e 'P;D' |
 	grep -qx "X-Authentication-Warning: client.example.test: sp-alice set sender to other@$MTA_DOMAIN using -f"; then
 	bad $t "no X-Authentication-Warning: $(grep -A1 '^X-Auth' "$f" | tr '\n' ' ')"
+else ok $t; fi
+
+# Issue #12: --read-envelope-from in system mode: the header block is read
+# by the privileged process before intake and handed to the intake child
+# with the rest, so the message arrives whole; the From: address (a bare
+# name, qualified) is then a requested sender like -f, policy and trace
+# field included.
+t=sender_policy_read_envelope_from
+tok=policy-ref-$$
+printf 'From: other (Someone)\nSubject: %s\n\nfirst line\nlast line\n' "$tok" |
+	as sp-alice "$bin" --read-envelope-from "bob@$MTA_DOMAIN" > "$work/err" 2>&1; rc=$?
+f=$(delivered "$tok")
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ -z "$f" ]; then bad $t "not delivered"
+elif ! grep -qix "Return-Path: <other@$MTA_DOMAIN>" "$f"; then
+	bad $t "envelope sender: $(grep -i '^Return-Path:' "$f")"
+elif ! grep -q "^From: other@$MTA_DOMAIN (Someone)" "$f"; then bad $t "From: not qualified: $(grep '^From:' "$f")"
+elif [ "$(sed '1,/^\r\{0,1\}$/d' "$f" | tr -d '\r')" != "$(printf 'first line\nlast line')" ]; then
+	bad $t "the body changed"
+elif ! tr -d '\r' < "$f" | sed -e ':a' -e '$!N;s/\n[ \t]/ /;ta' -e 'P;D' |
+	grep -qx "X-Authentication-Warning: client.example.test: sp-alice set sender to other@$MTA_DOMAIN using --read-envelope-from"; then
+	bad $t "no X-Authentication-Warning: $(grep -A1 '^X-Auth' "$f" | tr '\n' ' ')"
+else ok $t; fi
+
+t=sender_policy_read_envelope_from_under_from_override_no
+policy_config "from_override = no"
+tok=policy-ref-no-$$
+printf 'From: root\nSubject: %s\n\nx\n' "$tok" |
+	as sp-alice "$bin" --read-envelope-from "bob@$MTA_DOMAIN" > "$work/err" 2>&1; rc=$?
+f=$(delivered "$tok")
+if [ $rc -ne 0 ]; then bad $t "exit $rc"
+elif [ -z "$f" ]; then bad $t "not delivered"
+elif ! grep -qix "Return-Path: <$MTA_USER>" "$f"; then
+	bad $t "envelope sender: $(grep -i '^Return-Path:' "$f")"
+elif grep -q '^X-Authentication-Warning:' "$f"; then bad $t "a warning for an overridden sender"
 else ok $t; fi
 
 system_config "$MTA_SMTPS_PORT"
