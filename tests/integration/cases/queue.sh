@@ -112,7 +112,7 @@ elif [ "$(count_mail bob "$tg")" != 0 ]; then bad $t "the expired message was de
 elif [ "$(entries "$q")" != 0 ]; then bad $t "$(entries "$q") entries left"
 else ok $t; fi
 
-# doc/decisions.md D19: a submission server that refuses MAIL FROM:<> and
+# doc/decisions.md D20: a submission server that refuses MAIL FROM:<> and
 # any sender but the login still takes the bounce.
 t=bounce_through_a_sender_checking_submission_server
 newtag; q="$work/q-$t"
