@@ -44,9 +44,11 @@
 #define SMTP_STREAM_MAX         16
 #define RUNQ_STREAM_MAX         64      /* locked entries a queue run hands over at once */
 
-/* Configuration. libinih (Debian r55) reads into a 200-byte stack buffer and
- * silently splits longer lines; our reader refuses them instead. */
-#define CONFIG_LINE_MAX         200     /* bytes incl. newline and NUL, = INI_MAX_LINE */
+/* Configuration. libinih (Debian r55) reads into a 200-byte buffer
+ * (INI_MAX_LINE) and silently splits longer lines; our reader hands it the
+ * lines that fit and splits a longer key = value line itself, by libinih's
+ * rules (config.c); past CONFIG_LINE_MAX a line is an error. */
+#define CONFIG_LINE_MAX         1000    /* bytes of one line, without CR LF */
 #define CONFIG_FILE_MAX         (1024 * 1024)   /* bytes */
 #define CONFIG_PINS_MAX         16      /* tls_fingerprint entries per account */
 #define SECRET_MAX              4096    /* bytes of a password or token */

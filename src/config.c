@@ -2,7 +2,8 @@
 /* config.c: the configuration file. libinih does the INI syntax through
  * ini_parse_stream() with our own reader, because Debian's libinih (r55)
  * silently splits lines longer than 199 bytes and would let the tail of a
- * long value become a key of its own. This file owns every default, every
+ * long value become a key of its own: the reader splits such a key = value
+ * line itself, up to CONFIG_LINE_MAX bytes. This file owns every default, every
  * validation and the permission rules of doc/decisions.md D9; it never touches the
  * network and never prints a secret. */
 #include "config.h"
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -136,31 +138,83 @@ struct parse {
 	unsigned err_line;              /* line of the first error we found */
 	struct buf *err;
 	enum err rc;
-	char section[CONFIG_LINE_MAX];
+	char section[CONFIG_LINE_MAX + 1];
 	void *cur;                      /* account, domain, or NULL */
 	const struct key *keys;
 	unsigned seen[32];              /* bit per key index: duplicate check */
 };
 
 static int start_section(struct parse *p, const char *section);
+static const char *nearest(const char *s, const char *const *words, size_t n);
 static int fail(struct parse *p, const char *fmt, ...) PRINTF(2, 3);
 
-/* Our ini_reader: hands libinih one line at a time and refuses any line
- * that would not fit its buffer instead of letting it be split. */
+static int handler(void *user, const char *section, const char *name, const char *raw);
+
+/* libinih's whitespace (it uses isspace()). */
+static char *
+ini_rstrip(char *s)
+{
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* A key = value line too long for libinih's buffer, split as libinih
+ * splits one (ini.c, r55): the name ends at the first '=' and loses its
+ * trailing whitespace; a ';' after whitespace starts a comment, in the name
+ * (a syntax error then) as in the value; the value is trimmed. Then the
+ * handler is called, as libinih would have called it. */
+static int
+own_key_value(struct parse *p, char *t)
+{
+	char *c = t, *value;
+	bool was_space = false;
+
+	while (*c && *c != '=' && *c != ':' && !(was_space && *c == ';')) {
+		was_space = isspace((unsigned char)*c);
+		c++;
+	}
+	if (*c != '=')
+		return fail(p, "syntax error (expected [section], key = value,"
+		    " or a # or ; comment)");
+	*c = '\0';
+	value = c + 1;
+	was_space = false;
+	for (c = value; *c; c++) {
+		if (was_space && *c == ';') {
+			*c = '\0';
+			break;
+		}
+		was_space = isspace((unsigned char)*c);
+	}
+	while (isspace((unsigned char)*value))
+		value++;
+	return handler(p, p->section, ini_rstrip(t), ini_rstrip(value));
+}
+
+/* Our ini_reader: hands libinih one line at a time. A line that would not
+ * fit libinih's buffer (num bytes) is never handed over, where libinih
+ * would split it: up to CONFIG_LINE_MAX bytes, a comment or key = value
+ * line is dealt with here and libinih gets an empty line in its place, so
+ * its line numbers stay ours; past that, the line is an error. */
 static char *
 reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	size_t end, n;
+	char line[CONFIG_LINE_MAX + 3];
+	size_t end, n, len;
+	bool fits;
+
 	if (p->pos >= p->len || p->too_long || p->has_nul)
 		return NULL;
 	end = p->pos;
 	while (end < p->len && p->text[end] != '\n')
 		end++;
 	n = end - p->pos + (end < p->len ? 1 : 0);
+	len = end - p->pos - (end > p->pos && p->text[end - 1] == '\r' ? 1 : 0);
 	p->line++;
-	/* libinih needs room for the line, its newline and a NUL. */
-	if (num <= 0 || n + 1 > (size_t)num || (end == p->len && n + 2 > (size_t)num)) {
+	if (num <= 0 || len > CONFIG_LINE_MAX) {
 		p->too_long = true;
 		return NULL;
 	}
@@ -168,15 +222,17 @@ reader(char *str, int num, void *stream)
 		p->has_nul = true;
 		return NULL;
 	}
-	memcpy(str, p->text + p->pos, n);
-	str[n] = '\0';
+	/* libinih needs room for the line, its newline and a NUL. */
+	fits = n + 1 <= (size_t)num && !(end == p->len && n + 2 > (size_t)num);
+	memcpy(line, p->text + p->pos, n);
+	line[n] = '\0';
 	p->pos += n;
 	if (p->rc != ERR_OK)
 		return NULL;
 	/* Sections are tracked here, not in the handler: libinih calls the
 	 * handler only for keys, so an empty or repeated [section] header
 	 * would otherwise go unnoticed, or be noticed on the wrong line. */
-	const char *t = str;
+	char *t = line;
 	if (p->line == 1 && (unsigned char)t[0] == 0xEF && (unsigned char)t[1] == 0xBB &&
 	    (unsigned char)t[2] == 0xBF)
 		t += 3;     /* a UTF-8 byte-order mark (libinih skips it too) */
@@ -194,16 +250,31 @@ reader(char *str, int num, void *stream)
 			fail(p, "expected key = value");
 			return NULL;
 		}
+		if (!fits) {
+			if (!own_key_value(p, t))
+				return NULL;
+			snprintf(str, (size_t)num, "\n");
+			return str;
+		}
 	}
 	if (*t == '[') {
 		const char *close = strchr(t, ']');
+		if (!fits) {
+			fail(p, "[section] header longer than %d bytes", num - 3);
+			return NULL;
+		}
 		if (close) {
-			char name[CONFIG_LINE_MAX];
+			char name[CONFIG_LINE_MAX + 1];
 			snprintf(name, sizeof name, "%.*s", (int)(close - t - 1), t + 1);
 			if (!start_section(p, name))
 				return NULL;
 		}
 	}
+	if (!fits) {        /* a long comment */
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
+	memcpy(str, line, n + 1);
 	return str;
 }
 
@@ -420,8 +491,8 @@ set_trustad(struct parse *p, const struct key *k, void *base, const char *key,
 static int
 set_pins(struct parse *p, const struct key *k, void *base, const char *key, const char *value)
 {
-	/* A comma list; the key may also be repeated, since one line
-	 * holds at most 199 bytes (two pins). */
+	/* A comma list; the key may also be repeated (one line holds at
+	 * most CONFIG_LINE_MAX bytes). */
 	char **pins = field_of(k, base);
 	size_t *npins = p->keys == account_keys ?
 	    &((struct account *)base)->npins : &((struct domain_policy *)base)->npins;
@@ -584,7 +655,7 @@ start_section(struct parse *p, const char *section)
 		p->keys = NULL;
 	} else if (strncmp(section, "account ", 8) == 0 || strncmp(section, "domain ", 7) == 0) {
 		bool is_acct = section[0] == 'a';
-		char name[CONFIG_LINE_MAX];
+		char name[CONFIG_LINE_MAX + 1];
 		snprintf(name, sizeof name, "%s", section + (is_acct ? 8 : 7));
 		str_trim(name);
 		if (!*name)
@@ -626,24 +697,108 @@ start_section(struct parse *p, const char *section)
 			p->keys = domain_keys;
 		}
 	} else {
+		static const char *const names[] = { "global", "aliases", "account", "domain" };
+		char word[64];
+		snprintf(word, sizeof word, "%.*s", (int)strcspn(section, " \t"), section);
+		const char *near = nearest(word, names, sizeof names / sizeof names[0]);
 		return fail(p, "unknown section [%s] (expected [global], [aliases],"
-		    " [account NAME] or [domain NAME])", section);
+		    " [account NAME] or [domain NAME])%s%s%s", section,
+		    near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
 	}
 	return 1;
+}
+
+/* The optimal string alignment distance between a and b (edits, or
+ * swaps of neighbours), for names of at most 63 bytes; else SIZE_MAX. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d[64][64];     /* at most 126 */
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned char)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned char)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]);
+			size_t v = (size_t)d[i - 1][j - 1] + cost;
+			size_t del = (size_t)d[i - 1][j] + 1, ins = (size_t)d[i][j - 1] + 1;
+			if (del < v)
+				v = del;
+			if (ins < v)
+				v = ins;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    (size_t)d[i - 2][j - 2] + 1 < v)
+				v = (size_t)d[i - 2][j - 2] + 1;
+			d[i][j] = (unsigned char)v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The word of words[] (n of them, or up to a NULL) closest to s, when
+ * it is close: one edit for short words, two from 6 bytes; else NULL. */
+static const char *
+nearest(const char *s, const char *const *words, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX, len = strlen(s);
+	size_t limit = len < 6 ? 1 : 2;
+	for (size_t i = 0; i < n && words[i]; i++) {
+		size_t d = edit_distance(s, words[i]);
+		if (d <= limit && d < len && d < bestd) {
+			best = words[i];
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+/* An unknown key: where it belongs, or the known key it is closest to. */
+static int
+unknown_key(struct parse *p, const char *name)
+{
+	static const struct { const struct key *keys; const char *where; } tables[] = {
+		{ global_keys, "[global]" }, { account_keys, "[account NAME]" },
+		{ domain_keys, "[domain NAME]" },
+	};
+	const char *words[64];
+	size_t n = 0;
+
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		if (tables[t].keys == p->keys)
+			continue;
+		for (const struct key *k = tables[t].keys; k->name; k++)
+			if (strcmp(k->name, name) == 0)
+				return fail(p, "unknown key \"%s\" in [%s]; it belongs in %s",
+				    name, p->section, tables[t].where);
+	}
+	for (const struct key *k = p->keys; k && k->name && n < 64; k++)
+		words[n++] = k->name;
+	const char *near = nearest(name, words, n);
+	if (near)
+		return fail(p, "unknown key \"%s\" in [%s]; did you mean %s?", name,
+		    p->section, near);
+	return fail(p, "unknown key \"%s\" in [%s]", name, p->section);
 }
 
 static int
 handler(void *user, const char *section, const char *name, const char *raw)
 {
 	struct parse *p = user;
-	char value[CONFIG_LINE_MAX];
+	char value[CONFIG_LINE_MAX + 1];
 	size_t vlen;
 
 	if (p->rc != ERR_OK)
 		return 0;
 	if (!*section || p->section[0] == '\0')
 		return fail(p, "\"%s\" appears before any [section]", name);
-	if (strcmp(section, p->section) != 0)
+	/* libinih keeps at most 49 bytes of a section name (MAX_SECTION). */
+	if (strncmp(section, p->section, strlen(section)) != 0)
 		return fail(p, "internal error: section [%s] not seen by the reader", section);
 	/* A double-quoted value loses its quotes (sealpost.conf(5) SYNTAX). */
 	snprintf(value, sizeof value, "%s", raw);
@@ -681,7 +836,7 @@ handler(void *user, const char *section, const char *name, const char *raw)
 		p->seen[i / 32] |= 1u << (i % 32);
 		return set_value(p, k, p->cur, name, value);
 	}
-	return fail(p, "unknown key \"%s\" in [%s]", name, p->section);
+	return unknown_key(p, name);
 }
 
 static enum err
@@ -764,7 +919,7 @@ config_parse_mem(struct config *cfg, const char *name, const char *text, size_t 
 	if (p.too_long) {
 		buf_reset(err);
 		errf(err, "%s:%u: line longer than %d bytes (list keys such as"
-		    " tls_fingerprint may be repeated instead)", name, p.line, CONFIG_LINE_MAX - 2);
+		    " tls_fingerprint may be repeated instead)", name, p.line, CONFIG_LINE_MAX);
 		return ERR_CONFIG;
 	}
 	if (p.has_nul) {
@@ -888,9 +1043,14 @@ config_pick_account(const struct config *cfg, const char *name, const char *send
 {
 	struct account *a;
 	if (name) {
-		if (!(a = config_find_account(cfg, name)))
-			errf(err, "%s: no [account %s]", cfg->path ? cfg->path : "config",
-			    name);
+		if (!(a = config_find_account(cfg, name))) {
+			errf(err, "%s: no [account %s]", cfg->path ? cfg->path : "config", name);
+			for (const struct account *k = cfg->accounts; k; k = k->next)
+				errf(err, "%s%s", k == cfg->accounts ? "; the accounts are: " :
+				    ", ", k->name);
+			if (!cfg->accounts)
+				errf(err, "; the file defines no account");
+		}
 		return a;
 	}
 	if (sender && *sender)

@@ -400,6 +400,41 @@ unknown_section_names_its_line(void **state)
 	expect_error("[accounts x]\nhost = a\n", "test.conf:1: ", "accounts");
 }
 
+/* issue #12: a misspelt key or section suggests the nearest known name,
+ * only when it is close; a key of another section says where it belongs. */
+static void
+unknown_key_suggests_the_nearest(void **state)
+{
+	(void)state;
+	expect_error("[account a]\nhost = h\ntls_ca_fle = /x\n", "test.conf:3: ",
+	    "\"tls_ca_fle\" in [account a]; did you mean tls_ca_file?");
+	expect_error("[account a]\nhots = h\n", "test.conf:2: ", "did you mean host?");
+	expect_error("[account a]\nhost = h\nPassword_Fiel = /x\n", "test.conf:3: ",
+	    "did you mean password_file?");
+	expect_error("[global]\nhostnmae = h\n", "test.conf:2: ", "did you mean hostname?");
+	expect_error("[domain d.example]\ntls_polcy = dane\n", "test.conf:2: ",
+	    "did you mean tls_policy?");
+	expect_error("[account a]\nhost = h\nqueue_dir = /q\n", "test.conf:3: ",
+	    "it belongs in [global]");
+	expect_error("[global]\nhost = h\n", "test.conf:2: ", "it belongs in [account NAME]");
+	expect_error("[acount x]\nhost = h\n", "test.conf:1: ", "did you mean account?");
+	expect_error("[globl]\n", "test.conf:1: ", "did you mean global?");
+	/* Nothing close: no guess. */
+	const char *far[] = { "[account a]\nhost = h\nfoo = 1\n",
+	    "[account a]\nhost = h\npass = 1\n", "[global]\nq = 1\n",
+	    "[account a]\nhost = h\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxx = 1\n", "[bogus]\n" };
+	for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+		struct config cfg;
+		struct buf err;
+		assert_int_equal(parse(&cfg, far[i], &err), ERR_CONFIG);
+		assert_null(strstr(buf_str(&err), "did you mean"));
+		assert_null(strstr(buf_str(&err), "belongs"));
+		buf_free(&err);
+		config_free(&cfg);
+	}
+}
+
 static void
 unknown_section_without_keys_is_an_error(void **state)
 {
@@ -589,26 +624,135 @@ config_with_line(size_t len, bool newline, const char *after)
 }
 
 static void
-line_of_198_bytes_is_accepted(void **state)
+line_of_1000_bytes_is_accepted(void **state)
 {
 	struct config cfg;
 	char *t;
 	(void)state;
+	/* 198 bytes: the longest line libinih's own buffer takes. */
 	t = config_with_line(198, true, "admin = a@b\n");
 	parse_ok(&cfg, t);
 	assert_int_equal(strlen(cfg.hostname), 198 - strlen("hostname = "));
 	assert_string_equal(cfg.admin, "a@b");
 	done(&cfg);
 	free(t);
-	/* The same as the last line, without a newline. */
-	t = config_with_line(198, false, "");
+	/* Just past it, and CONFIG_LINE_MAX, with and without a newline. */
+	for (size_t len = 199; len <= CONFIG_LINE_MAX; len += CONFIG_LINE_MAX - 199) {
+		t = config_with_line(len, true, "admin = a@b\n");
+		parse_ok(&cfg, t);
+		assert_int_equal(strlen(cfg.hostname), len - strlen("hostname = "));
+		assert_string_equal(cfg.admin, "a@b");
+		done(&cfg);
+		free(t);
+		t = config_with_line(len, false, "");
+		parse_ok(&cfg, t);
+		assert_int_equal(strlen(cfg.hostname), len - strlen("hostname = "));
+		done(&cfg);
+		free(t);
+	}
+	/* CRLF line ends do not count. */
+	t = config_with_line(CONFIG_LINE_MAX, false, "");
+	t = realloc(t, strlen(t) + 3);
+	assert_non_null(t);
+	strcat(t, "\r\n");
 	parse_ok(&cfg, t);
-	assert_int_equal(strlen(cfg.hostname), 198 - strlen("hostname = "));
+	assert_int_equal(strlen(cfg.hostname), CONFIG_LINE_MAX - strlen("hostname = "));
 	done(&cfg);
 	free(t);
-	/* CRLF line ends count the CR, and are fine below the limit. */
 	parse_ok(&cfg, "[global]\r\nhostname = h.example\r\n");
 	assert_string_equal(cfg.hostname, "h.example");
+	done(&cfg);
+}
+
+/* Fill out with n copies of c and a NUL. */
+static char *
+run_of(char *out, char c, size_t n)
+{
+	memset(out, c, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* issue #12: a 300-octet user name, a long password_command and
+ * tls_priority work as written. */
+static void
+long_values_work_as_written(void **state)
+{
+	char user[301], cmd[701], prio[720], fill[681], text[4096];
+	struct config cfg;
+	(void)state;
+	run_of(user, 'u', 300);
+	snprintf(cmd, sizeof cmd, "printf '%%s\\n' %s", run_of(fill, 'p', 680));
+	snprintf(prio, sizeof prio, "NORMAL:-VERS-ALL:+VERS-TLS1.3:%s", run_of(fill, 'x', 400));
+	snprintf(text, sizeof text, "[account a]\nhost = h\nuser = %s\n"
+	    "password_command = %s\ntls_priority = %s\nfrom = a@b\n", user, cmd, prio);
+	parse_ok(&cfg, text);
+	assert_string_equal(cfg.accounts->user, user);
+	assert_string_equal(cfg.accounts->password_command, cmd);
+	assert_string_equal(cfg.accounts->tls_priority, prio);
+	assert_string_equal(cfg.accounts->from, "a@b");
+	done(&cfg);
+}
+
+/* A line too long for libinih's buffer is split as libinih splits one:
+ * trimmed name and value, a ';' after whitespace starts a comment, quotes
+ * are removed, "key: value" and a comment inside the name are errors. */
+static void
+long_lines_follow_libinih_rules(void **state)
+{
+	char v[701], text[4096];
+	struct config cfg;
+	(void)state;
+	run_of(v, 'v', 700);
+	snprintf(text, sizeof text, "[account a]\nhost = h\n"
+	    "user \t =  \t %s \t ; a comment = with ; more\n", v);
+	parse_ok(&cfg, text);
+	assert_string_equal(cfg.accounts->user, v);
+	done(&cfg);
+	snprintf(text, sizeof text, "[account a]\nhost = h\nuser = \"%s;x\"\n", v);
+	parse_ok(&cfg, text);
+	assert_int_equal(strlen(cfg.accounts->user), 702);
+	assert_string_equal(cfg.accounts->user + 700, ";x");
+	done(&cfg);
+	snprintf(text, sizeof text, "[account a]\nhost = h\nuser = %s ;\n", v);
+	parse_ok(&cfg, text);
+	assert_string_equal(cfg.accounts->user, v);
+	done(&cfg);
+	snprintf(text, sizeof text, "[account a]\nhost = h\nuser: %s\n", v);
+	expect_error(text, "test.conf:3: ", "key = value");
+	snprintf(text, sizeof text, "[account a]\nhost = h\nuser ;x = %s\n", v);
+	expect_error(text, "test.conf:3: ", "syntax error");
+	snprintf(text, sizeof text, "[account a]\nhost = h\nusr = %s\n", v);
+	expect_error(text, "test.conf:3: ", "usr");
+	snprintf(text, sizeof text, "[account a]\nhost = h\nuser = %s\x01\n", v);
+	expect_error(text, "test.conf:3: ", "control character");
+	snprintf(text, sizeof text, "[account a]\nhost = h\nuser = %s\nuser = b\n", v);
+	expect_error(text, "test.conf:4: ", "twice");
+	/* Long comments, and the line numbers after them. */
+	snprintf(text, sizeof text, "# %s\n[account a]\n; %s\nhost = h\n  # %s\nbogus = 1\n",
+	    v, v, v);
+	expect_error(text, "test.conf:6: ", "bogus");
+	/* A byte-order mark before a long first line. */
+	snprintf(text, sizeof text, "\xEF\xBB\xBF# %s\n[account a]\nhost = h\n", v);
+	parse_ok(&cfg, text);
+	done(&cfg);
+	/* A section header libinih cannot hold is an error naming it. */
+	snprintf(text, sizeof text, "[account %s]\nhost = h\n", v);
+	expect_error(text, "test.conf:1: ", "[section] header longer");
+}
+
+/* libinih keeps 49 bytes of a section name; a longer account name works. */
+static void
+long_account_name_works(void **state)
+{
+	char name[121], text[512];
+	struct config cfg;
+	(void)state;
+	run_of(name, 'n', 120);
+	snprintf(text, sizeof text, "[account %s]\nhost = h\n", name);
+	parse_ok(&cfg, text);
+	assert_string_equal(cfg.accounts->name, name);
+	assert_string_equal(cfg.accounts->host, "h");
 	done(&cfg);
 }
 
@@ -617,10 +761,10 @@ over_long_line_is_an_error_with_its_line_number(void **state)
 {
 	char *t;
 	(void)state;
-	t = config_with_line(199, true, "admin = a@b\n");
-	expect_error(t, "test.conf:3: ", "longer");
+	t = config_with_line(CONFIG_LINE_MAX + 1, true, "admin = a@b\n");
+	expect_error(t, "test.conf:3: ", "longer than 1000 bytes");
 	free(t);
-	t = config_with_line(199, false, "");
+	t = config_with_line(CONFIG_LINE_MAX + 1, false, "");
 	expect_error(t, "test.conf:3: ", "longer");
 	free(t);
 	t = config_with_line(5000, true, "");
@@ -628,27 +772,37 @@ over_long_line_is_an_error_with_its_line_number(void **state)
 	free(t);
 }
 
-/* Debian's libinih r55 would split the line at 199 bytes and parse the
+/* Debian's libinih r55 would split a line at 199 bytes and parse the
  * tail as a line of its own: "admin = injected" must never take effect,
- * and the error must be about length, not about a key. */
+ * neither from a line libinih never sees whole nor from one past our
+ * limit, where the error must be about length, not about a key. */
 static void
 over_long_line_is_not_split(void **state)
 {
-	char text[600];
+	char text[2200];
 	struct config cfg;
 	struct buf err;
-	size_t n;
+	size_t n, pad;
 	(void)state;
-	n = (size_t)snprintf(text, sizeof text, "[global]\nhostname = ");
-	memset(text + n, 'x', 199 - (n - strlen("[global]\n")));
-	n += 199 - (n - strlen("[global]\n"));
-	n += (size_t)snprintf(text + n, sizeof text - n, "admin = injected\n");
-	assert_int_equal(parse(&cfg, text, &err), ERR_CONFIG);
-	assert_non_null(strstr(buf_str(&err), "test.conf:2: "));
-	assert_non_null(strstr(buf_str(&err), "longer"));
-	assert_null(cfg.admin);
-	buf_free(&err);
-	config_free(&cfg);
+	for (size_t len = 199; len <= CONFIG_LINE_MAX + 1; len += CONFIG_LINE_MAX + 1 - 199) {
+		n = (size_t)snprintf(text, sizeof text, "[global]\nhostname = ");
+		pad = len - (n - strlen("[global]\n")) - strlen("admin = injected");
+		memset(text + n, 'x', pad);
+		n += pad;
+		n += (size_t)snprintf(text + n, sizeof text - n, "admin = injected\n");
+		enum err rc = parse(&cfg, text, &err);
+		if (len <= CONFIG_LINE_MAX) {
+			assert_int_equal(rc, ERR_OK);
+			assert_int_equal(strlen(cfg.hostname), len - strlen("hostname = "));
+		} else {
+			assert_int_equal(rc, ERR_CONFIG);
+			assert_non_null(strstr(buf_str(&err), "test.conf:2: "));
+			assert_non_null(strstr(buf_str(&err), "longer"));
+		}
+		assert_null(cfg.admin);
+		buf_free(&err);
+		config_free(&cfg);
+	}
 }
 
 static void
@@ -926,6 +1080,14 @@ pick_by_name(void **state)
 	a = config_pick_account(&cfg, "nosuch", "x@work.example", &err);
 	assert_null(a);
 	assert_non_null(strstr(buf_str(&err), "nosuch"));
+	/* issue #12: an unknown -a NAME lists the accounts there are. */
+	assert_non_null(strstr(buf_str(&err), "the accounts are: default, work, list"));
+	buf_free(&err);
+	done(&cfg);
+	parse_ok(&cfg, "[global]\nhostname = h\n");
+	buf_init(&err, 512);
+	assert_null(config_pick_account(&cfg, "work", NULL, &err));
+	assert_non_null(strstr(buf_str(&err), "defines no account"));
 	buf_free(&err);
 	done(&cfg);
 }
@@ -1278,6 +1440,7 @@ main(void)
 		cmocka_unit_test(default_port_follows_tls_mode),
 		cmocka_unit_test(unknown_key_names_its_line),
 		cmocka_unit_test(unknown_section_names_its_line),
+		cmocka_unit_test(unknown_key_suggests_the_nearest),
 		cmocka_unit_test(unknown_section_without_keys_is_an_error),
 		cmocka_unit_test(key_before_any_section),
 		cmocka_unit_test(duplicate_key_names_second_line),
@@ -1293,7 +1456,10 @@ main(void)
 		cmocka_unit_test(bad_enumerations),
 		cmocka_unit_test(tls_plain_is_refused),
 		cmocka_unit_test(empty_values_are_errors),
-		cmocka_unit_test(line_of_198_bytes_is_accepted),
+		cmocka_unit_test(line_of_1000_bytes_is_accepted),
+		cmocka_unit_test(long_values_work_as_written),
+		cmocka_unit_test(long_lines_follow_libinih_rules),
+		cmocka_unit_test(long_account_name_works),
 		cmocka_unit_test(over_long_line_is_an_error_with_its_line_number),
 		cmocka_unit_test(over_long_line_is_not_split),
 		cmocka_unit_test(nul_byte_is_an_error),
