@@ -594,6 +594,7 @@ deliver_probe(const struct config *cfg, const struct account *acct, const char *
 	memset(res, 0, sizeof *res);
 	route_relay(acct, &r);
 	params(&p, cfg, &r.hops[0], acct, helo, NULL);
+	p.probe_out = out;
 	rc = smtp_open(&s, &p, res);
 	if (rc != ERR_OK) {
 		smtp_close(s);
@@ -645,6 +646,7 @@ probe_host(const struct config *cfg, const struct account *acct, const struct ro
 		if (hop->shown != h->name)
 			continue;
 		params(&p, cfg, hop, acct, cfg->hostname, NULL);
+		p.probe_out = out;
 		fprintf(out, "  session to %s, policy %s:\n", hop->host, tls_policy_str(hop->policy));
 		if (smtp_open(&s, &p, &res) != ERR_OK) {
 			fprintf(out, "    verdict: not usable: %s\n", res.text);

@@ -76,7 +76,24 @@ struct smtp_session {
 	size_t inflight;            /* streamed transactions whose replies are unread */
 	bool need_rset;             /* a transaction failed and no RSET followed yet */
 	bool said_421;              /* the server is closing the connection */
+	FILE *probe_out;            /* smtp_params.probe_out */
 };
+
+/* --probe: the server's chain that failed verification (why), shown and
+ * marked before the connection is dropped; nothing more is sent on it. */
+static void
+show_unverified(const struct smtp_session *s, const struct buf *why)
+{
+	char desc[128], clean[1024];
+	const char *w = buf_str(why);
+	if (!s->probe_out)
+		return;
+	tls_describe(&s->tls, desc, sizeof desc);
+	fprintf(s->probe_out, "server: %s\ntls: %s (handshake stopped at verification)\n"
+	    "verified: NOT VERIFIED (%s)\n", s->io.peer, desc,
+	    str_sanitize(clean, sizeof clean, w, strlen(w)));
+	tls_print_peer(&s->tls, s->probe_out);
+}
 
 static enum err
 ehlo(struct smtp_session *s, struct result *res)
@@ -150,6 +167,8 @@ starttls(struct smtp_session *s, struct result *res)
 	dl = smtp_io_deadline(&s->io, TIMEOUT_GREETING_MS);
 	trace_note("starting TLS");
 	rc = conn_start_tls(&s->io.conn, &s->tls, &dl, &err);
+	if (rc == ERR_CERT)
+		show_unverified(s, &err);
 	if (rc != ERR_OK) {
 		smtp_io_fail(res, RES_TEMP, STAGE_STARTTLS, rc == ERR_CERT ? ERR_CERT :
 		    rc == ERR_PROTO ? ERR_PROTO : rc == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_TLS,
@@ -170,6 +189,7 @@ session_new(int fd, const struct smtp_params *p)
 	struct smtp_session *s = xcalloc(1, sizeof *s);
 	smtp_io_init(&s->io, fd, p->command_timeout_ms, &p->session_dl);
 	buf_init(&s->ehlo_text, SMTP_REPLY_TOTAL_MAX);
+	s->probe_out = p->probe_out;
 	snprintf(s->io.peer, sizeof s->io.peer, "%s:%u", p->host, p->port);
 	if (p->helo && strchr(p->helo, '.'))
 		snprintf(s->helo, sizeof s->helo, "%s", p->helo);
@@ -209,6 +229,8 @@ session_start(struct smtp_session *s, const struct smtp_params *p, struct result
 	if (p->tls == TLS_MODE_IMPLICIT) {
 		struct deadline dl = smtp_io_deadline(&s->io, TIMEOUT_GREETING_MS);
 		if ((rc = conn_start_tls(&s->io.conn, &s->tls, &dl, &err)) != ERR_OK) {
+			if (rc == ERR_CERT)
+				show_unverified(s, &err);
 			smtp_io_fail(res, RES_TEMP, STAGE_TLS, rc == ERR_CERT ? ERR_CERT :
 			    rc == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_TLS, "%s: %s", s->io.peer,
 			    buf_str(&err));

@@ -32,6 +32,9 @@ struct smtp_params {
 	const char *mechs;          /* ' '-separated preference list */
 	bool plaintext_ok;          /* MX policy "may" only (route.c): no STARTTLS
 	                             * offered, so none used; never with AUTH */
+	FILE *probe_out;            /* --probe: where a chain that fails
+	                             * verification is still shown, marked NOT
+	                             * VERIFIED, before the session ends */
 };
 
 /* smtp_open: connect, TLS, greeting, EHLO, STARTTLS + EHLO, AUTH. On
@@ -39,7 +42,9 @@ struct smtp_params {
  * is already closed (*sp NULL) -- except when AUTH failed on a connection
  * that still works (refused, or no mechanism to use): then *sp is the session, no longer usable (smtp_reusable() false), for
  * the caller to log how it was secured and to end with smtp_close()
- * (QUIT). Never sends AUTH, MAIL or message data outside verified TLS. */
+ * (QUIT). Never sends AUTH, MAIL or message data outside verified TLS:
+ * a verification failure (ERR_CERT) ends the connection there, with
+ * p->probe_out only shown first. */
 enum err smtp_open(struct smtp_session **sp, const struct smtp_params *p,
     struct result *res) WUR;
 

@@ -51,6 +51,22 @@ pin_listed(const struct tls_session *t, const unsigned char d[32])
 	return false;
 }
 
+/* The SHA-256 of crt's SubjectPublicKeyInfo into d (verify_pin's second
+ * digest). */
+static bool
+spki_digest(gnutls_x509_crt_t crt, unsigned char d[32])
+{
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t spki = { NULL, 0 };
+	bool ok = gnutls_pubkey_init(&pub) == 0 && gnutls_pubkey_import_x509(pub, crt, 0) == 0 &&
+	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) == 0 &&
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, d) == 0;
+	gnutls_free(spki.data);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	return ok;
+}
+
 /* Pinning (sealpost.conf(5) tls_fingerprint): the leaf certificate's SHA-256, or that of its
  * SubjectPublicKeyInfo, must be listed. Chain, expiry and names are not
  * checked at this level, as in Postfix's "fingerprint". */
@@ -62,8 +78,6 @@ verify_pin(gnutls_session_t s)
 	unsigned n = 0;
 	unsigned char d[32];
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_pubkey_t pub = NULL;
-	gnutls_datum_t spki = { NULL, 0 };
 	int ok = 0;
 
 	chain = gnutls_certificate_get_peers(s, &n);
@@ -74,14 +88,8 @@ verify_pin(gnutls_session_t s)
 		ok = 1;
 	if (!ok && gnutls_x509_crt_init(&crt) == 0 &&
 	    gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) == 0 &&
-	    gnutls_pubkey_init(&pub) == 0 && gnutls_pubkey_import_x509(pub, crt, 0) == 0 &&
-	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) == 0 &&
-	    gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, d) == 0 &&
-	    pin_listed(t, d))
+	    spki_digest(crt, d) && pin_listed(t, d))
 		ok = 1;
-	gnutls_free(spki.data);
-	if (pub)
-		gnutls_pubkey_deinit(pub);
 	if (crt)
 		gnutls_x509_crt_deinit(crt);
 	t->pin_matched = ok;
@@ -397,6 +405,15 @@ tls_channel_binding(const struct tls_session *t, struct buf *b64, bool *exporter
 	return rc;
 }
 
+/* "sha256:AB:CD:..." for the 32 bytes of d, as tls_fingerprint takes it. */
+static void
+print_pin(FILE *out, const unsigned char d[32])
+{
+	fprintf(out, "sha256:");
+	for (int k = 0; k < 32; k++)
+		fprintf(out, "%s%02X", k ? ":" : "", d[k]);
+}
+
 void
 tls_print_peer(const struct tls_session *t, FILE *out)
 {
@@ -407,19 +424,29 @@ tls_print_peer(const struct tls_session *t, FILE *out)
 		gnutls_x509_crt_t crt;
 		gnutls_datum_t info = { NULL, 0 };
 		unsigned char d[32];
+		bool parsed;
 		if (gnutls_x509_crt_init(&crt) < 0)
 			continue;
-		if (gnutls_x509_crt_import(crt, &chain[i], GNUTLS_X509_FMT_DER) == 0 &&
-		    gnutls_x509_crt_print(crt, GNUTLS_CRT_PRINT_ONELINE, &info) == 0) {
-			fprintf(out, "certificate %u: %.*s\n", i, (int)info.size,
-			    (const char *)info.data);
+		parsed = gnutls_x509_crt_import(crt, &chain[i], GNUTLS_X509_FMT_DER) == 0;
+		if (parsed && gnutls_x509_crt_print(crt, GNUTLS_CRT_PRINT_ONELINE, &info) == 0) {
+			/* Server data, and not verified at all when --probe shows
+			 * a chain that failed: no control characters. */
+			char clean[2048];
+			fprintf(out, "certificate %u: %s\n", i, str_sanitize(clean, sizeof clean,
+			    (const char *)info.data, info.size));
 			gnutls_free(info.data);
 		}
+		/* The leaf's two pins as lines to paste into the account; the
+		 * other certificates' fingerprints for reference. */
 		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, chain[i].data, chain[i].size, d) == 0) {
-			fprintf(out, "  sha256:");
-			for (int k = 0; k < 32; k++)
-				fprintf(out, "%s%02X", k ? ":" : "", d[k]);
-			fprintf(out, "\n");
+			fprintf(out, i == 0 ? "  tls_fingerprint = " : "  ");
+			print_pin(out, d);
+			fprintf(out, i == 0 ? "   ; certificate SHA-256\n" : "\n");
+		}
+		if (i == 0 && parsed && spki_digest(crt, d)) {
+			fprintf(out, "  tls_fingerprint = ");
+			print_pin(out, d);
+			fprintf(out, "   ; public key (SPKI) SHA-256\n");
 		}
 		gnutls_x509_crt_deinit(crt);
 	}

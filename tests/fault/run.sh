@@ -12,7 +12,9 @@
 #                                  received lines must match, in order, none extra
 #   #! config: KEY = VALUE         extra [account default] line (or a section
 #                                  header and lines of another account; @PORT@
-#                                  is the server's port)
+#                                  is the server's port; @PIN:name@: that test
+#                                  certificate's SHA-256, plain hex; @SPKI:name@:
+#                                  its public key's, as --probe prints it)
 #   #! global: KEY = VALUE         extra [global] line
 #   #! args: ...                   extra command-line arguments (before the recipient;
 #                                  with "flush", those of the sends that queue)
@@ -26,6 +28,10 @@
 #                                  and unshare(1), else the scenario is skipped
 #   #! stderr: REGEX               sealpost's stderr must match (grep -E)
 #   #! stderr-lacks: REGEX         sealpost's stderr must not match
+#   #! stdout: REGEX               sealpost's stdout must match (grep -E; @PIN:name@
+#                                  and @SPKI:name@ become that test certificate's
+#                                  pins, colon-separated upper-case hex)
+#   #! stdout-lacks: REGEX         sealpost's stdout must not match
 #   #! log: REGEX                  sealpost's log file must match (grep -E)
 #   #! log-lacks: REGEX            sealpost's log file must not match
 #   #! flush N                     a queue run instead of a send: N copies of
@@ -62,6 +68,17 @@ cleanup() {
 }
 trap cleanup EXIT
 sh "$here/../lib/certs.sh" "$work/pki" || { echo "cannot make test certificates"; exit 1; }
+# printed_pin PIN|SPKI NAME: the SHA-256 of test certificate NAME, or of its
+# public key (SubjectPublicKeyInfo), as --probe prints it: sha256:AB:CD:...
+printed_pin() {
+	local f=$work/pki/$2.pem fp
+	if [ "$1" = PIN ]; then
+		fp=$(certtool --fingerprint --hash sha256 --infile "$f" 2>/dev/null)
+	else
+		fp=$(certtool --pubkey-info --outder --infile "$f" 2>/dev/null | sha256sum | cut -c1-64)
+	fi
+	printf 'sha256:%s' "$(printf '%s' "$fp" | tr a-f A-F | sed 's/../&:/g; s/:$//')"
+}
 
 # A scenario is named by its path or by its name (tests/fault/scenarios/NAME.scn).
 scenarios=()
@@ -126,10 +143,14 @@ for scn in "${scenarios[@]}"; do
 	} | while IFS= read -r l; do
 		l=${l//@PKI@/$work/pki}
 		l=${l//@PORT@/$(cat "$d/port")}
-		# @PIN:name@ -> the SHA-256 fingerprint of that test certificate.
+		# @PIN:name@ -> the SHA-256 fingerprint of that test certificate;
+		# @SPKI:name@ -> its public key's, as --probe prints it.
 		while [[ $l =~ @PIN:([a-z-]+)@ ]]; do
 			fp=$(certtool --fingerprint --hash sha256 --infile "$work/pki/${BASH_REMATCH[1]}.pem" 2>/dev/null)
 			l=${l/"${BASH_REMATCH[0]}"/sha256:$fp}
+		done
+		while [[ $l =~ @SPKI:([a-z-]+)@ ]]; do
+			l=${l/"${BASH_REMATCH[0]}"/$(printed_pin SPKI "${BASH_REMATCH[1]}")}
 		done
 		printf '%s\n' "$l"
 	done > "$d/config"
@@ -212,6 +233,16 @@ for scn in "${scenarios[@]}"; do
 	while IFS= read -r re; do
 		[ -n "$re" ] && grep -Eq -- "$re" "$d/stderr" && problems+=("stderr matches /$re/")
 	done < <(hdr stderr-lacks)
+	while IFS= read -r re; do
+		# @PIN:name@ / @SPKI:name@ -> the certificate's / its public key's SHA-256.
+		while [[ $re =~ @(PIN|SPKI):([a-z-]+)@ ]]; do
+			re=${re/"${BASH_REMATCH[0]}"/$(printed_pin "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")}
+		done
+		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/stdout" && problems+=("stdout does not match /$re/")
+	done < <(hdr stdout)
+	while IFS= read -r re; do
+		[ -n "$re" ] && grep -Eq -- "$re" "$d/stdout" && problems+=("stdout matches /$re/")
+	done < <(hdr stdout-lacks)
 	while IFS= read -r re; do
 		[ -n "$re" ] && ! grep -Eq -- "$re" "$d/log" 2>/dev/null && problems+=("log does not match /$re/")
 	done < <(hdr log)
