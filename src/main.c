@@ -125,14 +125,19 @@ load_config(const struct opts *o, struct config *cfg, struct buf *err)
 }
 
 /* --check-config: a password_file is checked (permissions, readable,
- * not empty) here too; a password_command is not run: it may have
- * effects. */
+ * not empty) here too, and what each account's connections would set up
+ * (route_check: TLS files and settings, DNS for MX); a password_command is
+ * not run: it may have effects. */
 static int
 check_config(const struct config *cfg, struct buf *err)
 {
 	for (const struct account *a = cfg->accounts; a; a = a->next) {
 		struct buf secret;
 		enum err rc;
+		if (route_check(cfg, a, err) != ERR_OK) {
+			say("%s: %s", cfg->path, buf_str(err));
+			return EX_CONFIG;
+		}
 		if (!a->password_file)
 			continue;
 		buf_init(&secret, SECRET_MAX);

@@ -58,6 +58,19 @@ route_policy(const struct config *cfg, const struct account *acct, const char *d
 	return acct->tls_policy;
 }
 
+/* dns_validate = yes with a trust anchor file we cannot read: why. */
+static bool
+anchor_unusable(const struct config *cfg, char *why, size_t cap)
+{
+	const char *anchor = cfg->dns_trust_anchor ? cfg->dns_trust_anchor :
+	    DNS_TRUST_ANCHOR_DEFAULT;
+	if (!cfg->dns_validate || access(anchor, R_OK) == 0)
+		return false;
+	snprintf(why, cap, "dns_trust_anchor %s: %s (needed by dns_validate = yes)",
+	    anchor, strerror(errno));
+	return true;
+}
+
 const char *
 route_mx_unsupported(const struct config *cfg, const struct account *acct)
 {
@@ -74,13 +87,8 @@ route_mx_unsupported(const struct config *cfg, const struct account *acct)
 		}
 		buf_free(&err);
 	}
-	const char *anchor = cfg->dns_trust_anchor ? cfg->dns_trust_anchor :
-	    DNS_TRUST_ANCHOR_DEFAULT;
-	if (cfg->dns_validate && access(anchor, R_OK) != 0) {
-		snprintf(why, sizeof why, "dns_trust_anchor %s: %s (needed by dns_validate = yes)",
-		    anchor, strerror(errno));
+	if (anchor_unusable(cfg, why, sizeof why))
 		return why;
-	}
 	if (acct->mta_sts && acct->mta_sts_ca_file && access(acct->mta_sts_ca_file, R_OK) != 0) {
 		snprintf(why, sizeof why, "mta_sts_ca_file %s: %s", acct->mta_sts_ca_file,
 		    strerror(errno));
@@ -355,6 +363,69 @@ route_mx(const struct config *cfg, const struct account *acct, const struct dns_
 		result_set(res, RES_TEMP, STAGE_DNS, ERR_DNS, "no usable mail exchanger for %s: %s",
 		    mx->domain, why);
 		return ERR_DNS;
+	}
+	return ERR_OK;
+}
+
+/* One TLS set-up as a delivery would make it (tls_init), then dropped:
+ * what cannot be loaded or parsed is reported as what, for the account. */
+static enum err
+check_tls(const struct account *acct, const char *what, const struct tls_params *tp,
+    struct buf *err)
+{
+	struct tls_session t;
+	struct buf why;
+	enum err rc;
+	buf_init(&why, 1024);
+	rc = tls_init(&t, tp, &why);
+	tls_free(&t);
+	if (rc != ERR_OK)
+		errf(err, "account %s: %s%s", acct->name, what, buf_str(&why));
+	buf_free(&why);
+	return rc == ERR_OK ? ERR_OK : ERR_CONFIG;
+}
+
+enum err
+route_check(const struct config *cfg, const struct account *acct, struct buf *err)
+{
+	const struct { const char *key, *path; } files[] = {
+		{ "tls_ca_file", acct->tls_ca_file }, { "tls_cert_file", acct->tls_cert_file },
+		{ "tls_key_file", acct->tls_key_file },
+		{ "mta_sts_ca_file", acct->mode == ACCT_MX ? acct->mta_sts_ca_file : NULL },
+	};
+	struct route_hop h;
+	char why[512];
+	const char *no;
+
+	if (anchor_unusable(cfg, why, sizeof why)) {
+		errf(err, "%s", why);
+		return ERR_CONFIG;
+	}
+	/* GnuTLS would say only "Error while reading file". */
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (files[i].path && access(files[i].path, R_OK) != 0) {
+			errf(err, "account %s: %s %s: %s", acct->name, files[i].key, files[i].path,
+			    strerror(errno));
+			return ERR_CONFIG;
+		}
+	}
+	if (acct->mode == ACCT_RELAY) {
+		relay_hop(acct, &h);
+		return check_tls(acct, "", &h.tlsp, err);
+	}
+	if ((no = route_mx_unsupported(cfg, acct))) {
+		errf(err, "account %s: %s", acct->name, no);
+		return ERR_CONFIG;
+	}
+	/* An exchanger under "verify" (and MTA-STS): PKIX with tls_ca_file or
+	 * the system store, the client certificate, the priority string. */
+	mx_hop(acct, POLICY_VERIFY, NULL, 0, "mx.example", "192.0.2.1", &h);
+	if (check_tls(acct, "", &h.tlsp, err) != ERR_OK)
+		return ERR_CONFIG;
+	if (acct->mta_sts && acct->mta_sts_ca_file) {
+		h.tlsp.ca_file = acct->mta_sts_ca_file;
+		h.tlsp.cert_file = h.tlsp.key_file = NULL;
+		return check_tls(acct, "mta_sts_ca_file: ", &h.tlsp, err);
 	}
 	return ERR_OK;
 }

@@ -97,4 +97,14 @@ enum tls_policy route_policy(const struct config *cfg, const struct account *acc
  * mta_sts_ca_file cannot be read), for a configuration error. */
 const char *route_mx_unsupported(const struct config *cfg, const struct account *acct);
 
+/* route_check: for --check-config, can this build use acct as configured?
+ * The TLS set-up each of its connections would make is made and dropped
+ * (tls_ca_file or the system trust store, the client certificate and key,
+ * tls_priority with tls_min_version, the pins; for MX, mta_sts_ca_file),
+ * and for MX also what route_mx_unsupported() checks; a dns_trust_anchor
+ * that cannot be read under dns_validate = yes fails for every account.
+ * No network. Errors: ERR_CONFIG, with why in err. */
+enum err route_check(const struct config *cfg, const struct account *acct,
+    struct buf *err) WUR;
+
 #endif

@@ -16,6 +16,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
+#include "bounds.h"
 #include "dane.h"
 #include "net.h"
 #include "util.h"
@@ -119,8 +120,9 @@ verify_dane(gnutls_session_t s)
 enum err
 tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 {
-	char prio[1024];
+	char prio[CONFIG_LINE_MAX + 64];
 	const char *errpos = NULL;
+	gnutls_priority_t pc;
 	int r;
 
 	memset(t, 0, sizeof *t);
@@ -179,10 +181,31 @@ tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err)
 	gnutls_handshake_set_timeout(t->s, 0);
 	snprintf(prio, sizeof prio, "%s:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1%s",
 	    p->priority ? p->priority : "NORMAL", p->min_version >= 13 ? ":-VERS-TLS1.2" : "");
-	if ((r = gnutls_priority_set_direct(t->s, prio, &errpos)) < 0) {
+	if ((r = gnutls_priority_init2(&pc, prio, &errpos, 0)) < 0) {
 		errf(err, "tls_priority \"%s\": %s at \"%.20s\"",
 		    p->priority ? p->priority : "NORMAL", gnutls_strerror(r),
 		    errpos ? errpos : "?");
+		return ERR_CONFIG;
+	}
+	/* GnuTLS takes a string that leaves no protocol version (only the
+	 * handshake would fail, with "no supported protocols"). */
+	const unsigned *vers = NULL;
+	int nvers = gnutls_priority_protocol_list(pc, &vers), usable = 0;
+	for (int i = 0; i < nvers; i++)     /* the list has DTLS versions too */
+		usable += vers[i] == GNUTLS_TLS1_3 || (vers[i] == GNUTLS_TLS1_2 &&
+		    p->min_version < 13);
+	if (!usable) {
+		gnutls_priority_deinit(pc);
+		errf(err, "tls_priority \"%s\" with tls_min_version = 1.%u leaves no TLS"
+		    " version this GnuTLS (%s) can use", p->priority ? p->priority : "NORMAL",
+		    p->min_version >= 13 ? 3 : 2, gnutls_check_version(NULL));
+		return ERR_CONFIG;
+	}
+	r = gnutls_priority_set(t->s, pc);
+	gnutls_priority_deinit(pc);
+	if (r < 0) {
+		errf(err, "tls_priority \"%s\": %s", p->priority ? p->priority : "NORMAL",
+		    gnutls_strerror(r));
 		return ERR_CONFIG;
 	}
 	if ((r = gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0) {
