@@ -237,8 +237,8 @@ reader(char *str, int num, void *stream)
 	    (unsigned char)t[2] == 0xBF)
 		t += 3;     /* a UTF-8 byte-order mark (libinih skips it too) */
 	const char *first = t;
-	while (*t == ' ' || *t == '\t')
-		t++;
+	while (*t != '\n' && isspace((unsigned char)*t))
+		t++;        /* what libinih skips (a CR or VT too) */
 	if (t != first && *t && *t != '\r' && *t != '\n' && *t != '#' && *t != ';') {
 		fail(p, "indented line: continuation lines are not supported");
 		return NULL;

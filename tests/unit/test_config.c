@@ -839,6 +839,13 @@ continuation_line_after_list_key_is_an_error(void **state)
 	    "test.conf:4: ", NULL);
 	expect_error("[account a]\nhost = x\ntls_fingerprint = " PIN2 "\n  " PIN3 "\n",
 	    "test.conf:4: ", NULL);
+	/* Any white space libinih skips makes an indented line: a vertical
+	 * tab, form feed or CR before the text. */
+	expect_error("[account a]\nhost = x\nmatch_from = *@a.example\n\v*@b.example\n",
+	    "test.conf:4: ", "indented");
+	expect_error("[account a]\nhost = x\nmatch_from = *@a.example\n\f*@b.example\n",
+	    "test.conf:4: ", "indented");
+	expect_error("[global]\n\r[account a]\nhost = x\n", "test.conf:2: ", "indented");
 }
 
 static void
