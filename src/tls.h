@@ -65,8 +65,9 @@ struct tls_session {
 
 /* tls_init: create a client session for p (not yet bound to a socket). Loads
  * the trust store only for PKIX. Sets SNI unless the name is an IP address
- * (RFC 6066 3). Errors: ERR_CONFIG (bad CA file, key pair, priority string,
- * pin), ERR_TLS; the reason is in err. tls_free() must follow either way. */
+ * (RFC 6066 3). Errors: ERR_CONFIG (bad CA file, key pair, priority string
+ * or one that with min_version leaves no TLS version, pin), ERR_TLS; the
+ * reason is in err. tls_free() must follow either way. */
 enum err tls_init(struct tls_session *t, const struct tls_params *p, struct buf *err) WUR;
 
 /* tls_handshake: run the handshake on non-blocking fd until dl. On
@@ -115,7 +116,11 @@ enum err tls_channel_binding(const struct tls_session *t, struct buf *b64,
     bool *exporter) WUR;
 
 /* tls_print_peer: the certificate chain with subjects, issuers, validity and
- * SHA-256 fingerprints (for --probe). */
+ * SHA-256 fingerprints (for --probe); under the leaf, its two pins
+ * (certificate and SubjectPublicKeyInfo SHA-256) as "tls_fingerprint =
+ * sha256:AB:..." lines that parse as they are. Also after a handshake that
+ * failed verification: the chain is what the server sent, untrusted (its
+ * text is printed without control characters). */
 void tls_print_peer(const struct tls_session *t, FILE *out);
 
 /* tls_bye: send close_notify, bounded by dl; errors are ignored. */
