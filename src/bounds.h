@@ -12,6 +12,7 @@
 #define SMTP_REPLY_TOTAL_MAX    65536   /* bytes in one whole reply */
 #define SMTP_CMD_LINE_MAX       512     /* RFC 5321 4.5.3.1.4, incl. CRLF */
 #define LOG_TAG_MAX             32      /* bytes of a -L syslog tag */
+#define LOG_TO_MAX              1024    /* bytes of recipients in one log line */
 #define SMTP_PATH_MAX           256     /* RFC 5321 4.5.3.1.3 */
 #define SMTP_RCPT_MAX           1000    /* recipients per message */
 #define SMTP_TEXT_SHOWN_MAX     255     /* server text kept for messages and logs */

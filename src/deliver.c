@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "bounds.h"
 #include "deadline.h"
 #include "dns.h"
 #include "log.h"
@@ -67,7 +68,10 @@ log_line(const struct delivery *d, const struct smtp_session *s, const struct ro
 }
 
 /* One line per attempt (sealpost(8) LOGGING); when a queue run's attempt had
- * recipients with different fates, one line per fate. */
+ * recipients with different fates, one line per fate and reply. A line
+ * names at most LOG_TO_MAX bytes of recipients; more go on further lines
+ * that repeat the rest, as Postfix logs each recipient on its own line:
+ * nothing is ever cut. */
 static void
 log_attempt(const struct delivery *d, const struct smtp_session *s, const struct route_hop *h,
     const struct result *res, uint64_t start_ms)
@@ -89,22 +93,31 @@ log_attempt(const struct delivery *d, const struct smtp_session *s, const struct
 	}
 	for (int cls = RES_OK; cls <= RES_PERM; cls++) {
 		struct buf to;
-		const char *text = res->text;
+		const char *text = NULL;
 		if (!mixed && (enum res)cls != res->cls)
 			continue;
-		buf_init(&to, 64 * 1024);
+		buf_init(&to, LOG_TO_MAX + MSG_ADDR_MAX + 4);
 		for (size_t i = 0; i < env->nrcpts; i++) {
 			const struct envelope_rcpt *r = &env->rcpts[i];
 			if (!r->attempt || (mixed && r->cls != (enum res)cls))
 				continue;
-			if (mixed)
-				text = r->reply ? r->reply : "";
-			if (buf_addf(&to, "%s<%s>", to.len ? "," : "", r->addr) != ERR_OK)
-				break;
+			/* Mixed fates: those not delivered each with their own reply. */
+			const char *t = mixed && cls != RES_OK ? (r->reply ? r->reply : "") : res->text;
+			if (to.len && (strcmp(t, text) != 0 ||
+			    to.len + strlen(r->addr) + 3 > LOG_TO_MAX)) {
+				log_line(d, s, h, buf_str(&to), status[cls], text, ms);
+				buf_reset(&to);
+			}
+			text = t;
+			if (buf_addf(&to, "%s<%s>", to.len ? "," : "", r->addr) != ERR_OK) {
+				/* One address past the buffer: cannot happen (addresses
+				 * are at most MSG_ADDR_MAX); said, never dropped silently. */
+				log_line(d, s, h, "(an address too long to log)", status[cls], t, ms);
+				buf_reset(&to);
+			}
 		}
 		if (to.len)
-			log_line(d, s, h, buf_str(&to), status[cls], mixed && cls == RES_OK ?
-			    res->text : text, ms);
+			log_line(d, s, h, buf_str(&to), status[cls], text, ms);
 		buf_free(&to);
 	}
 }

@@ -9,8 +9,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <paths.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,27 +161,81 @@ debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Is anything listening on the syslog socket? glibc's syslog() drops a
+ * line silently when not, so ask once, as it would connect. */
+static bool
+syslog_reachable(char *why, size_t cap)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int types[] = { SOCK_DGRAM, SOCK_STREAM }, e = 0;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", _PATH_LOG);
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		int rc = connect(fd, (const struct sockaddr *)&a, sizeof a);
+		e = errno;
+		close(fd);
+		if (rc == 0)
+			return true;
+	}
+	snprintf(why, cap, "%s: %s", _PATH_LOG, strerror(e));
+	return false;
+}
+
+static size_t lines;
+
+size_t
+log_lines(void)
+{
+	return lines;
+}
+
+/* The line is never cut: it is as long as its parts (each of which its
+ * caller bounds), escaped. */
 void
 log_msg(int prio, const char *fmt, ...)
 {
-	char raw[4096], line[4096];
-	va_list ap;
+	va_list ap, ap2;
+	int n;
 
+	if (target == LOG_TARGET_NONE)
+		return;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	escape_line(line, sizeof line, raw);
+	if (n < 0) {
+		va_end(ap2);
+		return;
+	}
+	char *raw = xmalloc((size_t)n + 1), *line = xmalloc(4 * (size_t)n + 6);
+	vsnprintf(raw, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	escape_line(line, 4 * (size_t)n + 6, raw);
+	free(raw);
+	lines++;
 
+	if (target == LOG_TARGET_SYSLOG && !syslog_open) {
+		char why[160];
+		if (!syslog_reachable(why, sizeof why)) {
+			say("syslog is unreachable (%s); log lines go to standard error"
+			    " (set log = FILE in the configuration to keep them)", why);
+			target = LOG_TARGET_STDERR;
+		}
+	}
 	switch (target) {
 	case LOG_TARGET_NONE:
-		return;
+		break;
 	case LOG_TARGET_SYSLOG:
 		if (!syslog_open) {
 			openlog(ident, LOG_PID, LOG_MAIL);
 			syslog_open = true;
 		}
 		syslog(prio, "%s", line);
-		return;
+		break;
 	case LOG_TARGET_FILE:
 		if (log_fd < 0 && !shared) {
 			log_fd = open(target_path, O_WRONLY | O_APPEND | O_CREAT |
@@ -186,6 +244,7 @@ log_msg(int prio, const char *fmt, ...)
 				say("cannot open log file %s: %s; logging to stderr",
 				    target_path, strerror(errno));
 				target = LOG_TARGET_STDERR;
+				fprintf(stderr, "%s: %s\n", ident, line);
 				break;
 			}
 		}
@@ -193,22 +252,25 @@ log_msg(int prio, const char *fmt, ...)
 			char stamp[64];
 			time_t now = time(NULL);
 			struct tm tm;
-			char out[4200];
-			int n;
 			localtime_r(&now, &tm);
 			strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S%z", &tm);
-			n = snprintf(out, sizeof out, "%s %s[%ld]: %s\n", stamp, ident,
+			/* One write() per line, so lines from several processes
+			 * appending to one file never interleave. */
+			size_t cap = strlen(line) + sizeof stamp + sizeof ident + 32;
+			char *out = xmalloc(cap);
+			int m = snprintf(out, cap, "%s %s[%ld]: %s\n", stamp, ident,
 			    (long)getpid(), line);
-			if (n > 0 && write(log_fd, out, (size_t)n < sizeof out ?
-			    (size_t)n : sizeof out - 1) < 0)
+			if (m > 0 && write(log_fd, out, (size_t)m) < 0)
 				say("cannot write log file %s: %s", target_path,
 				    strerror(errno));
+			free(out);
 		}
-		return;
+		break;
 	case LOG_TARGET_STDERR:
+		fprintf(stderr, "%s: %s\n", ident, line);
 		break;
 	}
-	fprintf(stderr, "%s: %s\n", ident, line);
+	free(line);
 }
 
 void

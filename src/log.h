@@ -34,8 +34,14 @@ void say(const char *fmt, ...) PRINTF(1, 2);
 void log_quiet(bool quiet);
 /* debug: like say, only under -vv. */
 void debug(const char *fmt, ...) PRINTF(1, 2);
-/* log_msg: one line to the delivery log at syslog priority prio. */
+/* log_msg: one line to the delivery log at syslog priority prio, never
+ * cut (callers keep their parts bounded). When syslog is the target and
+ * nothing listens on its socket, says so once on stderr and sends the
+ * lines there instead. */
 void log_msg(int prio, const char *fmt, ...) PRINTF(2, 3);
+/* log_lines: how many lines log_msg() has written (to any target but
+ * none) in this process. */
+size_t log_lines(void);
 
 /* trace_send / trace_recv: transcript lines under -v. A client line is shown
  * as sent, except that after trace_redact_next() the arguments of the next

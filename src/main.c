@@ -13,12 +13,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
 #include "addr.h"
+#include "bounds.h"
 #include "cli.h"
 #include "config.h"
 #include "deliver.h"
@@ -210,6 +212,19 @@ queue_status(const struct result *res)
 	return result_exitcode(res, false);
 }
 
+/* The log line of a message refused before any delivery attempt:
+ * "NOQUEUE: from=<...> status=refused exit=N (why)", like Postfix's
+ * NOQUEUE lines; the queue id instead when there was one. */
+static void
+log_refusal(const char *id, const char *sender, int status, const char *why)
+{
+	char from[MSG_ADDR_MAX + 16] = "";
+	if (sender)
+		snprintf(from, sizeof from, " from=<%s>", strcmp(sender, "<>") == 0 ? "" : sender);
+	log_msg(LOG_WARNING, "%s:%s status=refused exit=%d (%s)", id ? id : "NOQUEUE", from,
+	    status, why);
+}
+
 /* Send mode: the command line's request, submitted and presented. */
 static int
 send_mode(const struct config *cfg, const struct opts *o)
@@ -221,6 +236,13 @@ send_mode(const struct config *cfg, const struct opts *o)
 	outcome_init(&res);
 	submit(cfg, &sub, STDIN_FILENO, &res);
 	status = outcome_present(&res, o->verbose);
+	/* A message refused before any attempt was logged (a bad address,
+	 * an account the caller may not use, a secret that cannot be read)
+	 * is logged too: the administrator reads the log, not the caller's
+	 * stderr. */
+	if (status != EX_OK && log_lines() == 0)
+		log_refusal(res.id[0] ? res.id : NULL, sub.sender, status,
+		    res.text[0] ? res.text : res.res.text);
 	outcome_free(&res);
 	return status;
 }
@@ -261,8 +283,13 @@ main(int argc, char **argv)
 		break;
 	}
 
-	if ((status = load_config(&o, &cfg, &err)) != EX_OK)
+	if ((status = load_config(&o, &cfg, &err)) != EX_OK) {
+		/* A message refused for the configuration's sake: logged where the
+		 * default configuration logs (syslog). */
+		if (o.mode == MODE_SEND)
+			log_refusal(NULL, o.sender, status, buf_str(&err));
 		goto out;
+	}
 	if (o.mode == MODE_CHECK_CONFIG) {
 		status = check_config(&cfg, &err);
 		goto out;

@@ -300,6 +300,9 @@ on_result(void *arg, const struct result *res)
 	}
 	if (res->cls != RES_OK)
 		set_str(&env->last_error, res->text);
+	/* -v: which entry the transcript just settled. */
+	trace_note("queue entry %s: %s: %s", a->id, res->cls == RES_OK ? "sent" :
+	    res->cls == RES_TEMP ? "deferred" : "failed", res->text);
 	record(a);
 }
 
