@@ -332,7 +332,8 @@ uninstall-doc:
 
 # Both man pages must render without a single groff warning, and the bash
 # completion must parse.
-check-doc:
+check-doc: $(O)/sealpost
+	@python3 tests/lint/doc-coverage.py $(O)/sealpost
 	@for p in doc/sealpost.8 doc/sealpost.conf.5; do \
 	  out=$$(groff -man -Tutf8 -ww -z $$p 2>&1) || { echo "$$out"; exit 1; }; \
 	  if [ -n "$$out" ]; then echo "$$p:"; echo "$$out"; exit 1; fi; \

@@ -39,6 +39,7 @@ cli_usage(FILE *out)
 	    "  -B TYPE        7BIT | 8BITMIME\n"
 	    "  -odi, -odb     deliver in the foreground / queue and deliver in the background\n"
 	    "  -bm            send (default); -bp list the queue; -bs SMTP on stdin/stdout\n"
+	    "  -bi, -I        do nothing (newaliases: aliases are read at run time)\n"
 	    "  -q             run the queue once; --flush: attempt every queued entry now\n"
 	    "  -qI ID, -qR RCPT, -qS SENDER\n"
 	    "                 attempt now the entries whose id, a recipient or the sender\n"
@@ -55,8 +56,10 @@ cli_usage(FILE *out)
 	    "  --check-config parse and show the configuration, secrets redacted\n"
 	    "  --version, --help\n"
 	    "\n"
-	    "Exit status: 0 delivered or queued; 64 usage; 65 bad data; 67 unknown user;\n"
-	    "69 rejected; 75 temporary failure (not queued); 77 authentication; 78 config.\n"
+	    "Exit status (sealpost(8) EXIT STATUS): 0 delivered or queued; 64 usage;\n"
+	    "65 bad data; 66 input unreadable; 67 unknown user; 68 no such domain (MX);\n"
+	    "69 rejected; 70 internal error; 71 system error; 73, 74 could not queue;\n"
+	    "75 temporary failure (not queued); 77 authentication; 78 configuration.\n"
 	    "--delete, --hold, --release: 66 no such entry; 75 being delivered;\n"
 	    "77 another user's entry.\n",
 	    out);
