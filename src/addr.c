@@ -377,7 +377,7 @@ addr_qualify_list(const char *s, size_t len, const char *domain, struct buf *out
     const char **why)
 {
 	struct marks mk = { NULL, 0, 0 };
-	size_t from = 0;
+	size_t from = 0, start = out->len;
 	enum err rc;
 
 	*n = 0;
@@ -394,10 +394,19 @@ addr_qualify_list(const char *s, size_t len, const char *domain, struct buf *out
 	}
 	if (rc == ERR_OK)
 		rc = buf_add(out, s + from, len - from);
+	if (rc != ERR_OK)
+		*why = "address list too long once qualified";
+	/* An address the domain pushes past MSG_ADDR_MAX would no longer
+	 * parse: refused, so the caller keeps the list as it was. */
+	if (rc == ERR_OK && mk.n > 0 && parse_list(out->data + start, out->len - start, NULL, NULL,
+	    why) != ERR_OK) {
+		*why = "an address would be too long once qualified";
+		rc = ERR_DATA;
+	}
 	if (rc == ERR_OK)
 		*n = mk.n;
 	else
-		*why = "address list too long once qualified";
+		buf_truncate(out, start);
 	free(mk.at);
 	return rc;
 }

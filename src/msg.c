@@ -545,6 +545,27 @@ static const char *const address_fields[] = {
 	"Disposition-Notification-To", "Mail-Followup-To", "Mail-Reply-To",
 };
 
+/* Does a qualified field still fit, every physical line within
+ * MSG_LINE_MAX? A field the domain would push past it stays as the caller
+ * wrote it (acceptable so; qualified, it might not be). addr_qualify_list()
+ * itself refuses an address pushed past MSG_ADDR_MAX. */
+static bool
+qualified_fits(const struct buf *q)
+{
+	const char *p = q->data, *end = q->data + q->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > MSG_LINE_MAX)
+			return false;
+		p = nl ? nl + 1 : end;
+	}
+	return true;
+}
+
 /* Field f with "@" o->qualify_domain after each address that has none,
  * in q: true if anything was added. A field that is no address list, or
  * would grow too large, stays as written. */
@@ -563,7 +584,7 @@ qualify_field(const struct header_block *h, const struct field *f, const struct 
 	if (!is_addr || buf_add(q, h->text.data + f->off, f->namelen + 1) != ERR_OK)
 		return false;
 	if (addr_qualify_list(h->text.data + f->off + f->namelen + 1, f->len - f->namelen - 1,
-	    o->qualify_domain, q, &n, &why) != ERR_OK || n == 0) {
+	    o->qualify_domain, q, &n, &why) != ERR_OK || n == 0 || !qualified_fits(q)) {
 		buf_reset(q);
 		return false;
 	}

@@ -1673,6 +1673,40 @@ qualification_keeps_what_it_cannot_read(void **state)
 	done(&r);
 }
 
+/* A field the domain would push past a limit stays as written, as it
+ * was accepted before qualification existed: a 953-octet line of bare
+ * names with no white space to fold at (each "@example.org" would make it
+ * 3,000 octets), and a 990-octet bare local part (over MSG_ADDR_MAX once
+ * qualified). Before, both were refused (65). */
+static void
+qualification_never_makes_a_field_too_long(void **state)
+{
+	static struct run r;
+	struct msg_opts o = opts();
+	struct buf line, local;
+	(void)state;
+	o.qualify_domain = "example.org";
+	buf_init(&line, 4096);
+	assert_int_equal(buf_adds(&line, HDRS "To: "), ERR_OK);
+	for (int i = 0; i < 190; i++)
+		assert_int_equal(buf_addf(&line, "%su%03d", i ? "," : "", i), ERR_OK);
+	assert_int_equal(buf_adds(&line, "\n\nx\n"), ERR_OK);
+	run_ok(&r, &o, buf_str(&line));
+	assert_int_equal(strlen(field_line(&r, "To")), 4 + 190 * 5 - 1);
+	assert_null(strstr(field_line(&r, "To"), "@"));
+	done(&r);
+	buf_init(&local, 4096);
+	assert_int_equal(buf_adds(&local, HDRS "To: "), ERR_OK);
+	for (int i = 0; i < 990; i++)
+		assert_int_equal(buf_addc(&local, 'x'), ERR_OK);
+	assert_int_equal(buf_adds(&local, "\n\nx\n"), ERR_OK);
+	run_ok(&r, &o, buf_str(&local));
+	assert_int_equal(strlen(field_line(&r, "To")), 4 + 990);
+	done(&r);
+	buf_free(&line);
+	buf_free(&local);
+}
+
 /* msg_read() takes the bytes msg_peek_header() read first. */
 static void
 prefix_is_read_before_the_input(void **state)
@@ -1832,6 +1866,7 @@ main(void)
 		cmocka_unit_test_teardown(unwritable_tmpdir_is_spool_error, cleanup),
 		cmocka_unit_test_teardown(bare_header_addresses_are_qualified, cleanup),
 		cmocka_unit_test_teardown(qualification_keeps_what_it_cannot_read, cleanup),
+		cmocka_unit_test_teardown(qualification_never_makes_a_field_too_long, cleanup),
 		cmocka_unit_test_teardown(prefix_is_read_before_the_input, cleanup),
 		cmocka_unit_test_teardown(header_sender_from_or_sender, cleanup),
 		cmocka_unit_test_teardown(peek_reads_the_header_block, cleanup),
