@@ -866,13 +866,15 @@ peek_line(const char *p, size_t n, size_t *off, const char **line, size_t *len, 
 enum peek_kind { PK_FIELD, PK_CONT, PK_SKIP, PK_END };
 
 static enum peek_kind
-peek_kind(const char *s, size_t len, bool first, bool dot_ends)
+peek_kind(const char *s, size_t len, bool first, bool have_field, bool dot_ends)
 {
 	if (first && len >= 5 && memcmp(s, "From ", 5) == 0)
 		return PK_SKIP;
 	if (len == 0 || (dot_ends && len == 1 && s[0] == '.'))
 		return PK_END;
-	if ((s[0] == ' ' || s[0] == '\t') && !first)
+	/* As intake reads it: a folded line continues a field only once there
+	 * is one (an indented line before any is where the body starts). */
+	if ((s[0] == ' ' || s[0] == '\t') && have_field)
 		return PK_CONT;
 	const char *colon = memchr(s, ':', len);
 	size_t nl = colon ? (size_t)(colon - s) : 0;
@@ -885,7 +887,7 @@ peek_kind(const char *s, size_t len, bool first, bool dot_ends)
  * *seen is where the lines not yet looked at start (0 at first), so
  * each line is looked at once however the input arrives. */
 static bool
-header_complete(const char *p, size_t n, bool dot_ends, size_t *seen)
+header_complete(const char *p, size_t n, bool dot_ends, size_t *seen, bool *have_field)
 {
 	size_t off = *seen, len;
 	const char *s;
@@ -894,8 +896,10 @@ header_complete(const char *p, size_t n, bool dot_ends, size_t *seen)
 		/* A bare CR at the end may yet turn out to be CR LF. */
 		if (off == n && p[n - 1] == '\r')
 			break;
-		if (peek_kind(s, len, *seen == 0, dot_ends) == PK_END)
+		enum peek_kind k = peek_kind(s, len, *seen == 0, *have_field, dot_ends);
+		if (k == PK_END)
 			return true;
+		*have_field = *have_field || k == PK_FIELD;
 		*seen = off;
 	}
 	return false;
@@ -905,9 +909,10 @@ enum err
 msg_peek_header(int fd, bool dot_ends, struct buf *raw)
 {
 	size_t seen = 0, got = 1;
+	bool have_field = false;
 	enum err rc = ERR_OK;
 	while (got > 0 && raw->len < MSG_HEADER_MAX &&
-	    !header_complete(buf_str(raw), raw->len, dot_ends, &seen))
+	    !header_complete(buf_str(raw), raw->len, dot_ends, &seen, &have_field))
 		rc = buf_read_once(raw, fd, &got);
 	if (rc == ERR_TOOBIG)
 		errno = EFBIG;
@@ -932,7 +937,7 @@ msg_header_sender(const char *p, size_t n, char **addr, struct buf *why)
 	struct addr_list fl, sl;
 	size_t off = 0, len;
 	const char *s;
-	bool ended, first = true, have_from = false, have_sender = false;
+	bool ended, first = true, have_field = false, have_from = false, have_sender = false;
 	enum err rc = ERR_OK;
 
 	*addr = NULL;
@@ -941,8 +946,9 @@ msg_header_sender(const char *p, size_t n, char **addr, struct buf *why)
 	addr_list_init(&fl);
 	addr_list_init(&sl);
 	while (rc == ERR_OK && peek_line(p, n, &off, &s, &len, &ended)) {
-		enum peek_kind k = peek_kind(s, len, first, false);
+		enum peek_kind k = peek_kind(s, len, first, have_field, false);
 		first = false;
+		have_field = have_field || k == PK_FIELD;
 		if (k == PK_END)
 			break;
 		if (k == PK_SKIP)

@@ -1759,6 +1759,10 @@ header_sender_from_or_sender(void **state)
 	    "f@x.example");
 	assert_null(header_sender("Subject: x\n\nFrom: body@x.example\n", ERR_OK));
 	assert_null(header_sender("Subject: x\nnot a field\nFrom: body@x.example\n", ERR_OK));
+	/* An indented line before any field starts the body, as intake has it
+	 * (it then adds a From: of its own): the From: after it is body text. */
+	assert_null(header_sender("From x\n indented\nFrom: victim@example.org\n\nbody\n", ERR_OK));
+	assert_null(header_sender(" indented\nFrom: victim@example.org\n\nbody\n", ERR_OK));
 	assert_null(header_sender("From: <>\n", ERR_OK));
 	assert_null(header_sender("", ERR_OK));
 	header_sender("From: John Smith\n", ERR_DATA);
