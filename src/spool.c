@@ -336,6 +336,16 @@ spool_lock(struct spool *sp, const char *id, int *fd, struct buf *err)
 		*fd = -1;
 		return ERR_IO;
 	}
+	/* Locked, but is it still the entry? A run that delivered it removes
+	 * the files under the lock and then lets go: the file opened just
+	 * before that is no longer in the queue. */
+	struct stat now;
+	if (fstatat(sp->qfd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_ino != st.st_ino ||
+	    now.st_dev != st.st_dev) {
+		close(*fd);
+		*fd = -1;
+		return ERR_EOF;
+	}
 	return ERR_OK;
 }
 
