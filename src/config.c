@@ -1045,6 +1045,10 @@ config_pick_account(const struct config *cfg, const char *name, const char *send
 	if (name) {
 		if (!(a = config_find_account(cfg, name))) {
 			errf(err, "%s: no [account %s]", cfg->path ? cfg->path : "config", name);
+			/* System mode: the file is the administrator's, closed to
+			 * users; its account names are not the caller's to learn. */
+			if (cfg->system && getuid() != 0)
+				return NULL;
 			for (const struct account *k = cfg->accounts; k; k = k->next)
 				errf(err, "%s%s", k == cfg->accounts ? "; the accounts are: " :
 				    ", ", k->name);

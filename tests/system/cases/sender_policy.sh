@@ -134,3 +134,18 @@ elif grep -q '^X-Authentication-Warning:' "$f"; then bad $t "a warning for an ov
 else ok $t; fi
 
 system_config "$MTA_SMTPS_PORT"
+
+t=unknown_account_lists_nothing_to_a_user
+# An ordinary user's -a NAME that the system configuration lacks: 78, and
+# the account names of /etc/sealpost.conf (0640 root:sealpost) are not
+# listed to them; root hears them.
+policy_config "from_override = yes"
+printf 'Subject: x\n\nx\n' | as sp-alice "$bin" -a no-such-account "bob@$MTA_DOMAIN" \
+	> "$work/err" 2>&1; rc=$?
+printf 'Subject: x\n\nx\n' | "$bin" -a no-such-account "bob@$MTA_DOMAIN" > "$work/err.root" 2>&1; rc2=$?
+if [ $rc -ne 78 ]; then bad $t "exit $rc, expected 78"
+elif ! grep -q 'no \[account no-such-account\]' "$work/err"; then bad $t "the error does not name the account"
+elif grep -q 'the accounts are' "$work/err"; then bad $t "the accounts were listed to sp-alice"
+elif [ $rc2 -ne 78 ] || ! grep -q 'the accounts are: default' "$work/err.root"; then
+	bad $t "root was not told the accounts (exit $rc2): $(cat "$work/err.root")"
+else ok $t; fi
