@@ -171,6 +171,81 @@ out:
 	return rc;
 }
 
+/* --read-envelope-from with the group held: From: and Sender: are the
+ * caller's bytes too, so they are parsed in a child that gave the group
+ * up, which reports back rc, the address and the error text, bounded. */
+static void __attribute__((noreturn))
+child_sender(const char *p, size_t n, int out, const struct config *cfg)
+{
+	struct buf why;
+	char *addr = NULL;
+	int32_t rc;
+	uint32_t len[2];
+
+	privs_drop();
+	log_close();
+	config_wipe_secrets(cfg);
+	buf_init(&why, 4096);
+	rc = (int32_t)msg_header_sender(p, n, &addr, &why);
+	len[0] = addr ? (uint32_t)strlen(addr) : UINT32_MAX;
+	len[1] = (uint32_t)why.len;
+	bool ok = write_all(out, &rc, sizeof rc) == ERR_OK &&
+	    write_all(out, len, sizeof len) == ERR_OK &&
+	    (!addr || write_all(out, addr, len[0]) == ERR_OK) &&
+	    write_all(out, buf_str(&why), why.len) == ERR_OK;
+	_exit(ok ? 0 : 1);
+}
+
+enum err
+intake_header_sender(const char *p, size_t n, char **addr, struct buf *why,
+    const struct config *cfg)
+{
+	int pfd[2], status = 0;
+	int32_t rc = ERR_INTERNAL;
+	uint32_t len[2];
+	char text[4097], *a = NULL;
+	pid_t pid;
+
+	*addr = NULL;
+	if (!privs_held())
+		return msg_header_sender(p, n, addr, why);
+	if (pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		errf(why, "cannot start the header reader: %s", strerror(errno));
+		return ERR_INTERNAL;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child_sender(p, n, pfd[1], cfg);
+	}
+	close(pfd[1]);
+	/* The child is the caller's now: believe nothing beyond the bounds. */
+	if (!read_exact(pfd[0], &rc, sizeof rc) || !read_exact(pfd[0], len, sizeof len) ||
+	    (len[0] != UINT32_MAX && len[0] > MSG_ADDR_MAX) || len[1] >= sizeof text)
+		rc = ERR_INTERNAL;
+	if (rc != ERR_INTERNAL && len[0] != UINT32_MAX) {
+		a = xmalloc(len[0] + 1);
+		if (!read_exact(pfd[0], a, len[0]))
+			rc = ERR_INTERNAL;
+		a[len[0]] = '\0';
+	}
+	if (rc != ERR_INTERNAL && !read_exact(pfd[0], text, len[1]))
+		rc = ERR_INTERNAL;
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc != ERR_INTERNAL && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		rc = ERR_INTERNAL;
+	if (rc == ERR_INTERNAL) {
+		free(a);
+		errf(why, "the header reader process failed");
+		return ERR_INTERNAL;
+	}
+	text[len[1]] = '\0';
+	errf(why, "%s", text);
+	*addr = a;
+	return (enum err)rc;
+}
+
 enum err
 intake_read(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
     struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp)

@@ -23,4 +23,11 @@
 enum err intake_read(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
     struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp) WUR;
 
+/* intake_header_sender: msg_header_sender() on the header block p, n (the
+ * sender --read-envelope-from takes), with the set-group-ID privilege in a
+ * child that gave the group up for good, as intake_read() parses. Errors
+ * as msg_header_sender(), and ERR_INTERNAL when that child failed. */
+enum err intake_header_sender(const char *p, size_t n, char **addr, struct buf *why,
+    const struct config *cfg) WUR;
+
 #endif

@@ -180,8 +180,9 @@ open_queue(struct job *j)
 /* --read-envelope-from without -f/-r: the header block is read first (and
  * kept, to be read again by intake), and the sender it names is then
  * taken as if given with -f, from_override and all. Only From: and
- * Sender: are parsed here, by the address parser that also reads the
- * command line; the rest of the message is parsed by intake as always. */
+ * Sender: are parsed here (in system mode in a child without the group,
+ * as intake parses), by the address parser that also reads the command
+ * line; the rest of the message is parsed by intake as always. */
 static enum err
 header_sender(struct job *j, int in_fd)
 {
@@ -194,8 +195,8 @@ header_sender(struct job *j, int in_fd)
 		    "cannot read the message from standard input: %s; nothing was sent",
 		    strerror(errno));
 	buf_reset(&j->err);
-	if (msg_header_sender(buf_str(&j->prefix), j->prefix.len, &j->hdr_sender, &j->err) !=
-	    ERR_OK)
+	if (intake_header_sender(buf_str(&j->prefix), j->prefix.len, &j->hdr_sender, &j->err,
+	    j->cfg) != ERR_OK)
 		return outcome_fail(j->out, RES_PERM, STAGE_INPUT, ERR_DATA,
 		    "--read-envelope-from: %s; nothing was sent", buf_str(&j->err));
 	if (!j->hdr_sender) {
