@@ -54,6 +54,9 @@
 #define CONFIG_PINS_MAX         16      /* tls_fingerprint entries per account */
 #define SECRET_MAX              4096    /* bytes of a password or token */
 #define SECRET_CMD_TIMEOUT_MS   30000   /* password_command deadline */
+#define IMPORT_LINE_MAX         1000    /* bytes of one line of an imported file
+                                         * (msmtp's own limit is 500) */
+#define IMPORT_WARN_MAX         200     /* warning lines --import prints; then a count */
 
 /* Timeouts, milliseconds. RFC 5321 4.5.3.2 values cap command_timeout. */
 #define TIMEOUT_CONNECT_MS      30000

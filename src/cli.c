@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "envelope.h"
+#include "import.h"
 #include "log.h"
 #include "util.h"
 
@@ -27,6 +28,7 @@ cli_usage(FILE *out)
 	    "       sealpost -q | --flush | -qI ID | -qR RCPT | -qS SENDER\n"
 	    "       sealpost --delete | --hold | --release ID...\n"
 	    "       sealpost --probe[=DOMAIN] | --check-config\n"
+	    "       sealpost --import msmtp [FILE]\n"
 	    "\n"
 	    "  -t             also take recipients from To:, Cc:, Bcc: (Bcc: is removed)\n"
 	    "  -i, -oi        a line with a single '.' is data, not end of input\n"
@@ -54,6 +56,8 @@ cli_usage(FILE *out)
 	    "  -v             protocol transcript on stderr (secrets redacted); -vv debug\n"
 	    "  --probe[=DOMAIN]  show the server's TLS, certificate and capabilities; send nothing\n"
 	    "  --check-config parse and show the configuration, secrets redacted\n"
+	    "  --import msmtp [FILE]  print an msmtprc (default ~/.msmtprc) converted to a\n"
+	    "                 sealpost configuration; never prints its passwords\n"
 	    "  --version, --help\n"
 	    "\n"
 	    "Exit status (sealpost(8) EXIT STATUS): 0 delivered or queued; 64 usage;\n"
@@ -61,7 +65,9 @@ cli_usage(FILE *out)
 	    "69 rejected; 70 internal error; 71 system error; 73, 74 could not queue;\n"
 	    "75 temporary failure (not queued); 77 authentication; 78 configuration.\n"
 	    "--delete, --hold, --release: 66 no such entry; 75 being delivered;\n"
-	    "77 another user's entry.\n",
+	    "77 another user's entry.\n"
+	    "--import: 0 printed; 64 unknown format; 66 file missing or unreadable;\n"
+	    "78 file malformed or no account to carry over.\n",
 	    out);
 }
 
@@ -150,6 +156,16 @@ long_opt(struct opts *o, int argc, char **argv, int *i, struct buf *err)
 		o->probe_domain = a + 6;
 		if (!*o->probe_domain)
 			return usage_err(err, "--probe= needs a domain", NULL);
+	} else if (strcmp(a, "import") == 0 || strncmp(a, "import=", 7) == 0) {
+		/* --import FORMAT [FILE]: FILE is the one operand (cli_parse). */
+		o->mode = MODE_IMPORT;
+		if (a[6] == '=')
+			o->import_format = a + 7;
+		else if (*i + 1 < argc)
+			o->import_format = argv[++*i];
+		if (!o->import_format || !import_format_known(o->import_format))
+			return usage_err(err, "--import: expected the format msmtp, got",
+			    o->import_format ? o->import_format : "nothing");
 	} else if (strcmp(a, "check-config") == 0)
 		o->mode = MODE_CHECK_CONFIG;
 	else if (strcmp(a, "version") == 0)
@@ -404,6 +420,11 @@ cli_parse(int argc, char **argv, const char *progname, struct opts *o, struct bu
 	}
 	o->rcpts = argv + i;
 	o->nrcpts = argc - i;
+	if (o->mode == MODE_IMPORT) {
+		if (o->nrcpts > 1)
+			return usage_err(err, "--import takes one file", o->rcpts[1]);
+		o->import_file = o->nrcpts ? o->rcpts[0] : NULL;
+	}
 	if (o->mode == MODE_SEND || o->mode == MODE_SMTP_STDIO)
 		return o->json ? queue_args(o, err) : validate(o, err);
 	return queue_args(o, err);

@@ -14,6 +14,7 @@ enum cli_mode {
 	MODE_SEND, MODE_LIST_QUEUE, MODE_NOOP, MODE_RUN_QUEUE, MODE_FLUSH,
 	MODE_SMTP_STDIO, MODE_PROBE, MODE_CHECK_CONFIG, MODE_VERSION, MODE_HELP,
 	MODE_DELETE, MODE_HOLD, MODE_RELEASE,
+	MODE_IMPORT,
 };
 
 struct opts {
@@ -37,6 +38,8 @@ struct opts {
 	const char *account;        /* -a, --account */
 	const char *log_tag;        /* -L */
 	const char *probe_domain;   /* --probe=DOMAIN */
+	const char *import_format;  /* --import FORMAT */
+	const char *import_file;    /* --import FORMAT FILE (NULL: msmtp's own) */
 	bool json;                  /* --json (with -bp, mailq) */
 	/* -qI, -qR, -qS: the queue entries a run or a listing is about (a
 	 * substring of the id, of a recipient, of the sender). */

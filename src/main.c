@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "config.h"
 #include "deliver.h"
+#include "import.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
@@ -278,6 +279,11 @@ main(int argc, char **argv)
 		cli_usage(stdout);
 		goto out;
 	case MODE_NOOP:
+		goto out;
+	case MODE_IMPORT:
+		/* It reads a file the caller names: never with the group's rights. */
+		privs_drop();
+		status = import_main(o.import_format, o.import_file);
 		goto out;
 	default:
 		break;
