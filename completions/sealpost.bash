@@ -108,8 +108,19 @@ _sealpost()
         return 0
     fi
 
+    # --import FORMAT FILE: the format, then the msmtprc to convert.
+    if ((COMP_CWORD > 1)) && [[ ${COMP_WORDS[COMP_CWORD - 2]} == --import ]]; then
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return 0
+    fi
+
     # The value of an option given as a separate word.
     case $prev in
+        --import)
+            COMPREPLY=($(compgen -W "msmtp" -- "$cur"))
+            return 0
+            ;;
         -C)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
@@ -171,7 +182,7 @@ _sealpost()
         -*)
             local opts="-t -i -oi -f -r --read-envelope-from -F -N -R -V -B -odi -odb -bm -bp -bs -bi
                 -I -q -qI -qR -qS -C -a -L -v -vv -- --account= --flush --json
-                --delete --hold --release --probe --probe= --check-config --version
+                --delete --hold --release --probe --probe= --check-config --import --version
                 --help"
             COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             # Do not add a space after options that take an attached value.
