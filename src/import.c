@@ -736,8 +736,10 @@ warn_unsupported(struct conv *c, const struct macct *a)
 static const char *
 account_problem(const struct macct *a)
 {
-	if (!*a->name || strpbrk(a->name, " \t]") || has_ctl(a->name, strlen(a->name)))
-		return "its name is not one word, as a sealpost account name must be";
+	/* A blank, ']' or " ;" would end or cut the [account NAME] line. */
+	if (!*a->name || strpbrk(a->name, " \t[];#") || has_ctl(a->name, strlen(a->name)))
+		return "its name is not one word without [ ] ; #, as a sealpost account name"
+		    " must be";
 	if (strlen("account ") + strlen(a->name) >= CONFIG_SECTION_MAX)
 		return "its name is longer than a sealpost.conf section name may be";
 	if (a->s[M_PROTOCOL].val && strcmp(a->s[M_PROTOCOL].val, "smtp") != 0)

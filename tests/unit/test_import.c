@@ -310,7 +310,7 @@ what_is_not_carried_is_named_with_its_line(void **state)
 
 /* libinih keeps 49 bytes of a [section] name: "account " and 41 more. */
 static void
-an_account_name_too_long_for_sealpost_is_left_out(void **state)
+an_account_name_sealpost_cannot_hold_is_left_out(void **state)
 {
 	struct conv_result r;
 	(void)state;
@@ -321,6 +321,13 @@ an_account_name_too_long_for_sealpost_is_left_out(void **state)
 	assert_non_null(acct(&r, "a2345678901234567890123456789012345678901"));
 	assert_warned(&r, "test.msmtprc:6: account a23456789012345678901234567890123456789012:"
 	    " not carried over: its name is longer");
+	done(&r);
+
+	/* libinih reads "[account ;x]" as "[account" and a comment. */
+	run(&r, "account default\nhost h\ntls on\naccount ;x\nhost h\naccount a]b\nhost h\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_warned(&r, "test.msmtprc:4: account ;x: not carried over: its name is not one word");
+	assert_warned(&r, "test.msmtprc:6: account a]b: not carried over: its name is not one word");
 	done(&r);
 }
 
@@ -472,7 +479,7 @@ main(void)
 		cmocka_unit_test(syslog_and_plain_tls),
 		cmocka_unit_test(a_password_is_never_printed),
 		cmocka_unit_test(what_is_not_carried_is_named_with_its_line),
-		cmocka_unit_test(an_account_name_too_long_for_sealpost_is_left_out),
+		cmocka_unit_test(an_account_name_sealpost_cannot_hold_is_left_out),
 		cmocka_unit_test(auth_off_drops_the_user),
 		cmocka_unit_test(lines_before_any_account_make_default),
 		cmocka_unit_test(aliases_that_cannot_be_carried),
