@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* import.h: sealpost --import FORMAT [FILE]: another sendmail client's
  * configuration (msmtp's msmtprc) converted to a sealpost.conf(5) text
- * (sealpost(8) IMPORTING A CONFIGURATION). */
+ * (sealpost(8) IMPORTING AN MSMTP CONFIGURATION). */
 #ifndef SEALPOST_IMPORT_H
 #define SEALPOST_IMPORT_H
 
@@ -10,17 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
-
-/* The files a configuration names (msmtp's aliases FILE): the converter
- * itself touches no file, it asks through read_file, which fills out (bounded
- * by the caller's buf_init) and returns ERR_OK, or an error with the reason
- * in err. home replaces a leading '~' in file names, as msmtp does (NULL:
- * left as written). */
-struct import_io {
-	enum err (*read_file)(void *ctx, const char *path, struct buf *out, struct buf *err);
-	void *ctx;
-	const char *home;
-};
+#include "import_out.h"
 
 /* import_format_known: is format one we convert ("msmtp", "msmtprc")? */
 bool import_format_known(const char *format);
