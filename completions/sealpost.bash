@@ -108,7 +108,7 @@ _sealpost()
         return 0
     fi
 
-    # --import FORMAT FILE: the format, then the msmtprc to convert.
+    # --import FORMAT FILE: the format, then the file to convert.
     if ((COMP_CWORD > 1)) && [[ ${COMP_WORDS[COMP_CWORD - 2]} == --import ]]; then
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
@@ -118,7 +118,7 @@ _sealpost()
     # The value of an option given as a separate word.
     case $prev in
         --import)
-            COMPREPLY=($(compgen -W "msmtp" -- "$cur"))
+            COMPREPLY=($(compgen -W "msmtp ssmtp dma" -- "$cur"))
             return 0
             ;;
         -C)

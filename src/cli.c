@@ -28,7 +28,7 @@ cli_usage(FILE *out)
 	    "       sealpost -q | --flush | -qI ID | -qR RCPT | -qS SENDER\n"
 	    "       sealpost --delete | --hold | --release ID...\n"
 	    "       sealpost --probe[=DOMAIN] | --check-config\n"
-	    "       sealpost --import msmtp [FILE]\n"
+	    "       sealpost --import msmtp|ssmtp|dma [FILE]\n"
 	    "\n"
 	    "  -t             also take recipients from To:, Cc:, Bcc: (Bcc: is removed)\n"
 	    "  -i, -oi        a line with a single '.' is data, not end of input\n"
@@ -56,8 +56,8 @@ cli_usage(FILE *out)
 	    "  -v             protocol transcript on stderr (secrets redacted); -vv debug\n"
 	    "  --probe[=DOMAIN]  show the server's TLS, certificate and capabilities; send nothing\n"
 	    "  --check-config parse and show the configuration, secrets redacted\n"
-	    "  --import msmtp [FILE]  print an msmtprc (default ~/.msmtprc) converted to a\n"
-	    "                 sealpost configuration; never prints its passwords\n"
+	    "  --import msmtp|ssmtp|dma [FILE]  print that program's configuration (default\n"
+	    "                 its own file) converted for sealpost; never prints passwords\n"
 	    "  --version, --help\n"
 	    "\n"
 	    "Exit status (sealpost(8) EXIT STATUS): 0 delivered or queued; 64 usage;\n"
@@ -164,7 +164,7 @@ long_opt(struct opts *o, int argc, char **argv, int *i, struct buf *err)
 		else if (*i + 1 < argc)
 			o->import_format = argv[++*i];
 		if (!o->import_format || !import_format_known(o->import_format))
-			return usage_err(err, "--import: expected the format msmtp, got",
+			return usage_err(err, "--import: expected the format msmtp, ssmtp or dma, got",
 			    o->import_format ? o->import_format : "nothing");
 	} else if (strcmp(a, "check-config") == 0)
 		o->mode = MODE_CHECK_CONFIG;

@@ -14,14 +14,17 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "import_dma.h"
 #include "import_msmtp.h"
+#include "import_ssmtp.h"
 #include "log.h"
 #include "util.h"
 
 bool
 import_format_known(const char *format)
 {
-	return strcmp(format, "msmtp") == 0 || strcmp(format, "msmtprc") == 0;
+	return strcmp(format, "msmtp") == 0 || strcmp(format, "msmtprc") == 0 ||
+	    strcmp(format, "ssmtp") == 0 || strcmp(format, "dma") == 0;
 }
 
 enum err
@@ -33,12 +36,18 @@ import_convert(const char *format, const char *name, const char *text, size_t le
 
 	if (!import_format_known(format)) {
 		char show[64];
-		errf(err, "--import: unknown format \"%s\" (expected msmtp)",
+		errf(err, "--import: unknown format \"%s\" (expected msmtp, ssmtp or dma)",
 		    import_out_shown(format, show, sizeof show));
 		return ERR_USAGE;
 	}
 	import_out_init(&o, name, io, out, warnings);
-	if ((rc = import_msmtp(&o, text, len, err)) == ERR_OK)
+	if (strcmp(format, "ssmtp") == 0)
+		rc = import_ssmtp(&o, text, len, err);
+	else if (strcmp(format, "dma") == 0)
+		rc = import_dma(&o, text, len, err);
+	else
+		rc = import_msmtp(&o, text, len, err);
+	if (rc == ERR_OK)
 		rc = import_out_finish(&o, err);
 	if (rc != ERR_OK)
 		buf_reset(out);
@@ -71,11 +80,18 @@ read_file(void *ctx, const char *path, struct buf *out, struct buf *err)
 	return rc;
 }
 
-/* msmtp's user file: ~/.msmtprc, else $XDG_CONFIG_HOME/msmtp/config. */
+/* The file the format's program reads by default: msmtp's user file
+ * (~/.msmtprc, else $XDG_CONFIG_HOME/msmtp/config), ssmtp's and dma's system
+ * files. NULL if there is none. */
 static const char *
-default_file(char *buf, size_t cap)
+default_file(const char *format, char *buf, size_t cap)
 {
 	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	if (strcmp(format, "ssmtp") == 0 || strcmp(format, "dma") == 0) {
+		snprintf(buf, cap, "%s", format[0] == 's' ? "/etc/ssmtp/ssmtp.conf" :
+		    "/etc/dma/dma.conf");
+		return access(buf, F_OK) == 0 ? buf : NULL;
+	}
 	if (home && *home) {
 		snprintf(buf, cap, "%s/.msmtprc", home);
 		if (access(buf, F_OK) == 0)
@@ -100,12 +116,16 @@ import_main(const char *format, const char *file)
 	enum err rc;
 
 	if (!import_format_known(format)) {
-		say("--import: unknown format \"%s\" (expected msmtp)", format);
+		say("--import: unknown format \"%s\" (expected msmtp, ssmtp or dma)", format);
 		return EX_USAGE;
 	}
-	if (!file && !(file = default_file(pathbuf, sizeof pathbuf))) {
-		say("--import msmtp: neither ~/.msmtprc nor $XDG_CONFIG_HOME/msmtp/config"
-		    " exists; name the file: sealpost --import msmtp FILE");
+	if (!file && !(file = default_file(format, pathbuf, sizeof pathbuf))) {
+		if (format[0] == 'm')
+			say("--import msmtp: neither ~/.msmtprc nor $XDG_CONFIG_HOME/msmtp/config"
+			    " exists; name the file: sealpost --import msmtp FILE");
+		else
+			say("--import %s: %s does not exist; name the file: sealpost --import"
+			    " %s FILE", format, pathbuf, format);
 		return EX_NOINPUT;
 	}
 	buf_init(&text, CONFIG_FILE_MAX);

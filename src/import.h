@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* import.h: sealpost --import FORMAT [FILE]: another sendmail client's
- * configuration (msmtp's msmtprc) converted to a sealpost.conf(5) text
+ * configuration (msmtp's msmtprc, ssmtp.conf, dma.conf) converted to a
+ * sealpost.conf(5) text
  * (sealpost(8) IMPORTING AN MSMTP CONFIGURATION). */
 #ifndef SEALPOST_IMPORT_H
 #define SEALPOST_IMPORT_H
@@ -12,7 +13,8 @@
 #include "err.h"
 #include "import_out.h"
 
-/* import_format_known: is format one we convert ("msmtp", "msmtprc")? */
+/* import_format_known: is format one we convert ("msmtp" or "msmtprc",
+ * "ssmtp", "dma")? */
 bool import_format_known(const char *format);
 
 /* import_convert: convert text (len bytes, named name in messages) in the
@@ -30,8 +32,9 @@ enum err import_convert(const char *format, const char *name, const char *text,
     size_t len, const struct import_io *io, struct buf *out, struct buf *warn,
     struct buf *err) WUR;
 
-/* import_main: the --import mode: read file (NULL: ~/.msmtprc, else
- * $XDG_CONFIG_HOME/msmtp/config, as msmtp looks them up), print the
+/* import_main: the --import mode: read file (NULL: for msmtp ~/.msmtprc,
+ * else $XDG_CONFIG_HOME/msmtp/config, as msmtp looks them up; for ssmtp
+ * /etc/ssmtp/ssmtp.conf; for dma /etc/dma/dma.conf), print the
  * converted configuration on stdout and the warnings on stderr. Returns the
  * exit status: 0; 66 (EX_NOINPUT) when the file is missing or unreadable; 78
  * (EX_CONFIG) when it is malformed or nothing could be carried over; 64 for

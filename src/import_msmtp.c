@@ -265,7 +265,7 @@ parse_line(struct conv *c, char *s, unsigned line, struct macct **cur, struct bu
 			m = &mcmds[i];
 	if (!m) {
 		import_out_warn(c->o, line, "%s: not carried over: not an msmtp command",
-		    import_out_shown(cmd, show, sizeof show));
+		    import_out_keyword(cmd, show, sizeof show));
 		return ERR_OK;
 	}
 	if (m->form == F_IGNORE)
@@ -290,33 +290,16 @@ static enum err
 parse_msmtp(struct conv *c, const char *text, size_t len, struct buf *err)
 {
 	char line[IMPORT_LINE_MAX + 1];
+	struct import_lines l = { text, len, 0, 0 };
 	struct macct *cur = NULL;
-	unsigned lineno = 0;
 	enum err rc = ERR_OK;
+	int got;
 
-	for (size_t pos = 0; pos < len && rc == ERR_OK;) {
-		size_t end = pos, n;
-		while (end < len && text[end] != '\n')
-			end++;
-		n = end - pos;
-		lineno++;
-		if (n > IMPORT_LINE_MAX) {
-			errf(err, "%s:%u: line longer than %d bytes", import_out_name(c->o), lineno,
-			    IMPORT_LINE_MAX);
+	while (rc == ERR_OK && (got = import_out_next_line(c->o, &l, line, err)) != 0) {
+		if (got < 0)
 			rc = ERR_CONFIG;
-			break;
-		}
-		if (memchr(text + pos, '\0', n)) {
-			errf(err, "%s:%u: NUL byte", import_out_name(c->o), lineno);
-			rc = ERR_CONFIG;
-			break;
-		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[n - 1] = '\0';
-		pos = end + 1;
-		rc = parse_line(c, line, lineno, &cur, err);
+		else
+			rc = parse_line(c, line, l.no, &cur, err);
 	}
 	wipe(line, sizeof line);
 	return rc;

@@ -54,6 +54,49 @@ import_out_rewind(struct import_out *c, size_t mark)
 	buf_truncate(c->out, mark);
 }
 
+int
+import_out_next_line(const struct import_out *o, struct import_lines *l,
+    char line[IMPORT_LINE_MAX + 1], struct buf *err)
+{
+	size_t end = l->pos, n;
+	if (l->pos >= l->len)
+		return 0;
+	while (end < l->len && l->text[end] != '\n')
+		end++;
+	n = end - l->pos;
+	l->no++;
+	if (n > IMPORT_LINE_MAX) {
+		errf(err, "%s:%u: line longer than %d bytes", o->name, l->no, IMPORT_LINE_MAX);
+		return -1;
+	}
+	if (memchr(l->text + l->pos, '\0', n)) {
+		errf(err, "%s:%u: NUL byte", o->name, l->no);
+		return -1;
+	}
+	memcpy(line, l->text + l->pos, n);
+	line[n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[n - 1] = '\0';
+	l->pos = end + 1;
+	return 1;
+}
+
+bool
+import_out_read(struct import_out *o, unsigned line, const char *what, const char *path,
+    struct buf *text)
+{
+	struct buf err;
+	bool ok;
+	buf_init(&err, 1024);
+	ok = o->io && o->io->read_file &&
+	    o->io->read_file(o->io->ctx, path, text, &err) == ERR_OK;
+	if (!ok)
+		import_out_warn(o, line, "%s: not carried over: %s", what, err.len ?
+		    buf_str(&err) : "the file could not be read");
+	buf_free(&err);
+	return ok;
+}
+
 /* A string from the file, safe to show: control bytes become '?', and
  * at most 60 bytes are kept. Never used on a secret. */
 const char *
@@ -64,6 +107,14 @@ import_out_shown(const char *s, char *out, size_t cap)
 		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i];
 	out[i] = '\0';
 	return out;
+}
+
+const char *
+import_out_keyword(const char *s, char *out, size_t cap)
+{
+	char word[33];
+	snprintf(word, sizeof word, "%.*s", (int)strcspn(s, "=:"), s);
+	return import_out_shown(word, out, cap);
 }
 
 /* Can value be written as a sealpost.conf value (see config.c and libinih),
@@ -150,19 +201,14 @@ import_out_path(const struct import_out *c, const char *v)
 void
 import_out_aliases(struct import_out *c, unsigned cfgline, const char *path)
 {
-	struct buf text, err, seen;
+	struct buf text, seen;
 	char fname[256], show[64];
 	unsigned lineno = 0;
 
 	buf_init(&text, CONFIG_FILE_MAX);
-	buf_init(&err, 1024);
 	buf_init(&seen, CONFIG_FILE_MAX);
-	if (!c->io || !c->io->read_file ||
-	    c->io->read_file(c->io->ctx, path, &text, &err) != ERR_OK) {
-		import_out_warn(c, cfgline, "aliases: not carried over: %s", err.len ? buf_str(&err) :
-		    "the file could not be read");
+	if (!import_out_read(c, cfgline, "aliases", path, &text))
 		goto out;
-	}
 	import_out_shown(path, fname, sizeof fname);
 	(void)import_out_line(c, "\n[aliases]");
 	for (size_t pos = 0; pos < text.len;) {
@@ -193,7 +239,7 @@ import_out_aliases(struct import_out *c, unsigned cfgline, const char *path)
 		}
 		*targets++ = '\0';
 		str_trim(name);
-		if (!*name || strpbrk(name, " \t=:;#[]\"\\*") || has_ctl(name, strlen(name))) {
+		if (!*name || strpbrk(name, " \t=:;#[]\"\\*|") || has_ctl(name, strlen(name))) {
 			import_out_warn(c, cfgline, "aliases: %s:%u: \"%s\": not carried over: not a name"
 			    " sealpost.conf can hold", fname, lineno, import_out_shown(name, show, sizeof show));
 			continue;
@@ -233,7 +279,6 @@ import_out_aliases(struct import_out *c, unsigned cfgline, const char *path)
 	}
 out:
 	buf_free(&text);
-	buf_free(&err);
 	buf_free(&seen);
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "err.h"
 
@@ -41,6 +42,20 @@ void import_out_init(struct import_out *o, const char *name, const struct import
  * CONFIG_FILE_MAX), ERR_INTERNAL (config_parse_mem() refuses it: a bug). */
 enum err import_out_finish(struct import_out *o, struct buf *err) WUR;
 
+/* Reading the file a line at a time: text and len as given, the rest zero. */
+struct import_lines {
+	const char *text;
+	size_t len, pos;
+	unsigned no;                    /* the number of the line last read */
+};
+
+/* import_out_next_line: the next line of l into line (IMPORT_LINE_MAX + 1
+ * bytes), without its newline or a CR before it. 1: a line; 0: the end;
+ * -1: a line over IMPORT_LINE_MAX bytes or with a NUL byte, with
+ * "FILE:LINE: what" in err. */
+int import_out_next_line(const struct import_out *o, struct import_lines *l,
+    char line[IMPORT_LINE_MAX + 1], struct buf *err);
+
 /* import_out_warn: one warning line "FILE:LINE: ..." (line 0: "FILE: ...");
  * after IMPORT_WARN_MAX of them, only counted. Never pass a secret. */
 void import_out_warn(struct import_out *o, unsigned line, const char *fmt, ...) PRINTF(3, 4);
@@ -72,11 +87,23 @@ char *import_out_path(const struct import_out *o, const char *name);
  * that named the file). */
 void import_out_aliases(struct import_out *o, unsigned line, const char *path);
 
+/* import_out_read: the file at path (a name from the converted file) into
+ * text, bounded by the caller's buf_init; a warning at line when it cannot
+ * be read, naming what it was for. The caller wipes text if it may hold a
+ * secret. */
+bool import_out_read(struct import_out *o, unsigned line, const char *what,
+    const char *path, struct buf *text);
+
 /* import_out_name: the converted file's name, printable. */
 const char *import_out_name(const struct import_out *o);
 
 /* import_out_shown: s made printable (control bytes as '?') and cut to 60
  * bytes, in out; for names and values that are not secrets. */
 const char *import_out_shown(const char *s, char *out, size_t cap);
+
+/* import_out_keyword: an unknown keyword as shown in its warning: like
+ * import_out_shown(), but cut at '=' or ':' (a password may follow them,
+ * as in ssmtp's "AuthPass=...") and to 32 bytes. */
+const char *import_out_keyword(const char *s, char *out, size_t cap);
 
 #endif

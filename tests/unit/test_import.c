@@ -3,7 +3,8 @@
  * account inheritance flattened, its quoting, every mapped setting read back
  * through config_parse_mem(), a warning with file:line for what is not
  * carried over, "NAME:LINE:" errors, and no password ever in the output,
- * the warnings or an error. Also the --import command line (cli.h). */
+ * the warnings or an error; the same for ssmtp.conf and dma.conf. Also the
+ * --import command line (cli.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -23,14 +24,17 @@
 #define PIN_MSMTP "9f:86:d0:81:88:4c:7d:65:9a:2f:ea:a0:c5:5a:d0:15:a3:bf:4f:1b:2b:0b:82:2c:d1:5d:6c:15:b0:f0:0a:08"
 #define PIN_SEAL "sha256:9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08"
 
-/* The aliases file the tests' import_io hands out (NULL: none exists). */
-static const char *aliases_text;
+/* The files the tests' import_io hands out: other_text at other_path, else
+ * aliases_text (NULL: no such file). */
+static const char *aliases_text, *other_path, *other_text;
 static char aliases_path[256];
 
 static enum err
 fake_read(void *ctx, const char *path, struct buf *out, struct buf *err)
 {
 	(void)ctx;
+	if (other_path && strcmp(path, other_path) == 0)
+		return buf_adds(out, other_text);
 	snprintf(aliases_path, sizeof aliases_path, "%s", path);
 	if (!aliases_text) {
 		errf(err, "%s: No such file or directory", path);
@@ -48,14 +52,14 @@ struct conv_result {
 };
 
 static void
-run(struct conv_result *r, const char *text)
+run_as(struct conv_result *r, const char *format, const char *text)
 {
 	struct buf perr;
 	buf_init(&r->out, CONFIG_FILE_MAX);
 	buf_init(&r->warn, 65536);
 	buf_init(&r->err, 4096);
 	config_defaults(&r->cfg);
-	r->rc = import_convert("msmtp", "test.msmtprc", text, strlen(text), &io, &r->out,
+	r->rc = import_convert(format, "test.msmtprc", text, strlen(text), &io, &r->out,
 	    &r->warn, &r->err);
 	if (r->rc != ERR_OK)
 		return;
@@ -63,6 +67,12 @@ run(struct conv_result *r, const char *text)
 	if (config_parse_mem(&r->cfg, "out", buf_str(&r->out), r->out.len, &perr) != ERR_OK)
 		fail_msg("output does not parse: %s\n%s", buf_str(&perr), buf_str(&r->out));
 	buf_free(&perr);
+}
+
+static void
+run(struct conv_result *r, const char *text)
+{
+	run_as(r, "msmtp", text);
 }
 
 static void
@@ -260,6 +270,17 @@ a_password_is_never_printed(void **state)
 	assert_int_equal(r.out.len, 0);
 	done(&r);
 
+	/* Nor an ssmtp line in an msmtprc, where "AuthPass=..." is one word. */
+	run(&r, "account default\nhost h\nAuthPass=" SECRET "\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_warned(&r, "test.msmtprc:3: AuthPass: not carried over: not an msmtp command");
+	assert_no_secret(&r);
+	done(&r);
+	run_as(&r, "dma", "SMARTHOST h\nAuthPass=" SECRET "\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_no_secret(&r);
+	done(&r);
+
 	/* Nor for an account that cannot be carried over. */
 	run(&r, "account default\nhost h\nauth on\nuser u\npassword " SECRET "\n"
 	    "account x y\npassword " SECRET "\n");
@@ -421,11 +442,118 @@ malformed_files_are_refused_with_file_and_line(void **state)
 	    ERR_CONFIG);
 	assert_string_equal(buf_str(&err), "f:1: NUL byte");
 	buf_reset(&err);
-	assert_int_equal(import_convert("ssmtp", "f", "x\n", 2, &io, &out, &warn, &err),
+	assert_int_equal(import_convert("exim", "f", "x\n", 2, &io, &out, &warn, &err),
 	    ERR_USAGE);
 	buf_free(&out);
 	buf_free(&warn);
 	buf_free(&err);
+}
+
+static void
+ssmtp_conf(void **state)
+{
+	struct conv_result r;
+	(void)state;
+	run_as(&r, "ssmtp", "# ssmtp.conf\nroot=postmaster@x.example\n"
+	    "mailhub=smtp.x.example:2587 # the relay\nHostName=box.x.example\n"
+	    "rewriteDomain = x.example\nUseTLS=YES\nUseSTARTTLS=YES\n"
+	    "TLS_CA_File=/etc/ca.pem\nTLSCert=/etc/client.pem\n"
+	    "AuthUser=alice@x.example\nAuthPass=" SECRET "\nAuthMethod=cram-md5\n"
+	    "FromLineOverride=NO\nNoSuchKey=1\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_no_secret(&r);
+	const struct account *a = acct(&r, "default");
+	assert_string_equal(a->host, "smtp.x.example");
+	assert_int_equal(a->port, 2587);
+	assert_int_equal(a->tls, TLS_MODE_STARTTLS);
+	assert_string_equal(a->tls_ca_file, "/etc/ca.pem");
+	assert_string_equal(a->tls_cert_file, "/etc/client.pem");
+	assert_string_equal(a->tls_key_file, "/etc/client.pem");
+	assert_string_equal(a->user, "alice@x.example");
+	assert_null(a->password);
+	assert_string_equal(r.cfg.hostname, "box.x.example");
+	assert_string_equal(r.cfg.maildomain, "x.example");
+	assert_string_equal(r.cfg.admin, "postmaster@x.example");
+	assert_warned(&r, "test.msmtprc:11: AuthPass: not carried over");
+	assert_warned(&r, "test.msmtprc:13: FromLineOverride:");
+	assert_warned(&r, "test.msmtprc:14: NoSuchKey: not carried over");
+	done(&r);
+
+	/* UseTLS alone is implicit TLS, on 465 unless MailHub says otherwise;
+	 * without TLS, plaintext is carried as STARTTLS with a warning. */
+	run_as(&r, "ssmtp", "mailhub=smtp.x.example\nUseTLS=YES\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_int_equal(acct(&r, "default")->tls, TLS_MODE_IMPLICIT);
+	assert_int_equal(acct(&r, "default")->port, 465);
+	assert_warned(&r, "test.msmtprc:1: MailHub: ssmtp does not verify");
+	done(&r);
+	run_as(&r, "ssmtp", "mailhub=[::1]:25\nroot=postmaster\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(acct(&r, "default")->host, "::1");
+	assert_int_equal(acct(&r, "default")->tls, TLS_MODE_STARTTLS);
+	assert_warned(&r, "test.msmtprc:1: MailHub: ssmtp sends in plaintext");
+	assert_warned(&r, "test.msmtprc:2: Root: not carried over");
+	done(&r);
+	run_as(&r, "ssmtp", "AuthPass=" SECRET "\n");
+	assert_int_equal(r.rc, ERR_CONFIG);
+	assert_string_equal(buf_str(&r.err), "test.msmtprc: no MailHub: nothing to carry over");
+	assert_no_secret(&r);
+	done(&r);
+}
+
+static void
+dma_conf(void **state)
+{
+	struct conv_result r;
+	(void)state;
+	other_path = "/etc/dma/auth.conf";
+	other_text = "# auth.conf\nbob|other.x.example:" SECRET "1\n"
+	    "alice|SMTP.x.example:" SECRET "\n";
+	aliases_text = "root: ops@x.example\n";
+	run_as(&r, "dma", "# dma.conf\nSMARTHOST smtp.x.example\nPORT 465\n"
+	    "AUTHPATH /etc/dma/auth.conf\nSECURETRANSFER\nVERIFYCERT\n"
+	    "CERTFILE /etc/dma/client.pem\nMAILNAME box.x.example\n"
+	    "MASQUERADE bob@x.example\nALIASES /etc/aliases\n"
+	    "FINGERPRINT " "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	    "\nNULLCLIENT\nFULLBOUNCE\nWHATEVER x\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_no_secret(&r);
+	const struct account *a = acct(&r, "default");
+	assert_string_equal(a->host, "smtp.x.example");
+	assert_int_equal(a->port, 465);
+	assert_int_equal(a->tls, TLS_MODE_IMPLICIT);
+	assert_string_equal(a->user, "alice");
+	assert_null(a->password);
+	assert_string_equal(a->tls_cert_file, "/etc/dma/client.pem");
+	assert_string_equal(a->tls_key_file, "/etc/dma/client.pem");
+	assert_int_equal(a->npins, 1);
+	assert_string_equal(a->from, "bob@x.example");
+	assert_int_equal(a->from_override, FROVR_NO);
+	assert_string_equal(r.cfg.hostname, "box.x.example");
+	assert_string_equal(r.cfg.aliases->target, "ops@x.example");
+	assert_warned(&r, "test.msmtprc:4: AUTHPATH: the password is not carried over");
+	assert_warned(&r, "test.msmtprc:13: FULLBOUNCE: not carried over");
+	assert_warned(&r, "test.msmtprc:14: WHATEVER: not carried over");
+	assert_null(strstr(buf_str(&r.warn), "NULLCLIENT"));
+	done(&r);
+
+	/* STARTTLS; a masquerade host is the mail domain; no smarthost is MX mode. */
+	run_as(&r, "dma", "SMARTHOST h.x.example\nSECURETRANSFER\nSTARTTLS\n"
+	    "MASQUERADE x.example\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_int_equal(acct(&r, "default")->tls, TLS_MODE_STARTTLS);
+	assert_int_equal(acct(&r, "default")->port, 25);
+	assert_string_equal(r.cfg.maildomain, "x.example");
+	assert_warned(&r, "test.msmtprc:2: SECURETRANSFER: dma does not verify");
+	assert_warned(&r, "test.msmtprc: dma delivers mail for local users");
+	done(&r);
+	run_as(&r, "dma", "# no smarthost\nSPOOLDIR /var/spool/dma\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_int_equal(acct(&r, "default")->mode, ACCT_MX);
+	assert_warned(&r, "test.msmtprc: no SMARTHOST: written as mode = mx");
+	assert_warned(&r, "test.msmtprc:2: SPOOLDIR: not carried over");
+	done(&r);
+	other_path = other_text = aliases_text = NULL;
 }
 
 /* cli_parse on a copy of words (it wants writable strings). */
@@ -461,6 +589,9 @@ cli_takes_format_and_one_file(void **state)
 	assert_int_equal(cli(&o, (const char *const[]){ "sealpost", "--import=msmtprc",
 	    NULL }), ERR_OK);
 	assert_null(o.import_file);
+	assert_int_equal(cli(&o, (const char *const[]){ "sealpost", "--import", "dma",
+	    NULL }), ERR_OK);
+	assert_string_equal(o.import_format, "dma");
 	assert_int_equal(cli(&o, (const char *const[]){ "sealpost", "--import", "exim",
 	    NULL }), ERR_USAGE);
 	assert_int_equal(cli(&o, (const char *const[]){ "sealpost", "--import", "msmtp",
@@ -484,6 +615,8 @@ main(void)
 		cmocka_unit_test(lines_before_any_account_make_default),
 		cmocka_unit_test(aliases_that_cannot_be_carried),
 		cmocka_unit_test(malformed_files_are_refused_with_file_and_line),
+		cmocka_unit_test(ssmtp_conf),
+		cmocka_unit_test(dma_conf),
 		cmocka_unit_test(cli_takes_format_and_one_file),
 	};
 	return cmocka_run_group_tests_name("import", tests, NULL, NULL);
