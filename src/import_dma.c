@@ -132,8 +132,8 @@ put_tls(struct import_out *o, const struct dset *set)
 		    " verify the server's certificate without VERIFYCERT; sealpost always does:"
 		    " sealpost --probe shows whether it passes");
 	if (set[D_OPPORTUNISTIC_TLS].val)
-		import_out_warn(o, set[D_OPPORTUNISTIC_TLS].line, "OPPORTUNISTIC_TLS: not"
-		    " carried over: sealpost never falls back to plaintext");
+		import_out_warn(o, set[D_OPPORTUNISTIC_TLS].line, "OPPORTUNISTIC_TLS: not carried"
+		    " over: sealpost never falls back to plaintext");
 	if ((s = &set[D_FINGERPRINT])->val) {
 		char pin[80];
 		if (strlen(s->val) != 64 || strspn(s->val, "0123456789abcdefABCDEF") != 64)
@@ -181,8 +181,8 @@ convert(struct import_out *o, const struct dset *set)
 	bool relay = set[D_SMARTHOST].val != NULL, tls = set[D_SECURETRANSFER].val != NULL;
 	unsigned long port = 25;
 
-	(void)import_out_line(o, "# sealpost.conf(5), converted from %s by sealpost --import"
-	    " dma.", import_out_name(o));
+	(void)import_out_line(o, "# sealpost.conf(5), converted from %s by sealpost --import dma.",
+	    import_out_name(o));
 	(void)import_out_line(o, "# Read the warnings it printed; check with sealpost"
 	    " --check-config -C FILE.");
 	(void)import_out_line(o, "[global]");
@@ -194,7 +194,8 @@ convert(struct import_out *o, const struct dset *set)
 			(void)import_out_put(o, s->line, "MAILNAME", "hostname", s->val);
 		else if (import_out_read(o, s->line, "MAILNAME", s->val, &text)) {
 			text.data[strcspn(text.data, "\r\n")] = '\0';
-			(void)import_out_put(o, s->line, "MAILNAME", "hostname", str_trim(text.data));
+			(void)import_out_put(o, s->line, "MAILNAME", "hostname",
+			    str_trim(text.data));
 		}
 		buf_free(&text);
 	}
@@ -231,8 +232,8 @@ convert(struct import_out *o, const struct dset *set)
 	if ((s = &set[D_MASQUERADE])->val)
 		put_masquerade(o, s, false);
 	if (relay && !set[D_NULLCLIENT].val)
-		import_out_warn(o, 0, "dma delivers mail for local users into their mailboxes"
-		    " (no NULLCLIENT); sealpost sends it to [aliases] or admin");
+		import_out_warn(o, 0, "dma delivers mail for local users into their mailboxes (no"
+		    " NULLCLIENT); sealpost sends it to [aliases] or admin");
 	static const struct {
 		enum dkey k;
 		const char *why;

@@ -23,9 +23,6 @@
 #include "bounds.h"
 #include "util.h"
 
-#include "log.h"
-#include "util.h"
-
 /* The msmtp settings we know, by their current names. */
 enum mkey {
 	M_HOST, M_PORT, M_SOURCE_IP, M_PROXY_HOST, M_PROXY_PORT, M_SOCKET, M_TIMEOUT,
@@ -195,7 +192,8 @@ start_account(struct conv *c, char *arg, unsigned line, struct macct **cur, stru
 		return ERR_CONFIG;
 	}
 	if (strchr(name, ',')) {
-		errf(err, "%s:%u: account: a name must not contain commas", import_out_name(c->o), line);
+		errf(err, "%s:%u: account: a name must not contain commas", import_out_name(c->o),
+		    line);
 		return ERR_CONFIG;
 	}
 	if (find_acct(c, name)) {
@@ -212,12 +210,13 @@ start_account(struct conv *c, char *arg, unsigned line, struct macct **cur, stru
 		base = unquote(bases);
 		bases = comma ? comma + 1 : NULL;
 		if (!*base) {
-			errf(err, "%s:%u: account: missing account name after ':'", import_out_name(c->o), line);
+			errf(err, "%s:%u: account: missing account name after ':'",
+			    import_out_name(c->o), line);
 			return ERR_CONFIG;
 		}
 		if (!(b = find_acct(c, base)) || b == a) {
-			errf(err, "%s:%u: account %s is not (yet) defined", import_out_name(c->o), line,
-			    import_out_shown(base, show, sizeof show));
+			errf(err, "%s:%u: account %s is not (yet) defined", import_out_name(c->o),
+			    line, import_out_shown(base, show, sizeof show));
 			return ERR_CONFIG;
 		}
 		macct_copy(a, b, true);
@@ -256,8 +255,8 @@ parse_line(struct conv *c, char *s, unsigned line, struct macct **cur, struct bu
 	if (!*cur)
 		*cur = new_acct(c, "default", line);
 	if (strcmp(cmd, "eval") == 0) {
-		import_out_warn(c->o, line, "eval: not carried over: --import runs no command; add the"
-		    " setting its output makes by hand");
+		import_out_warn(c->o, line, "eval: not carried over: --import runs no command;"
+		    " add the setting its output makes by hand");
 		return ERR_OK;
 	}
 	for (size_t i = 0; i < sizeof mcmds / sizeof mcmds[0] && !m; i++)
@@ -315,8 +314,9 @@ is_on(const char *v)
 static void
 shell_word(struct buf *b, const char *v)
 {
-	if (*v && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789@%+=:,./_-") == strlen(v)) {
+	static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789@%+=:,./_-";
+	if (*v && strspn(v, plain) == strlen(v)) {
 		(void)!buf_adds(b, v);
 		return;
 	}
@@ -347,14 +347,14 @@ put_fingerprint(struct conv *c, const struct mset *s)
 	char pin[128];
 	size_t hex = 0, n = strlen(s->val);
 	for (const char *p = s->val; *p; p++) {
-		if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
+		if (strchr("0123456789abcdefABCDEF", *p))
 			hex++;
 		else if (*p != ':')
 			hex = 1000;
 	}
 	if (hex == 40 || hex == 32) {
-		import_out_warn(c->o, s->line, "tls_fingerprint: not carried over: a %s fingerprint;"
-		    " sealpost pins SHA-256 only (sealpost --probe prints it)",
+		import_out_warn(c->o, s->line, "tls_fingerprint: not carried over: a %s"
+		    " fingerprint; sealpost pins SHA-256 only (sealpost --probe prints it)",
 		    hex == 40 ? "SHA-1" : "MD5");
 		return;
 	}
@@ -378,65 +378,71 @@ put_tls(struct conv *c, const struct macct *a)
 	bool pinned = s[M_TLS_FINGERPRINT].val && *s[M_TLS_FINGERPRINT].val;
 
 	if (s[M_TLS_CERTCHECK].val && !is_on(s[M_TLS_CERTCHECK].val))
-		import_out_warn(c->o, s[M_TLS_CERTCHECK].line, "tls_certcheck off: not carried over:"
-		    " sealpost always verifies the server; pin its certificate with"
+		import_out_warn(c->o, s[M_TLS_CERTCHECK].line, "tls_certcheck off: not carried"
+		    " over: sealpost always verifies the server; pin its certificate with"
 		    " tls_fingerprint (sealpost --probe prints it)");
 	if (pinned)
 		put_fingerprint(c, &s[M_TLS_FINGERPRINT]);
 	if (s[M_TLS_TRUST_FILE].val && strcmp(s[M_TLS_TRUST_FILE].val, "system") != 0) {
 		if (!*s[M_TLS_TRUST_FILE].val) {
 			if (!pinned)
-				import_out_warn(c->o, s[M_TLS_TRUST_FILE].line, "tls_trust_file: empty (no"
-				    " CA trusted): not carried over: sealpost verifies with the"
-				    " system's CAs unless tls_fingerprint pins the certificate");
+				import_out_warn(c->o, s[M_TLS_TRUST_FILE].line, "tls_trust_file:"
+				    " empty (no CA trusted): not carried over: sealpost verifies"
+				    " with the system's CAs unless tls_fingerprint pins the"
+				    " certificate");
 		} else {
 			char *p = import_out_path(c->o, s[M_TLS_TRUST_FILE].val);
-			(void)import_out_put(c->o, s[M_TLS_TRUST_FILE].line, "tls_trust_file", "tls_ca_file", p);
+			(void)import_out_put(c->o, s[M_TLS_TRUST_FILE].line, "tls_trust_file",
+			    "tls_ca_file", p);
 			free(p);
 		}
 	}
 	if (s[M_TLS_CRL_FILE].val && *s[M_TLS_CRL_FILE].val)
-		import_out_warn(c->o, s[M_TLS_CRL_FILE].line, "tls_crl_file: not carried over: sealpost"
-		    " reads no CRL file");
+		import_out_warn(c->o, s[M_TLS_CRL_FILE].line, "tls_crl_file: not carried over:"
+		    " sealpost reads no CRL file");
 	const struct mset *cert = &s[M_TLS_CERT_FILE], *key = &s[M_TLS_KEY_FILE];
 	bool has_cert = cert->val && *cert->val, has_key = key->val && *key->val;
 	if (has_cert != has_key) {
 		const struct mset *one = has_cert ? cert : key;
-		import_out_warn(c->o, one->line, "%s: not carried over: tls_cert_file and tls_key_file go"
-		    " together", has_cert ? "tls_cert_file" : "tls_key_file");
+		import_out_warn(c->o, one->line, "%s: not carried over: tls_cert_file and"
+		    " tls_key_file go together", has_cert ? "tls_cert_file" : "tls_key_file");
 	} else if (has_cert && (strncmp(cert->val, "pkcs11:", 7) == 0 ||
 	    strncmp(key->val, "pkcs11:", 7) == 0)) {
-		import_out_warn(c->o, cert->line, "tls_cert_file: not carried over: sealpost reads"
-		    " client certificates from files, not PKCS #11 tokens");
+		import_out_warn(c->o, cert->line, "tls_cert_file: not carried over: sealpost"
+		    " reads client certificates from files, not PKCS #11 tokens");
 	} else if (has_cert) {
 		char *cp = import_out_path(c->o, cert->val), *kp = import_out_path(c->o, key->val);
 		/* Both or neither: config.c refuses one without the other. */
 		if (!import_out_fits("tls_cert_file", cp) || !import_out_fits("tls_key_file", kp))
-			import_out_warn(c->o, cert->line, "tls_cert_file and tls_key_file: not carried over: the"
-			    " file names cannot be written in sealpost.conf");
+			import_out_warn(c->o, cert->line, "tls_cert_file and tls_key_file: not"
+			    " carried over: the file names cannot be written in sealpost.conf");
 		else if (import_out_put(c->o, cert->line, "tls_cert_file", "tls_cert_file", cp))
 			(void)import_out_put(c->o, key->line, "tls_key_file", "tls_key_file", kp);
 		free(cp);
 		free(kp);
 	}
 	if (s[M_TLS_HOST_OVERRIDE].val && *s[M_TLS_HOST_OVERRIDE].val)
-		(void)import_out_put(c->o, s[M_TLS_HOST_OVERRIDE].line, "tls_host_override", "tls_server_name",
+		(void)import_out_put(c->o, s[M_TLS_HOST_OVERRIDE].line, "tls_host_override",
+		    "tls_server_name",
 		    s[M_TLS_HOST_OVERRIDE].val);
 	if (s[M_TLS_PRIORITIES].val && *s[M_TLS_PRIORITIES].val) {
 		gnutls_priority_t prio;
 		const char *errpos = NULL;
 		if (gnutls_priority_init(&prio, s[M_TLS_PRIORITIES].val, &errpos) < 0)
-			import_out_warn(c->o, s[M_TLS_PRIORITIES].line, "tls_priorities: not carried over:"
-			    " not a GnuTLS priority string (sealpost's tls_priority is one)");
+			import_out_warn(c->o, s[M_TLS_PRIORITIES].line, "tls_priorities: not"
+			    " carried over: not a GnuTLS priority string (sealpost's tls_priority"
+			    " is one)");
 		else {
 			gnutls_priority_deinit(prio);
-			(void)import_out_put(c->o, s[M_TLS_PRIORITIES].line, "tls_priorities", "tls_priority",
+			(void)import_out_put(c->o, s[M_TLS_PRIORITIES].line, "tls_priorities",
+			    "tls_priority",
 			    s[M_TLS_PRIORITIES].val);
 		}
 	}
 	if (s[M_TLS_MIN_DH_PRIME_BITS].val && *s[M_TLS_MIN_DH_PRIME_BITS].val)
-		import_out_warn(c->o, s[M_TLS_MIN_DH_PRIME_BITS].line, "tls_min_dh_prime_bits: not carried"
-		    " over: deprecated in msmtp; sealpost uses GnuTLS's defaults or tls_priority");
+		import_out_warn(c->o, s[M_TLS_MIN_DH_PRIME_BITS].line, "tls_min_dh_prime_bits:"
+		    " not carried over: deprecated in msmtp; sealpost uses GnuTLS's defaults or"
+		    " tls_priority");
 }
 
 /* auth, user and the password of an account. */
@@ -452,25 +458,29 @@ put_auth(struct conv *c, const struct macct *a)
 	if (!auth || strcmp(auth, "off") == 0) {
 		/* msmtp's default: no authentication, whatever user says. */
 		if (have_user || have_eval || have_pass)
-			import_out_warn(c->o, have_user ? s[M_USER].line : have_eval ? s[M_PASSWORDEVAL].line :
-			    s[M_PASSWORD].line, "user and password: not carried over: auth is"
-			    " off for account %s, so msmtp does not authenticate", a->name);
+			import_out_warn(c->o,
+			    have_user ? s[M_USER].line : have_eval ? s[M_PASSWORDEVAL].line :
+			    s[M_PASSWORD].line, "user and password: not carried over: auth is off"
+			    " for account %s, so msmtp does not authenticate", a->name);
 		return;
 	}
 	if (!is_on(auth)) {
 		const char *mech = auth_mech(auth);
 		if (!mech)
-			import_out_warn(c->o, s[M_AUTH].line, "auth: not carried over: sealpost does not do"
-			    " this method (written without auth_mechanisms: its default list)");
+			import_out_warn(c->o, s[M_AUTH].line, "auth: not carried over: sealpost"
+			    " does not do this method (written without auth_mechanisms: its"
+			    " default list)");
 		else if (!auth_mech_supported(mech))
-			import_out_warn(c->o, s[M_AUTH].line, "auth: not carried over: libgsasl here lacks"
-			    " %s (written without auth_mechanisms: its default list)", mech);
+			import_out_warn(c->o, s[M_AUTH].line, "auth: not carried over: libgsasl"
+			    " here lacks %s (written without auth_mechanisms: its default list)",
+			    mech);
 		else
 			(void)import_out_put(c->o, s[M_AUTH].line, "auth", "auth_mechanisms", mech);
 	}
 	if (!have_user) {
 		if (have_eval || have_pass)
-			import_out_warn(c->o, have_eval ? s[M_PASSWORDEVAL].line : s[M_PASSWORD].line,
+			import_out_warn(c->o,
+			    have_eval ? s[M_PASSWORDEVAL].line : s[M_PASSWORD].line,
 			    "password: not carried over: account %s has no user", a->name);
 		return;
 	}
@@ -478,20 +488,21 @@ put_auth(struct conv *c, const struct macct *a)
 		return;
 	if (have_pass) {
 		/* The value itself is never looked at again. */
-		import_out_warn(c->o, s[M_PASSWORD].line, "password: not carried over: --import never"
-		    " prints a secret; put it in a file only you can read and set"
+		import_out_warn(c->o, s[M_PASSWORD].line, "password: not carried over: --import"
+		    " never prints a secret; put it in a file only you can read and set"
 		    " password_file, or use password_command");
 		(void)import_out_line(c->o, "# password: not carried over; set password_file or"
 		    " password_command");
 	}
 	if (have_eval) {
-		(void)import_out_put(c->o, s[M_PASSWORDEVAL].line, "passwordeval", "password_command",
+		(void)import_out_put(c->o, s[M_PASSWORDEVAL].line, "passwordeval",
+		    "password_command",
 		    s[M_PASSWORDEVAL].val);
 	} else if (!have_pass) {
 		struct buf cmd;
 		import_out_warn(c->o, a->line, "password: account %s has neither password nor"
-		    " passwordeval (msmtp asks the keyring, ~/.netrc or the terminal);"
-		    " sealpost needs password_file or password_command", a->name);
+		    " passwordeval (msmtp asks the keyring, ~/.netrc or the terminal); sealpost"
+		    " needs password_file or password_command", a->name);
 		buf_init(&cmd, 512);
 		(void)!buf_adds(&cmd, "# password_command = secret-tool lookup host ");
 		shell_word(&cmd, s[M_HOST].val);
@@ -512,14 +523,17 @@ put_from(struct conv *c, const struct macct *a)
 
 	if (from && *from) {
 		if (strchr(from, '%'))
-			import_out_warn(c->o, s[M_FROM].line, "from: not carried over: msmtp's %%U/%%H/%%C/%%M"
-			    " substitutions have no sealpost equivalent; write the address");
+			import_out_warn(c->o, s[M_FROM].line, "from: not carried over: msmtp's"
+			    " %%U/%%H/%%C/%%M substitutions have no sealpost equivalent; write"
+			    " the address");
 		else if (strpbrk(from, "*?[")) {
 			if (!strpbrk(from, " \t,"))
-				(void)import_out_put(c->o, s[M_FROM].line, "from", "match_from", from);
-			import_out_warn(c->o, s[M_FROM].line, "from: a pattern: written as match_from"
-			    " (which picks this account for -f); set from by hand");
-		} else if ((have_from = import_out_put(c->o, s[M_FROM].line, "from", "from", from)) &&
+				(void)import_out_put(c->o, s[M_FROM].line, "from", "match_from",
+				    from);
+			import_out_warn(c->o, s[M_FROM].line, "from: a pattern: written as"
+			    " match_from (which picks this account for -f); set from by hand");
+		} else if ((have_from = import_out_put(c->o, s[M_FROM].line, "from", "from",
+		    from)) &&
 		    !strpbrk(from, " \t,"))
 			/* msmtp -f picks the first account whose from matches. */
 			(void)import_out_put(c->o, s[M_FROM].line, "from", "match_from", from);
@@ -528,8 +542,8 @@ put_from(struct conv *c, const struct macct *a)
 		if (have_from)
 			(void)import_out_line(c->o, "from_override = no");
 		else
-			import_out_warn(c->o, s[M_ALLOW_FROM_OVERRIDE].line, "allow_from_override off: not"
-			    " carried over: account %s has no from to enforce", a->name);
+			import_out_warn(c->o, s[M_ALLOW_FROM_OVERRIDE].line, "allow_from_override"
+			    " off: not carried over: account %s has no from to enforce", a->name);
 	}
 	if ((v = s[M_SET_FROM_HEADER].val) && strcmp(v, "auto") != 0) {
 		if (is_on(v))
@@ -537,8 +551,8 @@ put_from(struct conv *c, const struct macct *a)
 		else if (strcmp(v, "off") == 0)
 			(void)import_out_line(c->o, "header_from = keep");
 		else
-			import_out_warn(c->o, s[M_SET_FROM_HEADER].line, "set_from_header: not carried over:"
-			    " expected auto, on or off");
+			import_out_warn(c->o, s[M_SET_FROM_HEADER].line, "set_from_header: not"
+			    " carried over: expected auto, on or off");
 	}
 }
 
@@ -585,7 +599,8 @@ warn_unsupported(struct conv *c, const struct macct *a)
 		harmless = rules[i].ok ? strcmp(rules[i].ok, is_on(s->val) ? "on" : s->val) == 0 ||
 		    (strcmp(rules[i].ok, "auto") == 0 && is_on(s->val)) : !*s->val;
 		if (!harmless)
-			import_out_warn(c->o, s->line, "%s: not carried over: %s", names[rules[i].key],
+			import_out_warn(c->o, s->line, "%s: not carried over: %s",
+			    names[rules[i].key],
 			    rules[i].why);
 	}
 }
@@ -596,8 +611,8 @@ account_problem(const struct macct *a)
 {
 	/* A blank, ']' or " ;" would end or cut the [account NAME] line. */
 	if (!*a->name || strpbrk(a->name, " \t[];#") || has_ctl(a->name, strlen(a->name)))
-		return "its name is not one word without [ ] ; #, as a sealpost account name"
-		    " must be";
+		return "its name is not one word without [ ] ; #, as a sealpost account name must"
+		    " be";
 	if (strlen("account ") + strlen(a->name) >= CONFIG_SECTION_MAX)
 		return "its name is longer than a sealpost.conf section name may be";
 	if (a->s[M_PROTOCOL].val && strcmp(a->s[M_PROTOCOL].val, "smtp") != 0)
@@ -618,12 +633,14 @@ put_account(struct conv *c, const struct macct *a)
 	size_t mark = import_out_mark(c->o);
 
 	if (!import_out_line(c->o, "\n[account %s]", a->name)) {
-		import_out_warn(c->o, a->line, "account %s: not carried over: its name is too long", a->name);
+		import_out_warn(c->o, a->line, "account %s: not carried over: its name is too long",
+		    a->name);
 		return;
 	}
 	if (!import_out_put(c->o, s[M_HOST].line, "host", "host", s[M_HOST].val)) {
 		import_out_rewind(c->o, mark);
-		import_out_warn(c->o, a->line, "account %s: not carried over: its host cannot be written",
+		import_out_warn(c->o, a->line, "account %s: not carried over: its host cannot be"
+		    " written",
 		    a->name);
 		return;
 	}
@@ -634,9 +651,9 @@ put_account(struct conv *c, const struct macct *a)
 	if (port == 0)
 		port = 25;
 	if (!tls)
-		import_out_warn(c->o, s[M_TLS].val ? s[M_TLS].line : a->line, "tls: account %s sends in"
-		    " plaintext in msmtp (tls off is msmtp's default), and sealpost never"
-		    " does: written as tls = starttls, which needs a server that offers"
+		import_out_warn(c->o, s[M_TLS].val ? s[M_TLS].line : a->line, "tls: account %s"
+		    " sends in plaintext in msmtp (tls off is msmtp's default), and sealpost"
+		    " never does: written as tls = starttls, which needs a server that offers"
 		    " STARTTLS", a->name);
 	/* Always written: sealpost's default port (465/587) is not msmtp's (25). */
 	(void)import_out_line(c->o, "port = %lu", port);
@@ -660,8 +677,8 @@ global_of(struct conv *c, const struct macct *pri, enum mkey k, const char *what
 		if (a == pri || account_problem(a) || !s->val || (p->val && strcmp(s->val,
 		    p->val) == 0))
 			continue;
-		import_out_warn(c->o, s->line, "%s: not carried over for account %s: sealpost has one"
-		    " [global] %s, taken from account %s", what, a->name, key, pri->name);
+		import_out_warn(c->o, s->line, "%s: not carried over for account %s: sealpost has"
+		    " one [global] %s, taken from account %s", what, a->name, key, pri->name);
 	}
 	return p->val && *p->val ? p : NULL;
 }
@@ -676,24 +693,26 @@ put_log(struct conv *c, const struct macct *pri)
 	if (lf) {
 		char *p = import_out_path(c->o, lf->val);
 		if (strcmp(p, "-") == 0) {
-			import_out_warn(c->o, lf->line, "logfile -: msmtp logs to stdout; written as log = stderr");
+			import_out_warn(c->o, lf->line, "logfile -: msmtp logs to stdout; written"
+			    " as log = stderr");
 			(void)import_out_line(c->o, "log = stderr");
 		} else if (p[0] != '/') {
-			import_out_warn(c->o, lf->line, "logfile: not carried over: sealpost needs an absolute"
-			    " path");
+			import_out_warn(c->o, lf->line, "logfile: not carried over: sealpost"
+			    " needs an absolute path");
 		} else {
 			(void)import_out_put(c->o, lf->line, "logfile", "log", p);
 		}
 		free(p);
 		if (syslog)
-			import_out_warn(c->o, sl->line, "syslog: not carried over: sealpost logs to one place,"
-			    " the logfile");
+			import_out_warn(c->o, sl->line, "syslog: not carried over: sealpost logs"
+			    " to one place, the logfile");
 		return;
 	}
 	if (syslog) {
 		if (!is_on(sl->val) && strcmp(sl->val, "LOG_MAIL") != 0)
-			import_out_warn(c->o, sl->line, "syslog: facility %s not carried over: sealpost logs"
-			    " with facility mail", strcmp(sl->val, "LOG_USER") == 0 ? "LOG_USER" :
+			import_out_warn(c->o, sl->line, "syslog: facility %s not carried over:"
+			    " sealpost logs with facility mail", strcmp(sl->val,
+			    "LOG_USER") == 0 ? "LOG_USER" :
 			    "other than LOG_MAIL");
 		(void)import_out_line(c->o, "log = syslog");
 	}
@@ -709,24 +728,26 @@ put_globals(struct conv *c, const struct macct *pri)
 	(void)import_out_line(c->o, "[global]");
 	if ((s = global_of(c, pri, M_DOMAIN, "domain", "hostname"))) {
 		if (strchr(s->val, '%'))
-			import_out_warn(c->o, s->line, "domain: not carried over: msmtp's %%H/%%C/%%M"
-			    " substitutions have no sealpost equivalent (sealpost's default"
-			    " is the host's FQDN)");
+			import_out_warn(c->o, s->line, "domain: not carried over: msmtp's"
+			    " %%H/%%C/%%M substitutions have no sealpost equivalent (sealpost's"
+			    " default is the host's FQDN)");
 		else if (strcmp(s->val, "localhost") == 0)
-			import_out_warn(c->o, s->line, "domain localhost: not carried over: sealpost says EHLO"
-			    " with the host's FQDN");
+			import_out_warn(c->o, s->line, "domain localhost: not carried over:"
+			    " sealpost says EHLO with the host's FQDN");
 		else if (import_out_put(c->o, s->line, "domain", "hostname", s->val))
-			(void)import_out_line(c->o, "# hostname: msmtp's domain (the EHLO name); sealpost"
-			    " also uses it for Message-IDs and local names");
+			(void)import_out_line(c->o, "# hostname: msmtp's domain (the EHLO name);"
+			    " sealpost also uses it for Message-IDs and local names");
 	}
 	if ((s = global_of(c, pri, M_MAILDOMAIN, "maildomain", "maildomain")))
 		(void)import_out_put(c->o, s->line, "maildomain", "maildomain", s->val);
 	if ((s = global_of(c, pri, M_TIMEOUT, "timeout", "connect_timeout")) &&
 	    strcmp(s->val, "off") != 0) {
 		if (parse_uint(s->val, 366UL * 86400, &secs) != ERR_OK || secs == 0)
-			import_out_warn(c->o, s->line, "timeout: not carried over: not a number of seconds");
+			import_out_warn(c->o, s->line, "timeout: not carried over: not a number"
+			    " of seconds");
 		else
-			(void)import_out_line(c->o, "connect_timeout = %lus\ncommand_timeout = %lus", secs,
+			(void)import_out_line(c->o, "connect_timeout = %lus\ncommand_timeout ="
+			    " %lus", secs,
 			    secs);
 	}
 	put_log(c, pri);
@@ -763,9 +784,11 @@ static void
 convert(struct conv *c, const struct macct *pri)
 {
 	char show[64];
-	(void)import_out_line(c->o, "# sealpost.conf(5), converted from %s by sealpost --import msmtp.",
+	(void)import_out_line(c->o, "# sealpost.conf(5), converted from %s by sealpost --import"
+	    " msmtp.",
 	    import_out_name(c->o));
-	(void)import_out_line(c->o, "# Read the warnings it printed; check with sealpost --check-config -C FILE.");
+	(void)import_out_line(c->o, "# Read the warnings it printed; check with sealpost"
+	    " --check-config -C FILE.");
 	put_globals(c, pri);
 	put_aliases(c, pri);
 	for (const struct macct *a = c->accts; a; a = a->next) {
@@ -777,8 +800,8 @@ convert(struct conv *c, const struct macct *pri)
 			put_account(c, a);
 	}
 	if (strcmp(pri->name, "default") != 0)
-		import_out_warn(c->o, 0, "no account named default: sealpost, like msmtp, then needs -a"
-		    " NAME or a -f that an account's from matches");
+		import_out_warn(c->o, 0, "no account named default: sealpost, like msmtp, then"
+		    " needs -a NAME or a -f that an account's from matches");
 }
 
 enum err

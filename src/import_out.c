@@ -158,7 +158,8 @@ import_out_line(struct import_out *c, const char *fmt, ...)
 /* key = value into the output; a warning naming line (and the msmtp
  * command what) when it cannot be. */
 bool
-import_out_put(struct import_out *c, unsigned line, const char *what, const char *key, const char *v)
+import_out_put(struct import_out *c, unsigned line, const char *what, const char *key,
+    const char *v)
 {
 	bool quote;
 	const char *why = ini_value_problem(v, &quote);
@@ -220,8 +221,8 @@ import_out_aliases(struct import_out *c, unsigned cfgline, const char *path)
 		n = end - pos;
 		lineno++;
 		if (n > IMPORT_LINE_MAX || memchr(text.data + pos, '\0', n)) {
-			import_out_warn(c, cfgline, "aliases: %s:%u: line too long or with a NUL byte;"
-			    " the rest of the file is not carried over", fname, lineno);
+			import_out_warn(c, cfgline, "aliases: %s:%u: line too long or with a NUL"
+			    " byte; the rest of the file is not carried over", fname, lineno);
 			break;
 		}
 		memcpy(line, text.data + pos, n);
@@ -240,8 +241,10 @@ import_out_aliases(struct import_out *c, unsigned cfgline, const char *path)
 		*targets++ = '\0';
 		str_trim(name);
 		if (!*name || strpbrk(name, " \t=:;#[]\"\\*|") || has_ctl(name, strlen(name))) {
-			import_out_warn(c, cfgline, "aliases: %s:%u: \"%s\": not carried over: not a name"
-			    " sealpost.conf can hold", fname, lineno, import_out_shown(name, show, sizeof show));
+			import_out_warn(c, cfgline, "aliases: %s:%u: \"%s\": not carried over:"
+			    " not a name sealpost.conf can hold", fname, lineno,
+			    import_out_shown(name, show,
+			    sizeof show));
 			continue;
 		}
 		if (strcmp(name, "default") == 0)
@@ -252,7 +255,8 @@ import_out_aliases(struct import_out *c, unsigned cfgline, const char *path)
 		for (char *k = key; *k; k++)
 			*k = (char)tolower((unsigned char)*k);
 		if (seen.len && strstr(buf_str(&seen), key)) {
-			import_out_warn(c, cfgline, "aliases: %s:%u: %s: not carried over: defined before",
+			import_out_warn(c, cfgline, "aliases: %s:%u: %s: not carried over:"
+			    " defined before",
 			    fname, lineno, name);
 			continue;
 		}
@@ -266,8 +270,10 @@ import_out_aliases(struct import_out *c, unsigned cfgline, const char *path)
 			addr_list_init(&al);
 			if (addr_parse_list(t, strlen(t), &al, &why) != ERR_OK || al.n != 1 ||
 			    !(d = strchr(al.v[0], '@')) || strcasecmp(d + 1, "localhost") == 0)
-				import_out_warn(c, cfgline, "aliases: %s:%u: %s: \"%s\" not carried over:"
-				    " sealpost aliases lead to addresses with a domain", fname, lineno,
+				import_out_warn(c, cfgline, "aliases: %s:%u: %s: \"%s\" not"
+				    " carried over: sealpost aliases lead to addresses with a"
+				    " domain", fname,
+				    lineno,
 				    name, import_out_shown(t, show, sizeof show));
 			else
 				(void)!buf_addf(&val, "%s%s", val.len ? ", " : "", t);

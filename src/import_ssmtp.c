@@ -125,7 +125,8 @@ put_tls(struct import_out *o, const struct sset *set)
 	if (cert->val) {
 		/* ssmtp reads the key from the certificate's file unless TLSKey names one. */
 		const char *k = key->val ? key->val : cert->val;
-		if (!import_out_fits("tls_cert_file", cert->val) || !import_out_fits("tls_key_file", k))
+		if (!import_out_fits("tls_cert_file", cert->val) || !import_out_fits("tls_key_file",
+		    k))
 			import_out_warn(o, cert->line, "TLSCert: not carried over: the file name"
 			    " cannot be written in sealpost.conf");
 		else if (import_out_put(o, cert->line, "TLSCert", "tls_cert_file", cert->val))
@@ -149,8 +150,8 @@ put_auth(struct import_out *o, const struct sset *set)
 	}
 	if (method->val && *method->val) {
 		if (strcasecmp(method->val, "cram-md5") != 0)
-			import_out_warn(o, method->line, "AuthMethod: not carried over: ssmtp knows"
-			    " only cram-md5 (sealpost's default list is written)");
+			import_out_warn(o, method->line, "AuthMethod: not carried over: ssmtp"
+			    " knows only cram-md5 (sealpost's default list is written)");
 		else if (!auth_mech_supported("CRAM-MD5"))
 			import_out_warn(o, method->line, "AuthMethod: not carried over: libgsasl"
 			    " here lacks CRAM-MD5 (sealpost's default list is written)");
@@ -160,9 +161,9 @@ put_auth(struct import_out *o, const struct sset *set)
 	if (!import_out_put(o, user->line, "AuthUser", "user", user->val))
 		return;
 	if (pass->val && *pass->val) {
-		import_out_warn(o, pass->line, "AuthPass: not carried over: --import never"
-		    " prints a secret; put it in a file only you can read and set"
-		    " password_file, or use password_command");
+		import_out_warn(o, pass->line, "AuthPass: not carried over: --import never prints"
+		    " a secret; put it in a file only you can read and set password_file, or use"
+		    " password_command");
 		(void)import_out_line(o, "# password: not carried over; set password_file or"
 		    " password_command");
 	}
@@ -191,8 +192,8 @@ convert(struct import_out *o, const struct sset *set)
 	if ((s = &set[S_ROOT])->val) {
 		/* ssmtp sends mail for system users there: sealpost's admin. */
 		if (!strchr(s->val, '@'))
-			import_out_warn(o, s->line, "Root: not carried over: sealpost's admin must"
-			    " be an address with a domain");
+			import_out_warn(o, s->line, "Root: not carried over: sealpost's admin"
+			    " must be an address with a domain");
 		else
 			(void)import_out_put(o, s->line, "Root", "admin", s->val);
 	}
