@@ -94,7 +94,7 @@ check:
 	@$(PKG_CONFIG) --exists cmocka || { echo "cmocka missing: run 'make deps'"; exit 1; }
 	@mkdir -p build && date +%s > build/.check-start
 	$(MAKE) --no-print-directory -j$(JOBS) all
-	$(MAKE) --no-print-directory check-doc lint check-providers
+	$(MAKE) --no-print-directory check-doc lint check-import
 	$(MAKE) --no-print-directory -j$(JOBS) O=build/test TEST_CPPFLAGS=-DSEALPOST_TEST unit-bins
 	$(MAKE) --no-print-directory O=build/test TEST_CPPFLAGS=-DSEALPOST_TEST check-unit
 	$(STEP) unit
@@ -301,7 +301,7 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 UNITS := sealpost-queue.service sealpost-queue.timer sealpost-flush.service
 
-.PHONY: install-doc uninstall-doc check-doc check-providers install-systemd uninstall-systemd
+.PHONY: install-doc uninstall-doc check-doc check-import install-systemd uninstall-systemd
 
 # Man pages and shell completions. bash-completion loads a file named
 # after the command, so the bash file is installed as "sealpost".
@@ -344,6 +344,9 @@ check-doc: $(O)/sealpost
 	bash -n completions/sealpost.bash
 	@echo "check-doc: ok"
 
-# Every ```ini recipe of doc/providers.md passes sealpost --check-config.
-check-providers: $(O)/sealpost
+# sealpost --import end to end (exit statuses, --check-config on its output,
+# no password printed, msmtp -P's view of each account), and every ```ini
+# recipe of doc/providers.md through sealpost --check-config.
+check-import: $(O)/sealpost
+	@bash tests/import/run.sh $(O)/sealpost
 	@sh tests/doc/providers.sh $(O)/sealpost
