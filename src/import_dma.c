@@ -193,11 +193,20 @@ convert(struct import_out *o, const struct dset *set)
 		if (s->val[0] != '/')
 			(void)import_out_put(o, s->line, "MAILNAME", "hostname", s->val);
 		else if (import_out_read(o, s->line, "MAILNAME", s->val, &text)) {
-			text.data[strcspn(text.data, "\r\n")] = '\0';
-			(void)import_out_put(o, s->line, "MAILNAME", "hostname",
-			    str_trim(text.data));
+			char name[IMPORT_LINE_MAX + 1];
+			snprintf(name, sizeof name, "%.*s", (int)strcspn(buf_str(&text), "\r\n"),
+			    buf_str(&text));
+			str_trim(name);
+			/* Shown only if it is a host name: the file could be any file. */
+			if (!*name || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789.-") != strlen(name))
+				import_out_warn(o, s->line, "MAILNAME: not carried over: the first line"
+				    " of the file is not a host name");
+			else
+				(void)import_out_put(o, s->line, "MAILNAME", "hostname", name);
+			wipe(name, sizeof name);
 		}
-		buf_free(&text);
+		buf_wipe(&text);
 	}
 	if ((s = &set[D_MASQUERADE])->val)
 		put_masquerade(o, s, true);

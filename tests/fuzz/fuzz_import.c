@@ -30,8 +30,7 @@ static enum err
 read_other(void *ctx, const char *path, struct buf *out, struct buf *err)
 {
 	const struct files *f = ctx;
-	/* dma's MAILNAME file would show its first line, password or not. */
-	if (!f->text || strstr(path, "mailname")) {
+	if (!f->text) {
 		errf(err, "%s: no such file", path);
 		return ERR_IO;
 	}

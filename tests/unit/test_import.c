@@ -507,7 +507,7 @@ dma_conf(void **state)
 	struct conv_result r;
 	(void)state;
 	other_path = "/etc/dma/auth.conf";
-	other_text = "# auth.conf\nbob|other.x.example:" SECRET "1\n"
+	other_text = "bob|other.x.example:" SECRET "1\n# auth.conf\n"
 	    "alice|SMTP.x.example:" SECRET "\n";
 	aliases_text = "root: ops@x.example\n";
 	run_as(&r, "dma", "# dma.conf\nSMARTHOST smtp.x.example\nPORT 465\n"
@@ -552,6 +552,19 @@ dma_conf(void **state)
 	assert_int_equal(acct(&r, "default")->mode, ACCT_MX);
 	assert_warned(&r, "test.msmtprc: no SMARTHOST: written as mode = mx");
 	assert_warned(&r, "test.msmtprc:2: SPOOLDIR: not carried over");
+	done(&r);
+	/* MAILNAME names a file: its first line is shown only if it is a host
+	 * name (here it is the password file). */
+	run_as(&r, "dma", "SMARTHOST h\nMAILNAME /etc/dma/auth.conf\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_no_secret(&r);
+	assert_warned(&r, "test.msmtprc:2: MAILNAME: not carried over: the first line");
+	assert_null(r.cfg.hostname);
+	done(&r);
+	other_text = "";
+	run_as(&r, "dma", "SMARTHOST h\nMAILNAME /etc/dma/auth.conf\n");
+	assert_int_equal(r.rc, ERR_OK);
+	assert_warned(&r, "test.msmtprc:2: MAILNAME: not carried over");
 	done(&r);
 	other_path = other_text = aliases_text = NULL;
 }
