@@ -57,8 +57,8 @@
 #define IMPORT_LINE_MAX         1000    /* bytes of one line of an imported file
                                          * (msmtp's own limit is 500) */
 #define IMPORT_WARN_MAX         200     /* warning lines --import prints; then a count */
-#define CONFIG_SECTION_MAX      50      /* bytes of a [section] name incl. NUL: libinih
-                                         * r55's MAX_SECTION (it cuts longer ones) */
+#define IMPORT_SECTION_MAX      190     /* bytes of a [section] line --import writes: one
+                                         * libinih reads whole (its 200-byte buffer) */
 
 /* Timeouts, milliseconds. RFC 5321 4.5.3.2 values cap command_timeout. */
 #define TIMEOUT_CONNECT_MS      30000

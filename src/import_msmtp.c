@@ -613,7 +613,7 @@ account_problem(const struct macct *a)
 	if (!*a->name || strpbrk(a->name, " \t[];#") || has_ctl(a->name, strlen(a->name)))
 		return "its name is not one word without [ ] ; #, as a sealpost account name must"
 		    " be";
-	if (strlen("account ") + strlen(a->name) >= CONFIG_SECTION_MAX)
+	if (strlen("[account ]") + strlen(a->name) > IMPORT_SECTION_MAX)
 		return "its name is longer than a sealpost.conf section name may be";
 	if (a->s[M_PROTOCOL].val && strcmp(a->s[M_PROTOCOL].val, "smtp") != 0)
 		return "protocol is not smtp (sealpost speaks SMTP only)";
