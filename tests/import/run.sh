@@ -107,27 +107,25 @@ if [ "$(id -u)" -ne 0 ]; then
 	expect 66 "an unreadable file" "$bin" --import msmtp "$tmp/closed"
 fi
 
-# ssmtp and dma.
+# ssmtp and dma. convert FORMAT FILE: converted into FILE.out (and
+# FILE.err), which must pass --check-config and hold no password.
+convert() {
+	"$bin" --import "$1" "$2" > "$2.out" 2> "$2.err" && ok || bad "--import $1: $(cat "$2.err")"
+	chmod 600 "$2.out"
+	"$bin" --check-config -C "$2.out" > /dev/null 2>&1 && ok || bad "$1 result fails --check-config"
+	grep -q -- "$secret" "$2.out" "$2.err" && bad "$1: the password was printed" || ok
+}
 printf 'mailhub=smtp.isp.example:587\nUseSTARTTLS=YES\nAuthUser=bob\nAuthPass=%s\n' \
     "$secret" > "$tmp/ssmtp.conf"
-"$bin" --import ssmtp "$tmp/ssmtp.conf" > "$tmp/s.conf" 2> "$tmp/s.err" && ok ||
-    bad "--import ssmtp: $(cat "$tmp/s.err")"
-chmod 600 "$tmp/s.conf"
-"$bin" --check-config -C "$tmp/s.conf" > /dev/null 2>&1 && ok || bad "ssmtp result fails --check-config"
-grep -q -- "$secret" "$tmp/s.conf" "$tmp/s.err" && bad "ssmtp: the password was printed" || ok
+convert ssmtp "$tmp/ssmtp.conf"
 printf 'bob|smtp.isp.example:%s\n' "$secret" > "$tmp/auth.conf"
 printf 'SMARTHOST smtp.isp.example\nPORT 587\nSECURETRANSFER\nSTARTTLS\nAUTHPATH %s\n' \
     "$tmp/auth.conf" > "$tmp/dma.conf"
-"$bin" --import dma "$tmp/dma.conf" > "$tmp/d.conf" 2> "$tmp/d.err" && ok ||
-    bad "--import dma: $(cat "$tmp/d.err")"
-chmod 600 "$tmp/d.conf"
-"$bin" --check-config -C "$tmp/d.conf" > /dev/null 2>&1 && ok || bad "dma result fails --check-config"
-grep -q -- "$secret" "$tmp/d.conf" "$tmp/d.err" && bad "dma: the password was printed" || ok
-grep -q '^user = bob$' "$tmp/d.conf" && ok || bad "dma: no user from AUTHPATH"
+convert dma "$tmp/dma.conf"
+grep -q '^user = bob$' "$tmp/dma.conf.out" && ok || bad "dma: no user from AUTHPATH"
 
-# msmtp's own view of each account against the converted one.
-# field NAME FILE: the value of "NAME = value" in FILE's section for the
-# account ($acct) (sealpost's dump), or in msmtp -P's output.
+# msmtp's own view of each account (msmtp -P) against the converted one
+# (the --check-config dump).
 if command -v msmtp > /dev/null; then
 	for acct in work work2 home plain default; do
 		msmtp -C "$tmp/msmtprc" -a "$acct" -P < /dev/null > "$tmp/m.$acct" 2>&1
