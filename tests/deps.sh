@@ -62,9 +62,10 @@ zlib1g"
 
 # swaks needs Net::SSLeay for STARTTLS/SMTPS; it is only a Recommends.
 # monitoring-plugins-standard: its check_mailq reads mailq's summary line
-# (tests/integration/cases/queue_admin.sh); it starts no daemon.
+# (tests/integration/cases/queue_admin.sh); it starts no daemon. msmtp: what
+# tests/import/run.sh compares --import's accounts with (msmtp -P).
 TEST_PKGS="libcmocka-dev gnutls-bin python3 clang libclang-rt-14-dev swaks
-libnet-ssleay-perl groff-base time monitoring-plugins-standard"
+libnet-ssleay-perl groff-base time monitoring-plugins-standard msmtp"
 
 # make deb and tests/package/run.sh: dpkg-buildpackage (dpkg-dev), dh
 # (debhelper), lintian.
