@@ -591,7 +591,7 @@ wait_ready() {
 import os, socket, ssl, sys, time
 deadline = time.monotonic() + float(sys.argv[1])
 pidfiles = sys.argv[2:4]
-todo = [a.split(":") for a in sys.argv[4:]]
+waiting = [a.split(":") for a in sys.argv[4:]]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
@@ -623,7 +623,7 @@ def probe(port, kind):
         s.close()
 
 last = {}
-while todo:
+while waiting:
     for pf in pidfiles:
         try:
             pid = int(open(pf).read().split()[0])
@@ -635,18 +635,18 @@ while todo:
             print("%s master exited" % os.path.basename(pf).split(".")[0],
                   file=sys.stderr)
             sys.exit(2)
-    for item in list(todo):
+    for item in list(waiting):
         try:
             if probe(*item):
-                todo.remove(item)
+                waiting.remove(item)
                 continue
             last[item[0]] = "no 220/AUTH"
         except Exception as e:
             last[item[0]] = repr(e)
-    if not todo:
+    if not waiting:
         break
     if time.monotonic() > deadline:
-        for port, kind in todo:
+        for port, kind in waiting:
             print("port %s (%s) not ready: %s" % (port, kind, last.get(port)),
                   file=sys.stderr)
         sys.exit(1)

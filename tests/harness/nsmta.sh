@@ -192,13 +192,13 @@ ns_wait_banner() {
     python3 - "$@" <<'EOF'
 import socket, ssl, sys, time
 deadline = time.monotonic() + float(sys.argv[1])
-todo = [a.split(":") for a in sys.argv[2:]]
+waiting = [a.split(":") for a in sys.argv[2:]]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 last = {}
-while todo and time.monotonic() < deadline:
-    for item in list(todo):
+while waiting and time.monotonic() < deadline:
+    for item in list(waiting):
         try:
             s = socket.create_connection(("127.0.0.1", int(item[0])), timeout=3)
             s.settimeout(3)
@@ -206,15 +206,15 @@ while todo and time.monotonic() < deadline:
                 s = ctx.wrap_socket(s)
             if s.recv(512).startswith(b"220"):
                 s.sendall(b"QUIT\r\n")
-                todo.remove(item)
+                waiting.remove(item)
             s.close()
         except Exception as e:
             last[item[0]] = repr(e)
-    if todo:
+    if waiting:
         time.sleep(0.1)
-for port, kind in todo:
+for port, kind in waiting:
     print("port %s (%s) not ready: %s" % (port, kind, last.get(port)), file=sys.stderr)
-sys.exit(1 if todo else 0)
+sys.exit(1 if waiting else 0)
 EOF
 }
 
