@@ -733,10 +733,22 @@ runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool
 			continue;
 		}
 		if (spool_read_env(&sp, ids[i], &env, &err) != ERR_OK) {
-			if (json)
+			/* Whose it is cannot be told: shown and counted (monitoring
+			 * must not under-count), unless -qR / -qS asked for
+			 * entries it cannot be matched against. */
+			if (f && (f->rcpt || f->sender)) {
+				free(ids[i]);
+				continue;
+			}
+			if (json) {
 				json_unreadable(out, &j, ids[i], buf_str(&err));
-			else
+			} else {
+				if (shown == 0)
+					fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size",
+					    "Age", "Sender / Recipients");
 				fprintf(out, "%s  (unreadable: %s)\n", ids[i], buf_str(&err));
+			}
+			shown++;
 			free(ids[i]);
 			continue;
 		}

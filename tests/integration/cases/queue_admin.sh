@@ -184,3 +184,23 @@ elif [ "$held_sent" != 0 ]; then bad $t "a run delivered the held entry"
 elif ! wait_mail frank "$qa_frank" > /dev/null || [ "$(qa_entries)" != 0 ]; then bad $t "not delivered once released"
 else ok $t; fi
 rm -f "$work/mailq"
+
+t=mailq_counts_an_unreadable_entry
+# An entry whose envelope cannot be read is listed and counted in the
+# summary line (monitoring must not under-count a broken queue); with -qR
+# or -qS it cannot be matched, so it is left out.
+qa_q2="$work/q-admin2"
+qa_down2=$(QDIR=$qa_q2 config qa-down2 1 implicit)
+newtag; sample "$tg" | "$bin" -C "$qa_down2" -i "bob@$MTA_DOMAIN" 2> "$work/err"
+printf 'not an envelope\n' > "$qa_q2/q/00000000000000AA.env"
+printf 'Subject: x\n\nx\n' > "$qa_q2/q/00000000000000AA.msg"
+chmod 600 "$qa_q2/q/00000000000000AA.env" "$qa_q2/q/00000000000000AA.msg"
+"$bin" -C "$qa_down2" -bp > "$work/out" 2> "$work/err"; rc=$?
+"$bin" -C "$qa_down2" -bp -qR "bob@" > "$work/out-r" 2>> "$work/err"; rc2=$?
+if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then bad $t "exit $rc, $rc2"
+elif ! grep -q '^00000000000000AA  (unreadable' "$work/out"; then cp "$work/out" "$work/err"; bad $t "not listed"
+elif [ "$(tail -n 1 "$work/out" | sed -n 's/.*Kbytes in \([0-9]*\) Request.*/\1/p')" != 2 ]; then
+	cp "$work/out" "$work/err"; bad $t "summary line: $(tail -n 1 "$work/out")"
+elif grep -q 'unreadable' "$work/out-r" || [ "$(tail -n 1 "$work/out-r" | sed -n 's/.*in \([0-9]*\) Request.*/\1/p')" != 1 ]; then
+	cp "$work/out-r" "$work/err"; bad $t "-qR bob@ listed the unreadable entry"
+else ok $t; fi
