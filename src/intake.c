@@ -209,8 +209,14 @@ intake_header_sender(const char *p, size_t n, char **addr, struct buf *why,
 	*addr = NULL;
 	if (!privs_held())
 		return msg_header_sender(p, n, addr, why);
-	if (pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		errf(why, "cannot start the header reader: %s", strerror(errno));
+		return ERR_INTERNAL;
+	}
+	if ((pid = fork()) < 0) {
+		errf(why, "cannot start the header reader: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
 		return ERR_INTERNAL;
 	}
 	if (pid == 0) {
