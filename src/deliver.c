@@ -122,6 +122,17 @@ log_attempt(const struct delivery *d, const struct smtp_session *s, const struct
 	}
 }
 
+/* The end of one delivery: its log line, then the caller's callback,
+ * which records the outcome before the session goes on or is closed. */
+static void
+settle(const struct delivery *d, const struct smtp_session *s, const struct route_hop *h,
+    const struct result *res, uint64_t start_ms)
+{
+	log_attempt(d, s, h, res, start_ms);
+	if (d->on_result)
+		d->on_result(d->arg, res);
+}
+
 /* Where a session goes and how it was secured: a cached session serves
  * the next delivery only when this is the same. That includes every name
  * the server's certificate was accepted for: a DANE-TA chain verified
@@ -295,9 +306,7 @@ run_hops(const struct delivery *d, const struct route *r, struct result *res)
 		if (s)
 			break;
 	}
-	log_attempt(d, s, h, res, start);
-	if (d->on_result)
-		d->on_result(d->arg, res);
+	settle(d, s, h, res, start);
 	if (d->cache && smtp_reusable(s))
 		cache_keep(d->cache, d->acct, h, s);
 	else
@@ -322,14 +331,14 @@ log_route(const struct delivery *d, const struct route *r)
 		    r->mx.implicit ? " (no MX: the domain itself)" : "", sts);
 }
 
-/* No hop to try: every recipient of the attempt shares *res. */
+/* No session to try (no hop, or hop h could not be reached): every
+ * recipient of the attempt shares *res. */
 static void
-no_hops(const struct delivery *d, struct result *res)
+unreached(const struct delivery *d, const struct route_hop *h, const struct result *res,
+    uint64_t start_ms)
 {
 	envelope_share(d->env, res->cls, res->text);
-	log_attempt(d, NULL, NULL, res, now_ms());
-	if (d->on_result)
-		d->on_result(d->arg, res);
+	settle(d, NULL, h, res, start_ms);
 }
 
 /* The resolver for MX mode: the nameservers, and in-process validation
@@ -401,7 +410,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 	buf_init(&err, 1024);
 	if (mx_dns(d->cfg, &dns, &err) != ERR_OK) {
 		result_set(res, RES_TEMP, STAGE_CONFIG, ERR_CONFIG, "%s", buf_str(&err));
-		no_hops(d, res);
+		unreached(d, NULL, res, now_ms());
 		goto out;
 	}
 	sts = sts_setup(d->cfg, d->acct, &dns, &stsc);
@@ -431,7 +440,7 @@ deliver_mx(const struct delivery *d, struct result *res)
 			if (!dom)
 				result_set(&one, RES_PERM, STAGE_DNS, ERR_DATA, "no domain in <%s>",
 				    env->rcpts[i].addr);
-			no_hops(d, &one);
+			unreached(d, NULL, &one, now_ms());
 		} else {
 			log_route(d, r);
 			run_hops(d, r, &one);
@@ -499,9 +508,7 @@ stream_done(void *arg, struct smtp_item *x)
 		sr->again[i] = true;
 		return;
 	}
-	log_attempt(d, sr->s, sr->h, &x->res, sr->start);
-	if (d->on_result)
-		d->on_result(d->arg, &x->res);
+	settle(d, sr->s, sr->h, &x->res, sr->start);
 	sr->finished++;
 }
 
@@ -534,13 +541,8 @@ deliver_stream(const struct delivery *ds, size_t n)
 			map[m++] = i;
 		}
 		if (session_for(d0, sr.h, &p, &sr.s, &sr.reused, &res) != ERR_OK) {
-			for (size_t k = 0; k < m; k++) {
-				const struct delivery *d = &ds[map[k]];
-				envelope_share(d->env, res.cls, res.text);
-				log_attempt(d, NULL, sr.h, &res, sr.start);
-				if (d->on_result)
-					d->on_result(d->arg, &res);
-			}
+			for (size_t k = 0; k < m; k++)
+				unreached(&ds[map[k]], sr.h, &res, sr.start);
 			break;
 		}
 		sr.delivered = sr.finished = 0;
