@@ -429,8 +429,7 @@ runq_attempt(const struct config *cfg, struct spool *sp, const char *id, int msg
  * (deliver_stream()): a run over many messages waits for the server, not
  * for a round trip per message. */
 struct batch {
-	struct entry *e[RUNQ_STREAM_MAX];
-	int fd[RUNQ_STREAM_MAX];
+	struct entry *e[RUNQ_STREAM_MAX];       /* each holds its lock, e->a.msgfd */
 	size_t n;
 };
 
@@ -456,8 +455,8 @@ batch_flush(struct batch *b, struct deliver_cache *cache)
 			result_set(&res, RES_TEMP, STAGE_NONE, ERR_INTERNAL, "not attempted");
 			on_result(&e->a, &res);
 		}
+		close(e->a.msgfd);
 		entry_free(e);
-		close(b->fd[i]);
 	}
 	b->n = 0;
 }
@@ -476,8 +475,7 @@ run_entry(const struct config *cfg, struct spool *sp, const char *id, int fd, bo
 	}
 	if (b->n > 0 && (e->acct != b->e[0]->acct || e->acct->mode == ACCT_MX))
 		batch_flush(b, cache);
-	b->e[b->n] = e;
-	b->fd[b->n++] = fd;
+	b->e[b->n++] = e;
 	if (b->n == RUNQ_STREAM_MAX || e->acct->mode == ACCT_MX)
 		batch_flush(b, cache);
 }
@@ -732,27 +730,20 @@ runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool
 			free(ids[i]);
 			continue;
 		}
-		if (spool_read_env(&sp, ids[i], &env, &err) != ERR_OK) {
-			/* Whose it is cannot be told: shown and counted (monitoring
-			 * must not under-count), unless -qR / -qS asked for
-			 * entries it cannot be matched against. */
-			if (f && (f->rcpt || f->sender)) {
-				free(ids[i]);
-				continue;
-			}
-			if (json) {
+		bool readable = spool_read_env(&sp, ids[i], &env, &err) == ERR_OK;
+		/* One whose envelope cannot be read is shown and counted
+		 * (monitoring must not under-count), unless -qR / -qS asked
+		 * for entries it cannot be matched against. */
+		bool show = readable ? runq_filter_match(f, &env) : !f || (!f->rcpt && !f->sender);
+		if (show && !json && shown == 0)
+			fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size", "Age",
+			    "Sender / Recipients");
+		if (show && !readable) {
+			if (json)
 				json_unreadable(out, &j, ids[i], buf_str(&err));
-			} else {
-				if (shown == 0)
-					fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size",
-					    "Age", "Sender / Recipients");
+			else
 				fprintf(out, "%s  (unreadable: %s)\n", ids[i], buf_str(&err));
-			}
-			shown++;
-			free(ids[i]);
-			continue;
-		}
-		if (runq_filter_match(f, &env)) {
+		} else if (show) {
 			bool held = spool_held(&sp, env.id);
 			if (json) {
 				buf_reset(&j);
@@ -761,15 +752,13 @@ runq_list(const struct config *cfg, FILE *out, const struct runq_filter *f, bool
 				else
 					json_unreadable(out, &j, env.id, "entry too large to show");
 			} else {
-				if (shown == 0)
-					fprintf(out, "%-16s %10s %5s  %s\n", "Queue ID", "Size", "Age",
-					    "Sender / Recipients");
 				list_entry(out, &env, held, now);
 			}
-			shown++;
 			bytes += env.size;
 		}
-		envelope_free(&env);
+		shown += show;
+		if (readable)
+			envelope_free(&env);
 		free(ids[i]);
 	}
 	free(ids);
