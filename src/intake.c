@@ -48,6 +48,37 @@ read_exact(int fd, void *p, size_t n)
 	return true;
 }
 
+/* A child for parsing the caller's bytes, and the pipe it reports on:
+ * the pid (0 in the child, which then holds only p[1]; the parent only
+ * p[0]), or -1 with the reason in err. */
+static pid_t
+child_start(int p[2], const char *what, struct buf *err)
+{
+	pid_t pid;
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		errf(err, "cannot start the %s: %s", what, strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		errf(err, "cannot start the %s: %s", what, strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[pid == 0 ? 0 : 1]);
+	return pid;
+}
+
+/* Reap the child (its report read and p[0] closed): did it exit 0? */
+static bool
+child_end(pid_t pid)
+{
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* The child: drop the group, forget every secret, parse, report. */
 static void __attribute__((noreturn))
 child_parse(int in, int out, struct msg_opts *mo, const struct config *cfg,
@@ -117,7 +148,7 @@ static enum err
 unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts,
     struct buf *err, const struct config *cfg, struct buf *secret, struct spool *sp)
 {
-	int pfd[2], status = 0;
+	int pfd[2];
 	pid_t pid;
 	struct intake_report rep;
 	enum err rc = ERR_OK;
@@ -125,28 +156,20 @@ unprivileged(int in, struct msg_opts *mo, struct msg *m, struct addr_list *rcpts
 	mo->use_fds = true;
 	mo->fds[0] = msg_anon(mo);
 	mo->fds[1] = msg_anon(mo);
-	if (mo->fds[0] < 0 || mo->fds[1] < 0 || pipe2(pfd, O_CLOEXEC) != 0) {
+	if (mo->fds[0] < 0 || mo->fds[1] < 0) {
 		errf(err, "cannot create the intake files: %s", strerror(errno));
 		rc = ERR_SPOOL;
 		goto out;
 	}
-	if ((pid = fork()) < 0) {
-		errf(err, "cannot fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
+	if ((pid = child_start(pfd, "message intake process", err)) < 0) {
 		rc = ERR_SPOOL;
 		goto out;
 	}
-	if (pid == 0) {
-		close(pfd[0]);
+	if (pid == 0)
 		child_parse(in, pfd[1], mo, cfg, secret, sp);
-	}
-	close(pfd[1]);
 	rc = read_report(pfd[0], &rep, rcpts, err);
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc == ERR_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+	if (!child_end(pid) && rc == ERR_OK)
 		rc = ERR_INTERNAL;
 	if (rc == ERR_INTERNAL) {
 		errf(err, "the message intake process failed");
@@ -200,7 +223,7 @@ enum err
 intake_header_sender(const char *p, size_t n, char **addr, struct buf *why,
     const struct config *cfg)
 {
-	int pfd[2], status = 0;
+	int pfd[2];
 	int32_t rc = ERR_INTERNAL;
 	uint32_t len[2];
 	char text[4097], *a = NULL;
@@ -209,21 +232,10 @@ intake_header_sender(const char *p, size_t n, char **addr, struct buf *why,
 	*addr = NULL;
 	if (!privs_held())
 		return msg_header_sender(p, n, addr, why);
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		errf(why, "cannot start the header reader: %s", strerror(errno));
+	if ((pid = child_start(pfd, "header reader", why)) < 0)
 		return ERR_INTERNAL;
-	}
-	if ((pid = fork()) < 0) {
-		errf(why, "cannot start the header reader: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return ERR_INTERNAL;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
+	if (pid == 0)
 		child_sender(p, n, pfd[1], cfg);
-	}
-	close(pfd[1]);
 	/* The child is the caller's now: believe nothing beyond the bounds. */
 	if (!read_exact(pfd[0], &rc, sizeof rc) || !read_exact(pfd[0], len, sizeof len) ||
 	    (len[0] != UINT32_MAX && len[0] > MSG_ADDR_MAX) || len[1] >= sizeof text)
@@ -237,9 +249,7 @@ intake_header_sender(const char *p, size_t n, char **addr, struct buf *why,
 	if (rc != ERR_INTERNAL && !read_exact(pfd[0], text, len[1]))
 		rc = ERR_INTERNAL;
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc != ERR_INTERNAL && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+	if (!child_end(pid))
 		rc = ERR_INTERNAL;
 	if (rc == ERR_INTERNAL) {
 		free(a);
