@@ -253,9 +253,8 @@ validate(struct opts *o, struct buf *err)
 	return ERR_OK;
 }
 
-/* --delete, --hold, --release: modes that change the entries named. */
-static bool
-changes_entries(enum cli_mode m)
+bool
+cli_changes_entries(enum cli_mode m)
 {
 	return m == MODE_DELETE || m == MODE_HOLD || m == MODE_RELEASE;
 }
@@ -278,7 +277,7 @@ set_q(struct opts *o, const char *v, int argc, char **argv, int *i, struct buf *
 			++*i;
 		return ERR_OK;
 	}
-	if (o->mode != MODE_LIST_QUEUE && !changes_entries(o->mode))
+	if (o->mode != MODE_LIST_QUEUE && !cli_changes_entries(o->mode))
 		o->mode = MODE_RUN_QUEUE;
 	char k = *v++;
 	if (*sel) {
@@ -337,13 +336,13 @@ queue_args(struct opts *o, struct buf *err)
 		o->mode = MODE_LIST_QUEUE;
 	if (o->json && o->mode != MODE_LIST_QUEUE)
 		return usage_err(err, "--json goes with -bp or mailq", NULL);
-	if (changes_entries(o->mode) && (o->q_id || o->q_rcpt || o->q_sender))
+	if (cli_changes_entries(o->mode) && (o->q_id || o->q_rcpt || o->q_sender))
 		return usage_err(err, "--delete, --hold and --release take queue ids, not -qI, -qR"
 		    " or -qS", NULL);
-	if (changes_entries(o->mode) && o->nrcpts == 0)
+	if (cli_changes_entries(o->mode) && o->nrcpts == 0)
 		return usage_err(err, "--delete, --hold and --release need the ids of the queue"
 		    " entries", NULL);
-	if (o->mode != MODE_LIST_QUEUE && !changes_entries(o->mode))
+	if (o->mode != MODE_LIST_QUEUE && !cli_changes_entries(o->mode))
 		return ERR_OK;
 	for (int k = 0; k < o->nrcpts; k++)
 		if (!is_queue_id(o->rcpts[k])) {

@@ -17,6 +17,10 @@ enum cli_mode {
 	MODE_IMPORT,
 };
 
+/* cli_changes_entries: is m one of --delete, --hold, --release (modes
+ * that change the queue entries named)? */
+bool cli_changes_entries(enum cli_mode m);
+
 struct opts {
 	enum cli_mode mode;
 	bool extract;               /* -t */

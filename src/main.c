@@ -109,9 +109,8 @@ load_config(const struct opts *o, struct config *cfg, struct buf *err)
 	if (config_load(cfg, path, err) != ERR_OK) {
 		/* Listing the queue (or changing entries) needs no account:
 		 * without any configuration file, mailq shows the default queue. */
-		if ((o->mode != MODE_LIST_QUEUE && o->mode != MODE_DELETE && o->mode != MODE_HOLD &&
-		    o->mode != MODE_RELEASE) || o->config_file ||
-		    access(path, F_OK) == 0) {
+		if ((o->mode != MODE_LIST_QUEUE && !cli_changes_entries(o->mode)) ||
+		    o->config_file || access(path, F_OK) == 0) {
 			say("%s", buf_str(err));
 			return EX_CONFIG;
 		}
