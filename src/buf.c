@@ -3,9 +3,11 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -189,4 +191,20 @@ buf_read_fd(struct buf *b, int fd)
 	while ((rc = buf_read_once(b, fd, &got)) == ERR_OK && got > 0)
 		;
 	return rc;
+}
+
+int
+open_regular(const char *what, const char *path, int flags, struct stat *st, struct buf *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
+	if (fd < 0) {
+		errf(err, "%s%s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		errf(err, "%s%s: not a regular file", what, path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

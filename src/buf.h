@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* buf.h: the one growable byte buffer, always bounded.
+/* buf.h: the one growable byte buffer, always bounded; errors written into
+ * one (errf), and files read into one (open_regular, buf_read_fd).
  *
  * Invariants: after buf_init() and after every successful add, data is
  * either NULL (nothing added yet, len 0) or NUL-terminated at data[len].
@@ -44,6 +45,15 @@ void buf_free(struct buf *b);
 /* buf_wipe: like buf_free, but first overwrites the whole allocation: for
  * buffers that held secrets. */
 void buf_wipe(struct buf *b);
+
+struct stat;
+/* open_regular: open path read-only (close-on-exec, never a controlling
+ * terminal, and any extra flags) and fstat() it into *st: the descriptor,
+ * or -1 when it cannot be opened or is not a regular file, with
+ * "<what><path>: <why>" in err (what is "" or a prefix such as
+ * "password_file "). */
+int open_regular(const char *what, const char *path, int flags, struct stat *st,
+    struct buf *err);
 
 /* buf_read_fd: append everything readable from fd (until EOF) to b, within
  * b's max; reads are retried after signals. Errors: ERR_IO (errno set),

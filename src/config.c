@@ -948,16 +948,8 @@ config_load(struct config *cfg, const char *path, struct buf *err)
 
 	buf_init(&text, CONFIG_FILE_MAX);
 	cfg->path = xstrdup(path);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		errf(err, "%s: %s", path, strerror(errno));
+	if ((fd = open_regular("", path, 0, &st, err)) < 0)
 		return ERR_CONFIG;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		errf(err, "%s: not a regular file", path);
-		rc = ERR_CONFIG;
-		goto out;
-	}
 	if (st.st_mode & S_IWOTH) {
 		errf(err, "%s: writable by other users; refusing it (chmod o-w %s)",
 		    path, path);

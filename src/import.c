@@ -60,18 +60,13 @@ static enum err
 read_file(void *ctx, const char *path, struct buf *out, struct buf *err)
 {
 	struct stat st;
-	enum err rc = ERR_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	enum err rc;
+	int fd = open_regular("", path, O_NONBLOCK, &st, err);
 
 	(void)ctx;
-	if (fd < 0) {
-		errf(err, "%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return ERR_IO;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		errf(err, "%s: not a regular file", path);
-		rc = ERR_IO;
-	} else if ((rc = buf_read_fd(out, fd)) == ERR_TOOBIG) {
+	if ((rc = buf_read_fd(out, fd)) == ERR_TOOBIG) {
 		errf(err, "%s: larger than %zu bytes", path, out->max);
 	} else if (rc != ERR_OK) {
 		errf(err, "%s: %s", path, strerror(errno));

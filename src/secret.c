@@ -33,16 +33,9 @@ from_file(const char *path, struct buf *out, struct buf *err)
 {
 	struct stat st;
 	enum err rc = ERR_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		errf(err, "password_file %s: %s", path, strerror(errno));
+	int fd = open_regular("password_file ", path, 0, &st, err);
+	if (fd < 0)
 		return ERR_IO;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		errf(err, "password_file %s: not a regular file", path);
-		rc = ERR_IO;
-		goto out;
-	}
 	if (st.st_mode & (S_IROTH | S_IWOTH)) {
 		errf(err, "password_file %s: readable or writable by other users;"
 		    " refusing it (chmod o-rw %s)", path, path);
