@@ -161,7 +161,8 @@ else ok $t; fi
 # Further cases, one file per concern, share this script's set-up
 # (as, ok, bad, bin, work, system_config, MTA_*).
 # SYSTEM_CASES: a space-separated list of case files' names (without .sh)
-# to run instead of all of them.
+# to run instead of all of them (20-local_faults uses what 10-never_lost
+# sets up: name both).
 cases=()
 for n in ${SYSTEM_CASES:-}; do
 	[ -f "$here/cases/$n.sh" ] || { echo "run.sh: no case $n"; exit 2; }
